@@ -1,0 +1,9 @@
+import os
+
+
+def greet(name):
+    return "Hello " + name
+
+
+def farewell(name):
+    return "Bye " + name

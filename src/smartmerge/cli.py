@@ -1,0 +1,166 @@
+"""The command line: the one place where errors become exit codes.
+
+Exit status: 0 clean merge, 1 conflicts, 2 bad usage or unusable input.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from smartmerge import __version__
+from smartmerge.errors import SmartmergeError
+from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
+from smartmerge.pipeline import merge_texts
+
+EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
+
+
+class DefaultToMerge(TyperGroup):
+    """Route ``smartmerge BASE LEFT RIGHT`` to ``smartmerge merge BASE LEFT RIGHT``.
+
+    Plain typer reads the first word as a command name; any first word that is
+    not a command (and not an option) is taken as the start of a merge.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["merge", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=DefaultToMerge,
+    add_completion=False,
+    no_args_is_help=True,
+    help=(
+        "smartmerge: a structured three-way merger for Python files.\n\n"
+        "smartmerge BASE LEFT RIGHT prints the merge of LEFT and RIGHT, two edited copies of "
+        "BASE (exit 0 clean, 1 conflicts, 2 bad input). It is short for "
+        "'smartmerge merge BASE LEFT RIGHT'; a file named like a command (say, a file called "
+        "'install') needs the long form."
+    ),
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"smartmerge {__version__}")
+        raise typer.Exit(EXIT_CLEAN)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """smartmerge: a structured three-way merger."""
+
+
+def fail(message: str) -> typer.Exit:
+    """One line on stderr, exit status 2: bad usage or unusable input."""
+    typer.echo(f"smartmerge: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def read_input(path: Path, role: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise fail(f"{role} file {path}: no such file") from None
+    except IsADirectoryError:
+        raise fail(f"{role} file {path}: is a directory") from None
+    except OSError as exc:
+        raise fail(f"{role} file {path}: cannot read: {exc.strerror}") from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder and rename: never half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".smartmerge", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command("merge")
+def merge_command(
+    base: Annotated[Path, typer.Argument(help="The common ancestor.", show_default=False)],
+    left: Annotated[Path, typer.Argument(help="One edited version (git's 'ours').", show_default=False)],
+    right: Annotated[Path, typer.Argument(help="The other edited version (git's 'theirs').", show_default=False)],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the merge here instead of stdout.")
+    ] = None,
+    base_label: Annotated[str, typer.Option("-s", "--base-label", help="Label of the base section.")] = "base",
+    left_label: Annotated[str, typer.Option("-x", "--left-label", help="Label of the left section.")] = "left",
+    right_label: Annotated[str, typer.Option("-y", "--right-label", help="Label of the right section.")] = "right",
+    marker_size: Annotated[
+        int, typer.Option("-l", "--marker-size", min=1, help="Length of conflict markers.")
+    ] = DEFAULT_MARKER_SIZE,
+    path: Annotated[
+        str | None, typer.Option("-p", "--path", help="The file's path in the repository (picks the language).")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="Force a language instead of detecting it (e.g. python).")
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds for the structured merge before the line merge.")
+    ] = DEFAULT_TIMEOUT_SECONDS,
+    force_line_merge: Annotated[
+        bool, typer.Option("--line-merge", help="Skip the structured merge; merge lines like git.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Say on stderr which method was used and why.")
+    ] = False,
+) -> None:
+    """Merge LEFT and RIGHT, two edited copies of BASE; print the result or write it to -o."""
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
+    options = MergeOptions(
+        base_label=base_label,
+        left_label=left_label,
+        right_label=right_label,
+        marker_size=marker_size,
+        timeout=timeout,
+        language=language,
+        line_merge=force_line_merge,
+    )
+    texts = [read_input(p, role) for p, role in ((base, "base"), (left, "left"), (right, "right"))]
+    try:
+        result = merge_texts(*texts, path=path or str(left), options=options)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    if verbose:
+        typer.echo(f"smartmerge: {result.method.value} merge, {result.outcome.value}: {result.reason}", err=True)
+    if output is None:
+        sys.stdout.buffer.write(result.text)
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            write_atomically(output, result.text)
+        except OSError as exc:
+            raise fail(f"output file {output}: cannot write: {exc.strerror}") from None
+    raise typer.Exit(EXIT_CLEAN if result.clean else EXIT_CONFLICTS)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the ``smartmerge`` console script."""
+    try:
+        return app(args=argv, prog_name="smartmerge")
+    except SmartmergeError as exc:
+        typer.echo(f"smartmerge: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,96 @@
+"""LanguageProfile, loaded from ``grammars/*.toml``; ``detect_language(path)``.
+
+Everything that differs between languages lives in those files. A difference that
+the schema cannot say is a reason to add a field here, never an
+``if language == ...`` in a stage.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from smartmerge.errors import ConfigError
+
+GRAMMARS_DIR = Path(__file__).resolve().parent / "grammars"
+
+# Top-level keys a profile may have; anything else is a typo and is rejected.
+_KNOWN_KEYS = frozenset(
+    {"name", "parser", "extensions", "file_names", "comment_prefix", "identity", "unordered", "sorting"}
+)
+
+
+@dataclass(frozen=True)
+class LanguageProfile:
+    name: str
+    parser: str
+    extensions: tuple[str, ...]
+    file_names: tuple[str, ...] = ()
+    comment_prefix: str = "#"
+    identity: Mapping[str, Any] = field(default_factory=dict)
+    unordered: Mapping[str, Any] = field(default_factory=dict)
+    sorting: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def unordered_list_assignments(self) -> frozenset[str]:
+        return frozenset(self.unordered.get("list_assignments", ()))
+
+    @property
+    def keep_sorted_imports(self) -> bool:
+        return bool(self.sorting.get("keep_sorted_imports", False))
+
+
+def load_profile(path: Path) -> LanguageProfile:
+    """Read one profile file, rejecting unknown keys with the file's name."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read language profile: {exc}") from exc
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}")
+    for required in ("name", "parser", "extensions"):
+        if required not in data:
+            raise ConfigError(f"{path}: missing required key {required!r}")
+    return LanguageProfile(
+        name=str(data["name"]),
+        parser=str(data["parser"]),
+        extensions=tuple(data["extensions"]),
+        file_names=tuple(data.get("file_names", ())),
+        comment_prefix=str(data.get("comment_prefix", "#")),
+        identity=dict(data.get("identity", {})),
+        unordered=dict(data.get("unordered", {})),
+        sorting=dict(data.get("sorting", {})),
+    )
+
+
+@cache
+def all_profiles() -> tuple[LanguageProfile, ...]:
+    return tuple(load_profile(p) for p in sorted(GRAMMARS_DIR.glob("*.toml")))
+
+
+def profile_named(name: str) -> LanguageProfile:
+    for profile in all_profiles():
+        if profile.name == name:
+            return profile
+    known = ", ".join(p.name for p in all_profiles())
+    raise ConfigError(f"unknown language {name!r} (known: {known})")
+
+
+def detect_language(path: str | None) -> LanguageProfile | None:
+    """The profile for a repository path, by file name first, then extension."""
+    if not path:
+        return None
+    pure = PurePosixPath(path.replace("\\", "/"))
+    for profile in all_profiles():
+        if pure.name in profile.file_names:
+            return profile
+    suffix = pure.suffix.lower()
+    for profile in all_profiles():
+        if suffix and suffix in profile.extensions:
+            return profile
+    return None

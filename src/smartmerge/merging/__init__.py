@@ -1,0 +1,1 @@
+"""Merge stage: combine both sides' changes into one tree, or fall back to lines."""

@@ -1,0 +1,28 @@
+"""MergeOptions: everything a caller can choose about one merge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_MARKER_SIZE = 7
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """How to merge and how to write conflicts.
+
+    Labels follow git's diff3 markers: ``<<<<<<< left``, ``||||||| base``,
+    ``=======``, ``>>>>>>> right``.
+    """
+
+    base_label: str = "base"
+    left_label: str = "left"
+    right_label: str = "right"
+    marker_size: int = DEFAULT_MARKER_SIZE
+    # Wall-clock budget for the structured merge; past it the line merge is used.
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    # Force a language instead of detecting it from the path ("python", ...).
+    language: str | None = None
+    # Skip the structured merge and use the line merge only.
+    line_merge: bool = False

@@ -1,0 +1,99 @@
+"""merge_texts(): the stages in order, the time limit and the fallback.
+
+    decode -> detect language -> parse x3 -> match -> merge -> render -> check
+    (undecodable, markers, parse failure, failed check, time-out) -> line merge
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
+from smartmerge.languages import LanguageProfile, detect_language, profile_named
+from smartmerge.merging.line_merge import line_merge
+from smartmerge.options import MergeOptions
+from smartmerge.result import MergeResult, Method, Outcome
+from smartmerge.textlines import has_conflict_markers
+
+log = logging.getLogger(__name__)
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _line_result(base: bytes, left: bytes, right: bytes, options: MergeOptions, reason: str) -> MergeResult:
+    t0 = time.perf_counter()
+    merged = line_merge(base, left, right, options)
+    outcome = Outcome.CONFLICTED if merged.conflicts else Outcome.CLEAN
+    log.debug("line merge: %s (%.1f ms)", reason, (time.perf_counter() - t0) * 1e3)
+    return MergeResult(
+        text=merged.text,
+        outcome=outcome,
+        method=Method.LINE,
+        reason=reason,
+        timings={"line_merge": time.perf_counter() - t0},
+    )
+
+
+def _profile_for(path: str | None, options: MergeOptions) -> LanguageProfile | None:
+    if options.language:
+        return profile_named(options.language)
+    return detect_language(path)
+
+
+def merge_texts(
+    base: bytes | str,
+    left: bytes | str,
+    right: bytes | str,
+    *,
+    path: str | None = None,
+    options: MergeOptions | None = None,
+) -> MergeResult:
+    """Merge three versions of one file; never raises for bad content.
+
+    ``path`` (the file's path in the repository) picks the language unless
+    ``options.language`` names one. Content that cannot be merged structurally
+    gets the line merge, and ``result.reason`` says why.
+    """
+    options = options or MergeOptions()
+    base_b, left_b, right_b = _as_bytes(base), _as_bytes(left), _as_bytes(right)
+    if left_b == right_b or base_b == right_b:
+        return MergeResult(left_b, Outcome.CLEAN, Method.TRIVIAL, reason="one side has no changes of its own")
+    if base_b == left_b:
+        return MergeResult(right_b, Outcome.CLEAN, Method.TRIVIAL, reason="left has no changes")
+    if options.line_merge:
+        return _line_result(base_b, left_b, right_b, options, "line merge requested")
+    profile = _profile_for(path, options)
+    if profile is None:
+        return _line_result(base_b, left_b, right_b, options, f"no language profile for {path or 'this file'}")
+    try:
+        texts = tuple(_decode(b) for b in (base_b, left_b, right_b))
+    except UnicodeDecodeError:
+        return _line_result(base_b, left_b, right_b, options, "an input is not UTF-8")
+    if any(has_conflict_markers(t) for t in texts):
+        return _line_result(base_b, left_b, right_b, options, "an input already contains conflict markers")
+    boms = {b.startswith(_BOM) for b in (base_b, left_b, right_b)}
+    try:
+        return _structured(texts[0], texts[1], texts[2], profile, options, bom=_BOM if (left_b.startswith(_BOM) or boms == {True}) else b"")
+    except ParseFailed as exc:
+        return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
+    except CheckFailed as exc:
+        return _line_result(base_b, left_b, right_b, options, f"structured result failed the check: {exc}")
+    except MergeTimeout:
+        return _line_result(base_b, left_b, right_b, options, f"structured merge ran past {options.timeout:g} s")
+    except RecursionError:
+        return _line_result(base_b, left_b, right_b, options, "input nested too deeply for the structured merge")
+
+
+def _decode(data: bytes) -> str:
+    return data.removeprefix(_BOM).decode("utf-8")
+
+
+def _structured(
+    base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes
+) -> MergeResult:
+    raise ParseFailed("the structured merge is not built yet")

@@ -1,0 +1,54 @@
+"""MergeResult, Conflict and Outcome: what a merge hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Outcome(str, Enum):
+    """Whether the text is ready to commit."""
+
+    CLEAN = "clean"
+    CONFLICTED = "conflicted"
+
+
+class Method(str, Enum):
+    """How the text was produced."""
+
+    # both sides identical to something trivial (one side unchanged, or both equal)
+    TRIVIAL = "trivial"
+    # the structured (syntax tree) merge, checked
+    STRUCTURED = "structured"
+    # the line merge (git merge-file --diff3 behaviour), used as fallback or on request
+    LINE = "line"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One conflict region of the output, by 1-based line numbers of the output."""
+
+    start_line: int
+    end_line: int
+    # what the region is about: a symbol path such as "Cls.method", or "" when unknown
+    symbol: str = ""
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The merged text and how it came about."""
+
+    text: bytes
+    outcome: Outcome
+    method: Method
+    conflicts: tuple[Conflict, ...] = ()
+    # one line on why this method was used (shown by `smartmerge -v`)
+    reason: str = ""
+    # seconds per stage, for logs and the benchmark
+    timings: dict[str, float] = field(default_factory=dict)
+    # conflicts that a line merge would have left and the structured merge resolved
+    resolved_vs_line: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return self.outcome is Outcome.CLEAN

@@ -1,0 +1,55 @@
+"""Node and Revision: the tree the merge stages hand each other.
+
+A Node covers whole lines of its revision's text. A leaf's ``head`` is all of
+its text; a container's text is ``head`` + its children's texts + ``tail``, so
+rendering a parsed tree gives the input back byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from functools import cached_property
+
+
+class Revision(str, Enum):
+    BASE = "base"
+    LEFT = "left"
+    RIGHT = "right"
+
+
+@dataclass(frozen=True)
+class Node:
+    # "module", "class", "def", "import", "from_import", "assign", or an anonymous
+    # statement kind ("expr", "if", "try", ...)
+    kind: str
+    # the identifying name of named kinds ("Cls", "method", "os.path"), else None
+    name: str | None
+    # text before the children: leading comments and blank lines, decorators, header
+    head: str
+    children: tuple[Node, ...] = ()
+    # text after the children: comments closing a block, blank lines ending a file
+    tail: str = ""
+    # the decorator role that lets same-named siblings coexist ("setter", "overload")
+    role: str = ""
+    # False for bodies that are sequences (function bodies): children matched by content
+    named_body: bool = True
+    # 1-based first line in its revision (for conflict reports)
+    line: int = 0
+
+    @cached_property
+    def text(self) -> str:
+        if not self.children:
+            return self.head + self.tail
+        return self.head + "".join(child.text for child in self.children) + self.tail
+
+    @property
+    def is_container(self) -> bool:
+        return bool(self.children)
+
+    @property
+    def signature(self) -> tuple[str, str, str] | None:
+        """What identifies a named child among its siblings (before position)."""
+        if self.name is None:
+            return None
+        return (self.kind, self.name, self.role)

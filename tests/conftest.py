@@ -1,0 +1,26 @@
+"""Shared test set-up: git runs with no user or system configuration and a fixed identity."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Smartmerge Test",
+    "GIT_AUTHOR_EMAIL": "test@smartmerge.invalid",
+    "GIT_COMMITTER_NAME": "Smartmerge Test",
+    "GIT_COMMITTER_EMAIL": "test@smartmerge.invalid",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
