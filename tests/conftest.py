@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,11 @@ GIT_ENV = {
 def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
+
+# How tests run the command line: this checkout's code in a real subprocess.
+SMARTMERGE = [sys.executable, "-m", "smartmerge"]
+
+
+@pytest.fixture(autouse=True)
+def _this_checkout_on_pythonpath(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "src"))

@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -31,7 +30,8 @@ class DefaultToMerge(TyperGroup):
     not a command (and not an option) is taken as the start of a merge.
     """
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    # ctx is typer's vendored click Context; typed Any to stay independent of that private module
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             args = ["merge", *args]
         return super().parse_args(ctx, args)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """Whether the text is ready to commit."""
 
     CLEAN = "clean"
     CONFLICTED = "conflicted"
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     """How the text was produced."""
 
     # both sides identical to something trivial (one side unchanged, or both equal)

@@ -8,11 +8,11 @@ rendering a parsed tree gives the input back byte for byte.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 
 
-class Revision(str, Enum):
+class Revision(StrEnum):
     BASE = "base"
     LEFT = "left"
     RIGHT = "right"

@@ -1,0 +1,1 @@
+"""checking stage (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""diffing stage (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""matching stage/edge (see docs/architecture.md)."""

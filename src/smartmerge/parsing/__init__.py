@@ -1,0 +1,1 @@
+"""parsing stage/edge (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Candidate resolutions ranked by test runs."""

@@ -1,0 +1,1 @@
+"""rendering stage (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""The parallel task runner (built on git/ and ranking/)."""
