@@ -33,3 +33,11 @@ SMARTMERGE = [sys.executable, "-m", "smartmerge"]
 @pytest.fixture(autouse=True)
 def _this_checkout_on_pythonpath(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(ROOT / "src"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-expected",
+        action="store_true",
+        help="rewrite Expected (cases) and Current (known gaps) from today's output; review the git diff",
+    )

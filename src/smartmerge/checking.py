@@ -1,1 +1,142 @@
-"""checking stage (see docs/architecture.md)."""
+"""Check stage: a clean structured result must parse and keep both sides' changes.
+
+The output is re-parsed (libcst and ``ast``), then diffed against base with the same
+matcher the merge used; every change that left made to base, and every change that
+right made, must be found in it: deletions stay deleted, additions are present,
+and an edited node contains its side's edits (line containment, see diff3.py).
+A named definition may not appear more often than in any input. Any failure
+raises CheckFailed and the pipeline falls back to the line merge.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from collections import Counter
+from collections.abc import Sequence
+
+import libcst
+
+from smartmerge.errors import CheckFailed, ParseFailed
+from smartmerge.matching import match_children, signature_keys
+from smartmerge.merging.diff3 import contains_changes
+from smartmerge.parsing import parse_python
+from smartmerge.textlines import split_lines
+from smartmerge.tree import Node
+
+
+def check_merge(base: Node, left: Node, right: Node, merged: str) -> None:
+    """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes."""
+    try:
+        ast.parse(merged)
+    except (SyntaxError, ValueError) as exc:
+        raise CheckFailed(f"output does not parse with ast: {exc}") from None
+    try:
+        libcst.parse_module(merged)
+    except libcst.ParserSyntaxError as exc:
+        raise CheckFailed(f"output does not parse with libcst: {exc.message}") from None
+    try:
+        out = parse_python(merged)
+    except ParseFailed as exc:
+        raise CheckFailed(str(exc)) from None
+    _contains(base, left, right, out, "left", "")
+    _contains(base, right, left, out, "right", "")
+
+
+def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str) -> None:
+    if side.text == base.text or out.text == side.text:
+        return
+    where = path or "module"
+    if base.is_container and side.is_container and out.is_container and base.kind == side.kind == out.kind:
+        _lines_contained(base.head, side.head, other.head, out.head, f"{label}'s change to the header of {where}")
+        _lines_contained(base.tail, side.tail, other.tail, out.tail, f"{label}'s change to the end of {where}")
+        _body_contains(base, side, other, out, label, path)
+        return
+    if base.kind == side.kind == out.kind == "from_import":
+        _names_contained(base.text, side.text, out.text, f"{label}'s change to the import of {where}")
+        return
+    _lines_contained(base.text, side.text, other.text, out.text, f"{label}'s change to {where}")
+
+
+def _imported(text: str) -> set[str]:
+    names: set[str] = set()
+    for stmt in ast.parse(textwrap.dedent(text)).body:
+        if isinstance(stmt, ast.ImportFrom | ast.Import):
+            names.update(f"{a.name} as {a.asname}" if a.asname else a.name for a in stmt.names)
+    return names
+
+
+def _names_contained(base: str, side: str, out: str, what: str) -> None:
+    """Imports are sets of names: the side's added names present, removed ones gone."""
+    b, s, o = _imported(base), _imported(side), _imported(out)
+    if not (s - b) <= o:
+        raise CheckFailed(f"{what} is missing from the result")
+    if (b - s) & o:
+        raise CheckFailed(f"{what} (a removal) was undone in the result")
+
+
+def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> None:
+    if side == base or out == side:
+        return
+    base_l, side_l, out_l = split_lines(base), split_lines(side), split_lines(out)
+    if contains_changes(base_l, side_l, out_l):
+        return
+    # item merges may reorder lines (sorted imports) or move a comma: compare the
+    # lines each side added and removed as multisets, ignoring trailing commas
+    def norm(lines: Sequence[str]) -> Counter[str]:
+        return Counter(line.strip().rstrip(",").strip() for line in lines if line.strip())
+
+    b, s, o, oth = norm(base_l), norm(side_l), norm(out_l), norm(split_lines(other))
+    added = s - b
+    removed = b - s
+    other_added = oth - b
+    if any(o[line] < count for line, count in added.items()):
+        raise CheckFailed(f"{what} is missing from the result")
+    if any(o[line] > b[line] - count + other_added[line] for line, count in removed.items()):
+        raise CheckFailed(f"{what} (a removal) was undone in the result")
+
+
+def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str) -> None:
+    named = base.named_body
+    to_side = match_children(base.children, side.children, named=named)
+    to_out = match_children(base.children, out.children, named=named)
+    to_other = match_children(base.children, other.children, named=named)
+    base_keys = signature_keys(base.children) if named else [None] * len(base.children)
+    out_texts = Counter(child.text.strip() for child in out.children)
+    base_texts = Counter(child.text.strip() for child in base.children)
+    other_texts = Counter(child.text.strip() for child in other.children)
+    for i, child in enumerate(base.children):
+        name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
+        if i not in to_side:
+            if base_keys[i] is not None and i in to_out and out.children[to_out[i]].signature == child.signature:
+                raise CheckFailed(f"{label} deleted {name}, but the result still has it")
+            text = child.text.strip()
+            if base_keys[i] is None and out_texts[text] > base_texts[text] - 1 + max(0, other_texts[text] - base_texts[text]):
+                raise CheckFailed(f"{label} deleted a statement of {name}, but the result still has it")
+            continue
+        side_child = side.children[to_side[i]]
+        if side_child.text == child.text:
+            continue
+        if i not in to_out:
+            raise CheckFailed(f"{label} changed {name}, but the result lost it")
+        other_child = other.children[to_other[i]] if i in to_other else child
+        _contains(child, side_child, other_child, out.children[to_out[i]], label, name)
+    matched_side = set(to_side.values())
+    for j, child in enumerate(side.children):
+        if j in matched_side:
+            continue
+        if out_texts[child.text.strip()] == 0:
+            what = child.name or child.text.strip().splitlines()[0][:60]
+            raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
+    if named:
+        _no_new_duplicates(base, side, other, out, path)
+
+
+def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str) -> None:
+    def counts(node: Node) -> Counter[tuple[str, str, str]]:
+        return Counter(c.signature for c in node.children if c.signature is not None)
+
+    most = counts(base) | counts(left) | counts(right)
+    for signature, count in counts(out).items():
+        if count > most[signature]:
+            raise CheckFailed(f"{signature[1]} is defined {count} times in {path or 'module'}")

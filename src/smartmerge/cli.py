@@ -23,6 +23,10 @@ from smartmerge.pipeline import merge_texts
 EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
 
 
+# options of the bare `smartmerge` command; every other first word starts a merge
+_ROOT_OPTIONS = ("--help", "--version")
+
+
 class DefaultToMerge(TyperGroup):
     """Route ``smartmerge BASE LEFT RIGHT`` to ``smartmerge merge BASE LEFT RIGHT``.
 
@@ -32,7 +36,7 @@ class DefaultToMerge(TyperGroup):
 
     # ctx is typer's vendored click Context; typed Any to stay independent of that private module
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and not args[0].startswith("-") and args[0] not in self.commands:
+        if args and args[0] not in self.commands and args[0] not in _ROOT_OPTIONS:
             args = ["merge", *args]
         return super().parse_args(ctx, args)
 

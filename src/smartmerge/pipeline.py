@@ -9,12 +9,16 @@ from __future__ import annotations
 import logging
 import time
 
+from smartmerge.checking import check_merge
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.line_merge import line_merge
+from smartmerge.merging.structured import merge_trees
 from smartmerge.options import MergeOptions
+from smartmerge.parsing import parse_python
+from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
-from smartmerge.textlines import has_conflict_markers
+from smartmerge.textlines import has_conflict_markers, newline_of
 
 log = logging.getLogger(__name__)
 
@@ -96,4 +100,22 @@ def _decode(data: bytes) -> str:
 def _structured(
     base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes
 ) -> MergeResult:
-    raise ParseFailed("the structured merge is not built yet")
+    timings: dict[str, float] = {}
+    deadline = time.monotonic() + options.timeout
+    t0 = time.perf_counter()
+    trees = [parse_python(text) for text in (base, left, right)]
+    t1 = time.perf_counter()
+    pieces = merge_trees(*trees, profile, deadline)
+    rendered = render(pieces, options, newline_of(left))
+    t2 = time.perf_counter()
+    if not rendered.conflicts:
+        check_merge(*trees, rendered.text)
+    t3 = time.perf_counter()
+    timings.update(parse=t1 - t0, merge=t2 - t1, check=t3 - t2)
+    log.debug("parse %.1f ms, merge %.1f ms, check %.1f ms", *(1e3 * timings[k] for k in ("parse", "merge", "check")))
+    if time.monotonic() > deadline:
+        raise MergeTimeout("structured merge ran out of time")
+    text = bom + rendered.text.encode("utf-8")
+    outcome = Outcome.CONFLICTED if rendered.conflicts else Outcome.CLEAN
+    reason = "structured merge, checked" if not rendered.conflicts else f"{len(rendered.conflicts)} conflict(s) the structure could not resolve"
+    return MergeResult(text, outcome, Method.STRUCTURED, rendered.conflicts, reason, timings)

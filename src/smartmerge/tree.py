@@ -53,3 +53,18 @@ class Node:
         if self.name is None:
             return None
         return (self.kind, self.name, self.role)
+
+
+@dataclass(frozen=True)
+class ConflictPiece:
+    """Two edits that cannot both hold: whole lines of each revision."""
+
+    base: tuple[str, ...]
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    # the symbol path the conflict is in ("Cls.method"), "" at module level
+    symbol: str = ""
+
+
+# The merge stage's output: text, and conflicts between pieces of text.
+Piece = str | ConflictPiece

@@ -1,1 +1,122 @@
-"""matching stage/edge (see docs/architecture.md)."""
+"""Match stage: pair the children of one body across two revisions.
+
+Named children (definitions, assignments, imports in module and class bodies) pair
+by signature and position among same-named siblings. Anonymous statements, and
+all statements of function bodies, pair by an alignment of their texts; within a
+stretch that changed, statements of the same kind pair when similar enough.
+Definitions that lost their name on one side pair with a new name there when
+their bodies are similar enough: a rename.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from difflib import SequenceMatcher
+
+from rapidfuzz import fuzz
+
+from smartmerge.tree import Node
+
+# A renamed or moved definition must keep at least this much of its text (rapidfuzz
+# ratio, 0..100). 75 keeps a rename plus a few edited lines of a short function and
+# rejects two different functions that share only boilerplate; GumTree's bottom-up
+# matcher uses a similar similarity floor for its containers.
+RENAME_SIMILARITY = 75.0
+# An edited anonymous statement pairs with its base version above this similarity;
+# lower, it is a deletion plus an insertion. Statements in one changed stretch are
+# usually edits of each other, so the floor is lower than for renames.
+EDIT_SIMILARITY = 50.0
+
+Key = tuple[Hashable, ...]
+
+
+def signature_keys(children: Sequence[Node]) -> list[Key | None]:
+    """The identity key of each named child: signature plus occurrence index."""
+    seen: dict[tuple[str, str, str], int] = {}
+    keys: list[Key | None] = []
+    for child in children:
+        signature = child.signature
+        if signature is None:
+            keys.append(None)
+            continue
+        occurrence = seen.get(signature, 0)
+        seen[signature] = occurrence + 1
+        keys.append((*signature, occurrence))
+    return keys
+
+
+def match_children(base: Sequence[Node], side: Sequence[Node], *, named: bool) -> dict[int, int]:
+    """Base child index -> side child index, for children that are the same node."""
+    pairs: dict[int, int] = {}
+    if named:
+        base_keys, side_keys = signature_keys(base), signature_keys(side)
+        where = {key: j for j, key in enumerate(side_keys) if key is not None}
+        for i, key in enumerate(base_keys):
+            if key is not None and key in where:
+                pairs[i] = where[key]
+        base_anon = [i for i, k in enumerate(base_keys) if k is None]
+        side_anon = [j for j, k in enumerate(side_keys) if k is None]
+        _align(base, side, base_anon, side_anon, pairs)
+        _match_renames(base, side, pairs)
+    else:
+        _align(base, side, list(range(len(base))), list(range(len(side))), pairs)
+    return pairs
+
+
+def _align(
+    base: Sequence[Node], side: Sequence[Node], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
+) -> None:
+    """Pair the given children in order: equal texts first, then similar ones."""
+    matcher = SequenceMatcher(None, [base[i].text for i in base_ix], [side[j].text for j in side_ix], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                pairs[base_ix[i1 + offset]] = side_ix[j1 + offset]
+        elif tag == "replace":
+            _pair_similar(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
+
+
+def _pair_similar(
+    base: Sequence[Node], side: Sequence[Node], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
+) -> None:
+    """Pair statements of one changed stretch, keeping their order."""
+    next_side = 0
+    for i in base_ix:
+        best, best_score = -1, EDIT_SIMILARITY
+        for position in range(next_side, len(side_ix)):
+            candidate = side[side_ix[position]]
+            if candidate.kind != base[i].kind:
+                continue
+            score = fuzz.ratio(base[i].text, candidate.text, score_cutoff=best_score)
+            if score >= best_score and score > 0:
+                best, best_score = position, score
+        if best >= 0:
+            pairs[i] = side_ix[best]
+            next_side = best + 1
+
+
+def _match_renames(base: Sequence[Node], side: Sequence[Node], pairs: dict[int, int]) -> None:
+    """Pair definitions that disappeared under one name and appeared under another."""
+    taken = set(pairs.values())
+    lost = [i for i, node in enumerate(base) if i not in pairs and node.kind in ("def", "class")]
+    new = [j for j, node in enumerate(side) if j not in taken and node.kind in ("def", "class")]
+    if not lost or not new:
+        return
+    candidates = []
+    for i in lost:
+        for j in new:
+            if base[i].kind == side[j].kind:
+                score = fuzz.ratio(_body_text(base[i]), _body_text(side[j]), score_cutoff=RENAME_SIMILARITY)
+                if score:
+                    candidates.append((score, i, j))
+    for _score, i, j in sorted(candidates, reverse=True):
+        if i not in pairs and j not in taken:
+            pairs[i] = j
+            taken.add(j)
+
+
+def _body_text(node: Node) -> str:
+    """The text of a definition without its name, so a rename alone scores 100."""
+    if node.name is None:
+        return node.text
+    return node.text.replace(node.name, "", 1)

@@ -1,0 +1,258 @@
+"""Merges inside one statement whose parts are a list of named items.
+
+A multi-line bracketed list with one item per line — the names of a parenthesised
+``from x import (...)``, the keyword arguments of a call, the parameters of a
+signature, the strings of ``__all__`` — merges item by item: both sides may add,
+remove or change different items. Items are identified by name (``key=value`` by
+its key, ``a as b`` by ``a``); a list of plain values is only merged when the
+profile declares it unordered (``__all__``), since inserting next to a deleted
+positional item has no single right answer. Anything else returns None and the
+caller falls back to lines.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from smartmerge.merging.diff3 import merge3
+from smartmerge.merging.ordering import merge_order
+from smartmerge.textlines import split_lines
+
+_OPENERS = ("(", "[", "{")
+_CLOSERS = (")", "]", "}")
+_ALIAS = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)(?:\s+as\s+[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+@dataclass(frozen=True)
+class _ItemList:
+    head: tuple[str, ...]  # lines up to and including the opening bracket
+    items: tuple[str, ...]  # one line per item, without the trailing comma and newline
+    commas: tuple[bool, ...]  # whether each item line ended with a comma
+    indent: str
+    newline: str
+    tail: tuple[str, ...]  # the closing line(s)
+
+
+def _strip_comment_free(line: str) -> str | None:
+    """The line without its line end, or None when it holds a comment or a string
+    with brackets that would make splitting by lines unsafe."""
+    body = line.rstrip("\r\n")
+    if "#" in body:
+        return None
+    return body
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _split(text: str) -> _ItemList | None:
+    lines = split_lines(text)
+    opener = next((i for i, line in enumerate(lines) if line.rstrip().endswith(_OPENERS)), None)
+    if opener is None or len(lines) - opener < 3:
+        return None
+    closing = len(lines) - 1
+    if not lines[closing].strip().startswith(_CLOSERS):
+        return None
+    items, commas = [], []
+    indent = None
+    for line in lines[opener + 1 : closing]:
+        body = _strip_comment_free(line)
+        if body is None or not body.strip():
+            return None
+        stripped = body.strip()
+        comma = stripped.endswith(",")
+        item = stripped[:-1].rstrip() if comma else stripped
+        if not item or not _balanced(item) or "," in _outside_brackets(item):
+            return None
+        items.append(item)
+        commas.append(comma)
+        indent = indent if indent is not None else body[: len(body) - len(body.lstrip())]
+    newline = "\r\n" if lines[opener].endswith("\r\n") else "\n"
+    return _ItemList(tuple(lines[: opener + 1]), tuple(items), tuple(commas), indent or "    ", newline, (lines[closing],))
+
+
+def _outside_brackets(item: str) -> str:
+    """The characters of an item at bracket depth zero, strings blanked out."""
+    out, depth, quote = [], 0, ""
+    for char in item:
+        if quote:
+            if char == quote:
+                quote = ""
+            continue
+        if char in "'\"":
+            quote = char
+        elif char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+_PARAM = re.compile(r"^\*{0,2}([A-Za-z_][A-Za-z0-9_]*)\s*(?::.*)?(?:=.*)?$", re.S)
+_KWARG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)|^\*\*?([A-Za-z_][A-Za-z0-9_.]*)$")
+
+# What identifies an item, by the kind of list it is in.
+IMPORTS, UNORDERED, PARAMETERS, KEYWORDS = "imports", "unordered", "parameters", "keywords"
+
+
+def _key(item: str, mode: str) -> Hashable | None:
+    if mode == IMPORTS:
+        match = _ALIAS.match(item)
+        return ("name", match.group(1)) if match else None
+    if mode == UNORDERED:
+        return ("value", item)
+    if mode == PARAMETERS:
+        if item in ("*", "/"):
+            return ("marker", item)
+        match = _PARAM.match(item)
+        return ("name", match.group(1)) if match else None
+    match = _KWARG.match(item)
+    if match:
+        return ("name", match.group(1) or "**" + match.group(2))
+    return None
+
+
+def merge_item_lists(base: str, left: str, right: str, *, mode: str) -> str | None:
+    """The merged statement, or None when it is not a list this module can merge."""
+    parts = [_split(t) for t in (base, left, right)]
+    if any(p is None for p in parts):
+        return None
+    b, lft, rgt = parts
+    assert b is not None and lft is not None and rgt is not None  # for mypy: checked above
+    head = merge3(b.head, lft.head, rgt.head)
+    tail = merge3(b.tail, lft.tail, rgt.tail)
+    if head is None or tail is None:
+        return None
+    keyed = []
+    for part in (b, lft, rgt):
+        keys = [_key(item, mode) for item in part.items]
+        if any(k is None for k in keys) or len(set(keys)) != len(keys):
+            return None
+        keyed.append(dict(zip(keys, part.items, strict=True)))
+    base_items, left_items, right_items = keyed
+    sort_key = _common_sort_key([list(d) for d in keyed]) if mode in (IMPORTS, UNORDERED) else None
+    combine = None
+    if sort_key is not None:
+        def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
+            return sorted(left_run + right_run, key=sort_key)
+    order = merge_order(list(base_items), list(left_items), list(right_items), combine)
+    if order is None:
+        return None
+    merged_items = []
+    for key in order:
+        versions = [d.get(key) for d in keyed]
+        merged = _merge_item(*versions)
+        if merged is _CONFLICT:
+            return None
+        if isinstance(merged, str):
+            merged_items.append(merged)
+    last_comma = _pick(b.commas[-1] if b.commas else True, lft.commas[-1] if lft.commas else True, rgt.commas[-1] if rgt.commas else True)
+    indent = _pick_str(b.indent, lft.indent, rgt.indent)
+    lines = list(head)
+    for index, item in enumerate(merged_items):
+        comma = "," if index < len(merged_items) - 1 or last_comma else ""
+        lines.append(f"{indent}{item}{comma}{lft.newline}")
+    lines.extend(tail)
+    return "".join(lines)
+
+
+class _Conflict:
+    pass
+
+
+_CONFLICT = _Conflict()
+
+
+def _merge_item(base: str | None, left: str | None, right: str | None) -> str | _Conflict | None:
+    """One item's merged text; None when deleted; _CONFLICT when edits clash."""
+    if base is None:
+        if left is not None and right is not None and left != right:
+            return _CONFLICT
+        return left if left is not None else right
+    if left is None or right is None:
+        survivor = right if left is None else left
+        # deleted on one side: fine unless the other side changed it
+        return None if survivor in (None, base) else _CONFLICT
+    if left == base:
+        return right
+    if right == base or left == right:
+        return left
+    return _CONFLICT
+
+
+def _pick(base: bool, left: bool, right: bool) -> bool:
+    return right if left == base else left
+
+
+def _pick_str(base: str, left: str, right: str) -> str:
+    return right if left == base else left
+
+
+def _common_sort_key(orders: list[list[Hashable]]) -> object | None:
+    """A key under which every revision's list is sorted, if there is one."""
+    def text(key: Hashable) -> str:
+        return str(key[1]) if isinstance(key, tuple) else str(key)
+
+    for candidate in (lambda k: text(k).strip("'\""), lambda k: text(k).strip("'\"").lower()):
+        if all(order == sorted(order, key=candidate) for order in orders) and any(len(o) > 1 for o in orders):
+            return candidate
+    return None
+
+
+def merge_import_names(base: str, left: str, right: str) -> str | None:
+    """``from x import a, b`` on one line, names added on both sides."""
+    parsed = []
+    for text in (base, left, right):
+        lines = split_lines(text)
+        stripped = [line for line in lines if line.strip() and not line.strip().startswith("#")]
+        if len(stripped) != 1 or "(" in stripped[0] or "#" in stripped[0] or "\\" in stripped[0]:
+            return None
+        try:
+            node = ast.parse(stripped[0].strip()).body[0]
+        except SyntaxError:
+            return None
+        if not isinstance(node, ast.ImportFrom):
+            return None
+        parsed.append((lines, stripped[0], node))
+    modules = {(n.module, n.level) for _, _, n in parsed}
+    if len(modules) != 1:
+        return None
+    name_lists = [[a.name if a.asname is None else f"{a.name} as {a.asname}" for a in n.names] for _, _, n in parsed]
+    keyed = [{("name", name.split(" as ")[0]): name for name in names} for names in name_lists]
+    if any(len(k) != len(n) for k, n in zip(keyed, name_lists, strict=True)):
+        return None
+    sort_key = _common_sort_key([list(d) for d in keyed])
+    combine = None
+    if sort_key is not None:
+        def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
+            return sorted(left_run + right_run, key=sort_key)
+    order = merge_order(*(list(d) for d in keyed), combine_runs=combine)
+    if order is None:
+        return None
+    names = []
+    for key in order:
+        merged = _merge_item(*(d.get(key) for d in keyed))
+        if merged is _CONFLICT:
+            return None
+        if isinstance(merged, str):
+            names.append(merged)
+    left_lines, left_line, _ = parsed[1]
+    statement = left_line[: left_line.index(" import ") + len(" import ")] + ", ".join(names)
+    ending = left_line[len(left_line.rstrip("\r\n")) :]
+    # keep left's leading comments and blank lines around the statement
+    out = [statement + ending if line is left_line else line for line in left_lines]
+    return "".join(out)

@@ -1,0 +1,219 @@
+"""The structured merge: both sides' changes combined node by node.
+
+For each node that all three revisions have, the result is the one side's text when
+the other side left it alone; otherwise containers merge their header, children
+and closing lines separately, and leaves merge item by item (import names,
+keyword arguments, parameters, ``__all__``) or line by line. Bodies are merged as
+sequences of identities (see ordering.py); a child deleted on one side and changed
+on the other, or added under one name with different texts on both sides, becomes
+a conflict, never a silent choice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from smartmerge.errors import MergeTimeout
+from smartmerge.languages import LanguageProfile
+from smartmerge.matching import match_children, signature_keys
+from smartmerge.merging.diff3 import diff3
+from smartmerge.merging.items import (
+    IMPORTS,
+    KEYWORDS,
+    PARAMETERS,
+    UNORDERED,
+    merge_import_names,
+    merge_item_lists,
+)
+from smartmerge.merging.ordering import merge_order
+from smartmerge.textlines import split_lines
+from smartmerge.tree import ConflictPiece, Node, Piece
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Context:
+    profile: LanguageProfile
+    deadline: float
+
+
+def merge_trees(base: Node, left: Node, right: Node, profile: LanguageProfile, deadline: float) -> tuple[Piece, ...]:
+    """Merge three module trees into pieces of text and conflicts."""
+    return tuple(_merge_node(base, left, right, _Context(profile, deadline), ""))
+
+
+def _symbol(path: str, node: Node) -> str:
+    if node.name is None:
+        return path
+    return f"{path}.{node.name}" if path else node.name
+
+
+def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -> list[Piece]:
+    if time.monotonic() > ctx.deadline:
+        raise MergeTimeout("structured merge ran out of time")
+    if left.text == base.text:
+        return [right.text]
+    if right.text == base.text or left.text == right.text:
+        return [left.text]
+    symbol = _symbol(path, base)
+    if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
+        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None)
+        pieces += _merge_body(base.children, left.children, right.children, base.named_body, ctx, symbol)
+        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None)
+        return pieces
+    return _merge_leaf(base, left, right, ctx, symbol)
+
+
+def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str) -> list[Piece]:
+    if base.kind == "from_import" and left.kind == right.kind == "from_import":
+        merged = merge_import_names(base.text, left.text, right.text) or merge_item_lists(
+            base.text, left.text, right.text, mode=IMPORTS
+        )
+        if merged is not None:
+            return [merged]
+    mode = KEYWORDS
+    if base.kind == "assign" and base.name in ctx.profile.unordered_list_assignments:
+        mode = UNORDERED
+    return _merge_text(base.text, left.text, right.text, symbol, mode)
+
+
+def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | None) -> list[Piece]:
+    """Line diff3 of one node's text; clashing lines may still merge as item lists."""
+    if left == base:
+        return [right]
+    if right == base or left == right:
+        return [left]
+    chunks = diff3(split_lines(base), split_lines(left), split_lines(right))
+    if not any(chunk.conflict for chunk in chunks):
+        return ["".join(line for chunk in chunks for line in chunk.resolved())]
+    if item_mode is not None:
+        merged = merge_item_lists(base, left, right, mode=item_mode)
+        if merged is not None:
+            return [merged]
+    pieces: list[Piece] = []
+    for chunk in chunks:
+        if chunk.conflict:
+            pieces.append(ConflictPiece(chunk.base, chunk.left, chunk.right, symbol))
+        else:
+            pieces.append("".join(chunk.resolved()))
+    return pieces
+
+
+def _identities(
+    children: Sequence[Node], pairs: dict[int, int], named: bool
+) -> list[Hashable]:
+    """One identity per child: its base index when matched, else a key of its own."""
+    to_base = {j: i for i, j in pairs.items()}
+    keys = signature_keys(children) if named else [None] * len(children)
+    ids: list[Hashable] = []
+    seen: dict[Hashable, int] = {}
+    previous: Hashable = None
+    for j, child in enumerate(children):
+        if j in to_base:
+            identity: Hashable = ("base", to_base[j])
+        elif keys[j] is not None:
+            identity = ("named", keys[j])
+        else:
+            # the same new statement after the same neighbour on both sides is one addition
+            raw = ("new", child.text.strip(), previous)
+            identity = (*raw, seen.get(raw, 0))
+            seen[raw] = seen.get(raw, 0) + 1
+        ids.append(identity)
+        previous = identity
+    return ids
+
+
+def _merge_body(
+    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], named: bool, ctx: _Context, path: str
+) -> list[Piece]:
+    left_pairs = match_children(base, left, named=named)
+    right_pairs = match_children(base, right, named=named)
+    base_ids = [("base", i) for i in range(len(base))]
+    left_ids = _identities(left, left_pairs, named)
+    right_ids = _identities(right, right_pairs, named)
+    order = merge_order(base_ids, left_ids, right_ids, _sorted_imports(base, left, right, left_ids, right_ids, ctx))
+    if order is None:
+        log.debug("%s: both sides moved the same children differently", path or "module")
+        return _merge_text(_joined(base), _joined(left), _joined(right), path, None)
+    left_of = dict(zip(left_ids, left, strict=True))
+    right_of = dict(zip(right_ids, right, strict=True))
+    pieces: list[Piece] = []
+    for identity in order:
+        b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
+        lnode, rnode = left_of.get(identity), right_of.get(identity)
+        pieces += _merge_child(b, lnode, rnode, ctx, path)
+    return pieces
+
+
+def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: _Context, path: str) -> list[Piece]:
+    if base is None:
+        if left is not None and right is not None and left.text != right.text:
+            # the same name added twice with different texts: never two definitions
+            return [_whole_conflict("", left.text, right.text, _symbol(path, left))]
+        survivor = left if left is not None else right
+        return [survivor.text] if survivor is not None else []
+    if left is None and right is None:
+        return []
+    if left is None or right is None:
+        survivor = right if left is None else left
+        assert survivor is not None  # for mypy: one of the two is present
+        if survivor.text == base.text:
+            return []
+        # deleted on one side, changed on the other
+        left_text = "" if left is None else survivor.text
+        right_text = "" if right is None else survivor.text
+        return [_whole_conflict(base.text, left_text, right_text, _symbol(path, base))]
+    return _merge_node(base, left, right, ctx, path)
+
+
+def _whole_conflict(base: str, left: str, right: str, symbol: str) -> ConflictPiece:
+    return ConflictPiece(tuple(split_lines(base)), tuple(split_lines(left)), tuple(split_lines(right)), symbol)
+
+
+def _joined(nodes: Sequence[Node]) -> str:
+    return "".join(node.text for node in nodes)
+
+
+def _sorted_imports(
+    base: Sequence[Node],
+    left: Sequence[Node],
+    right: Sequence[Node],
+    left_ids: list[Hashable],
+    right_ids: list[Hashable],
+    ctx: _Context,
+) -> object:
+    """Order two import runs inserted at one spot by module, if the block was sorted."""
+    if not ctx.profile.keep_sorted_imports:
+        return None
+    text_of = {**dict(zip(left_ids, left, strict=True)), **dict(zip(right_ids, right, strict=True))}
+
+    def module_key(node: Node) -> tuple[int, str]:
+        name = (node.name or "").lower()
+        return (0 if node.kind == "import" else 1, name)
+
+    def blocks_sorted(nodes: Sequence[Node]) -> bool:
+        run: list[Node] = []
+        for node in [*nodes, None]:
+            if node is not None and node.kind in ("import", "from_import"):
+                run.append(node)
+                continue
+            keys = [module_key(n) for n in run]
+            if keys != sorted(keys):
+                return False
+            run = []
+        return True
+
+    if not all(blocks_sorted(nodes) for nodes in (base, left, right)):
+        return None
+
+    def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
+        nodes = [text_of[i] for i in left_run + right_run]
+        if not all(node.kind in ("import", "from_import") for node in nodes):
+            return left_run + right_run
+        return sorted(left_run + right_run, key=lambda i: module_key(text_of[i]))
+
+    return combine

@@ -1,0 +1,72 @@
+"""Every case folder under tests/fixtures: one generic test runs them all.
+
+A case is ``merges/<lang>/<case>/{Base,Left,Right,Expected}.<ext>`` with an optional
+``case.toml`` (``why``, ``path``, ``[options]`` with MergeOptions fields). The merge
+must give Expected byte for byte, clean exactly when Expected has no markers.
+A known gap (``known_gaps/<lang>/<case>/``) also holds ``Current.<ext>``, today's
+output: it must still give Current, and a gap whose output becomes Expected fails
+with "solved: move it".
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from smartmerge import MergeOptions, merge_texts
+from smartmerge.textlines import has_conflict_markers
+
+
+@dataclass(frozen=True)
+class Case:
+    folder: Path
+    ext: str
+
+    def read(self, name: str) -> bytes:
+        return (self.folder / f"{name}{self.ext}").read_bytes()
+
+    def run(self) -> tuple[bytes, bool]:
+        config = {}
+        if (self.folder / "case.toml").exists():
+            config = tomllib.loads((self.folder / "case.toml").read_text())
+        options = MergeOptions(**config.get("options", {}))
+        path = config.get("path", f"{self.folder.name}{self.ext}")
+        result = merge_texts(self.read("Base"), self.read("Left"), self.read("Right"), path=path, options=options)
+        return result.text, result.clean
+
+
+def _cases(kind: str) -> list[Case]:
+    found = []
+    for base in sorted((FIXTURES / kind).glob("*/*/Base*")):
+        found.append(Case(base.parent, base.name[len("Base") :]))
+    return found
+
+
+def _id(case: Case) -> str:
+    return f"{case.folder.parent.name}/{case.folder.name}"
+
+
+@pytest.mark.parametrize("case", _cases("merges"), ids=_id)
+def test_merge_case(case: Case, request: pytest.FixtureRequest) -> None:
+    output, clean = case.run()
+    expected_path = case.folder / f"Expected{case.ext}"
+    if request.config.getoption("--update-expected"):
+        expected_path.write_bytes(output)
+    expected = expected_path.read_bytes()
+    assert output.decode("utf-8", "replace") == expected.decode("utf-8", "replace")
+    assert output == expected  # byte for byte: line endings, BOM, final newline
+    assert clean == (not has_conflict_markers(expected.decode("utf-8", "replace")))
+
+
+@pytest.mark.parametrize("case", _cases("known_gaps"), ids=_id)
+def test_known_gap(case: Case, request: pytest.FixtureRequest) -> None:
+    output, _clean = case.run()
+    assert output != case.read("Expected"), "solved: move it to tests/fixtures/merges"
+    current_path = case.folder / f"Current{case.ext}"
+    if request.config.getoption("--update-expected"):
+        current_path.write_bytes(output)
+    assert output == current_path.read_bytes(), "the output of a known gap changed: review Current"
