@@ -54,8 +54,13 @@ def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: 
         return
     if base.kind == side.kind == out.kind == "from_import":
         _names_contained(base.text, side.text, out.text, f"{label}'s change to the import of {where}")
+        _lines_contained(_comments(base.text), _comments(side.text), _comments(other.text), _comments(out.text), f"{label}'s comments at the import of {where}")
         return
     _lines_contained(base.text, side.text, other.text, out.text, f"{label}'s change to {where}")
+
+
+def _comments(text: str) -> str:
+    return "".join(line for line in split_lines(text) if line.lstrip().startswith("#"))
 
 
 def _imported(text: str) -> set[str]:

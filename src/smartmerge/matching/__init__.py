@@ -49,18 +49,32 @@ def match_children(base: Sequence[Node], side: Sequence[Node], *, named: bool) -
     """Base child index -> side child index, for children that are the same node."""
     pairs: dict[int, int] = {}
     if named:
-        base_keys, side_keys = signature_keys(base), signature_keys(side)
-        where = {key: j for j, key in enumerate(side_keys) if key is not None}
-        for i, key in enumerate(base_keys):
-            if key is not None and key in where:
-                pairs[i] = where[key]
-        base_anon = [i for i, k in enumerate(base_keys) if k is None]
-        side_anon = [j for j, k in enumerate(side_keys) if k is None]
+        _match_signatures(base, side, pairs)
+        base_anon = [i for i, node in enumerate(base) if node.signature is None]
+        side_anon = [j for j, node in enumerate(side) if node.signature is None]
         _align(base, side, base_anon, side_anon, pairs)
         _match_renames(base, side, pairs)
     else:
         _align(base, side, list(range(len(base))), list(range(len(side))), pairs)
     return pairs
+
+
+def _match_signatures(base: Sequence[Node], side: Sequence[Node], pairs: dict[int, int]) -> None:
+    """Pair named children by signature; a name used several times in one body
+    (repeated imports of one module, reassignments) pairs by alignment of the
+    group's texts, so an insertion before the others shifts nothing."""
+    groups: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
+    for i, node in enumerate(base):
+        if node.signature is not None:
+            groups.setdefault(node.signature, ([], []))[0].append(i)
+    for j, node in enumerate(side):
+        if node.signature is not None and node.signature in groups:
+            groups[node.signature][1].append(j)
+    for base_ix, side_ix in groups.values():
+        if len(base_ix) == 1 and len(side_ix) == 1:
+            pairs[base_ix[0]] = side_ix[0]
+        elif base_ix and side_ix:
+            _align(base, side, base_ix, side_ix, pairs)
 
 
 def _align(

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from smartmerge.merging.diff3 import merge3
-from smartmerge.merging.ordering import merge_order
+from smartmerge.merging.ordering import CombineRuns, merge_order
 from smartmerge.textlines import split_lines
 
 _OPENERS = ("(", "[", "{")
@@ -137,29 +137,15 @@ def merge_item_lists(base: str, left: str, right: str, *, mode: str) -> str | No
     tail = merge3(b.tail, lft.tail, rgt.tail)
     if head is None or tail is None:
         return None
-    keyed = []
+    keyed: list[dict[Hashable, str]] = []
     for part in (b, lft, rgt):
         keys = [_key(item, mode) for item in part.items]
         if any(k is None for k in keys) or len(set(keys)) != len(keys):
             return None
         keyed.append(dict(zip(keys, part.items, strict=True)))
-    base_items, left_items, right_items = keyed
-    sort_key = _common_sort_key([list(d) for d in keyed]) if mode in (IMPORTS, UNORDERED) else None
-    combine = None
-    if sort_key is not None:
-        def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
-            return sorted(left_run + right_run, key=sort_key)
-    order = merge_order(list(base_items), list(left_items), list(right_items), combine)
-    if order is None:
+    merged_items = _merge_keyed(keyed, sort=mode in (IMPORTS, UNORDERED))
+    if merged_items is None:
         return None
-    merged_items = []
-    for key in order:
-        versions = [d.get(key) for d in keyed]
-        merged = _merge_item(*versions)
-        if merged is _CONFLICT:
-            return None
-        if isinstance(merged, str):
-            merged_items.append(merged)
     last_comma = _pick(b.commas[-1] if b.commas else True, lft.commas[-1] if lft.commas else True, rgt.commas[-1] if rgt.commas else True)
     indent = _pick_str(b.indent, lft.indent, rgt.indent)
     lines = list(head)
@@ -202,15 +188,48 @@ def _pick_str(base: str, left: str, right: str) -> str:
     return right if left == base else left
 
 
-def _common_sort_key(orders: list[list[Hashable]]) -> object | None:
-    """A key under which every revision's list is sorted, if there is one."""
-    def text(key: Hashable) -> str:
-        return str(key[1]) if isinstance(key, tuple) else str(key)
+SortKey = Callable[[Hashable], str]
 
-    for candidate in (lambda k: text(k).strip("'\""), lambda k: text(k).strip("'\"").lower()):
-        if all(order == sorted(order, key=candidate) for order in orders) and any(len(o) > 1 for o in orders):
+
+def _text(key: Hashable) -> str:
+    return str(key[1]).strip("'\"") if isinstance(key, tuple) else str(key)
+
+
+def _lower_text(key: Hashable) -> str:
+    return _text(key).lower()
+
+
+def _common_sort_key(orders: list[list[Hashable]]) -> SortKey | None:
+    """A key under which every revision's list is sorted, if there is one."""
+    if not any(len(order) > 1 for order in orders):
+        return None
+    for candidate in (_text, _lower_text):
+        if all(order == sorted(order, key=candidate) for order in orders):
             return candidate
     return None
+
+
+def _merge_keyed(keyed: list[dict[Hashable, str]], *, sort: bool) -> list[str] | None:
+    """Merge three keyed item lists; None when one item was changed two ways."""
+    sort_key = _common_sort_key([list(d) for d in keyed]) if sort else None
+    combine: CombineRuns | None = None
+    if sort_key is not None:
+        key = sort_key
+
+        def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
+            return sorted(left_run + right_run, key=key)
+
+    order = merge_order(list(keyed[0]), list(keyed[1]), list(keyed[2]), combine)
+    if order is None:
+        return None
+    items = []
+    for item_key in order:
+        merged = _merge_item(*(d.get(item_key) for d in keyed))
+        if isinstance(merged, _Conflict):
+            return None
+        if merged is not None:
+            items.append(merged)
+    return items
 
 
 def merge_import_names(base: str, left: str, right: str) -> str | None:
@@ -229,27 +248,17 @@ def merge_import_names(base: str, left: str, right: str) -> str | None:
             return None
         parsed.append((lines, stripped[0], node))
     modules = {(n.module, n.level) for _, _, n in parsed}
-    if len(modules) != 1:
+    # only the statement itself may differ: comments around it merge line by line
+    surroundings = {tuple(line for line in lines if line is not stmt) for lines, stmt, _ in parsed}
+    if len(modules) != 1 or len(surroundings) != 1:
         return None
     name_lists = [[a.name if a.asname is None else f"{a.name} as {a.asname}" for a in n.names] for _, _, n in parsed]
-    keyed = [{("name", name.split(" as ")[0]): name for name in names} for names in name_lists]
+    keyed: list[dict[Hashable, str]] = [{("name", name.split(" as ")[0]): name for name in names} for names in name_lists]
     if any(len(k) != len(n) for k, n in zip(keyed, name_lists, strict=True)):
         return None
-    sort_key = _common_sort_key([list(d) for d in keyed])
-    combine = None
-    if sort_key is not None:
-        def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
-            return sorted(left_run + right_run, key=sort_key)
-    order = merge_order(*(list(d) for d in keyed), combine_runs=combine)
-    if order is None:
+    names = _merge_keyed(keyed, sort=True)
+    if names is None:
         return None
-    names = []
-    for key in order:
-        merged = _merge_item(*(d.get(key) for d in keyed))
-        if merged is _CONFLICT:
-            return None
-        if isinstance(merged, str):
-            names.append(merged)
     left_lines, left_line, _ = parsed[1]
     statement = left_line[: left_line.index(" import ") + len(" import ")] + ", ".join(names)
     ending = left_line[len(left_line.rstrip("\r\n")) :]

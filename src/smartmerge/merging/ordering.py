@@ -13,6 +13,8 @@ from collections.abc import Callable, Hashable, Sequence
 from difflib import SequenceMatcher
 
 Id = Hashable
+# orders two runs that both sides inserted after one anchor
+CombineRuns = Callable[[list[Id], list[Id]], list[Id]]
 
 
 def _moved(base: Sequence[Id], side: Sequence[Id]) -> set[Id]:
@@ -42,7 +44,7 @@ def merge_order(
     base: Sequence[Id],
     left: Sequence[Id],
     right: Sequence[Id],
-    combine_runs: Callable[[list[Id], list[Id]], list[Id]] | None = None,
+    combine_runs: CombineRuns | None = None,
 ) -> list[Id] | None:
     """All ids of the three sequences in merged order; None when moves clash.
 
@@ -50,10 +52,10 @@ def merge_order(
     import blocks); by default left's run comes first.
     """
     moved_left, moved_right = _moved(base, left), _moved(base, right)
-    if moved_left & moved_right:
-        # both sides moved the same child: only fine when they agree on the result
-        if [x for x in left if x in moved_left & moved_right] != [x for x in right if x in moved_left & moved_right]:
-            return None
+    both_moved = moved_left & moved_right
+    # both sides moved the same child: only fine when they agree on the result
+    if both_moved and [x for x in left if x in both_moved] != [x for x in right if x in both_moved]:
+        return None
     skeleton = [x for x in base if x not in moved_left and x not in moved_right]
     skeleton_set = set(skeleton)
     # a child moved by one side is placed by that side alone

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
-from smartmerge.matching import match_children, signature_keys
+from smartmerge.matching import match_children
 from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.items import (
     IMPORTS,
@@ -28,11 +28,16 @@ from smartmerge.merging.items import (
     merge_import_names,
     merge_item_lists,
 )
-from smartmerge.merging.ordering import merge_order
+from smartmerge.merging.ordering import CombineRuns, merge_order
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece
 
 log = logging.getLogger(__name__)
+
+
+# Kinds whose statements may repeat a name with different texts (two imports from
+# one module): a new one is an addition, never a clash with the other side's.
+_SET_LIKE_KINDS = ("import", "from_import")
 
 
 @dataclass(frozen=True)
@@ -69,14 +74,10 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
 
 
 def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str) -> list[Piece]:
-    if base.kind == "from_import" and left.kind == right.kind == "from_import":
-        merged = merge_import_names(base.text, left.text, right.text) or merge_item_lists(
-            base.text, left.text, right.text, mode=IMPORTS
-        )
-        if merged is not None:
-            return [merged]
     mode = KEYWORDS
-    if base.kind == "assign" and base.name in ctx.profile.unordered_list_assignments:
+    if base.kind == left.kind == right.kind == "from_import":
+        mode = IMPORTS
+    elif base.kind == "assign" and base.name in ctx.profile.unordered_list_assignments:
         mode = UNORDERED
     return _merge_text(base.text, left.text, right.text, symbol, mode)
 
@@ -90,6 +91,10 @@ def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | 
     chunks = diff3(split_lines(base), split_lines(left), split_lines(right))
     if not any(chunk.conflict for chunk in chunks):
         return ["".join(line for chunk in chunks for line in chunk.resolved())]
+    if item_mode == IMPORTS:
+        merged = merge_import_names(base, left, right)
+        if merged is not None:
+            return [merged]
     if item_mode is not None:
         merged = merge_item_lists(base, left, right, mode=item_mode)
         if merged is not None:
@@ -103,24 +108,28 @@ def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | 
     return pieces
 
 
-def _identities(
-    children: Sequence[Node], pairs: dict[int, int], named: bool
-) -> list[Hashable]:
-    """One identity per child: its base index when matched, else a key of its own."""
+def _identities(children: Sequence[Node], pairs: dict[int, int]) -> list[Hashable]:
+    """One identity per child: its base index when matched, else a key of its own.
+
+    Unmatched named children are keyed by signature and their rank among the
+    unmatched of that signature, so one name added on both sides is one node (and
+    a conflict if the texts differ); unmatched anonymous statements by text and
+    the preceding identity, so the same statement added after the same neighbour
+    on both sides is one addition.
+    """
     to_base = {j: i for i, j in pairs.items()}
-    keys = signature_keys(children) if named else [None] * len(children)
     ids: list[Hashable] = []
     seen: dict[Hashable, int] = {}
     previous: Hashable = None
     for j, child in enumerate(children):
         if j in to_base:
             identity: Hashable = ("base", to_base[j])
-        elif keys[j] is not None:
-            identity = ("named", keys[j])
         else:
-            # the same new statement after the same neighbour on both sides is one addition
-            raw = ("new", child.text.strip(), previous)
-            identity = (*raw, seen.get(raw, 0))
+            if child.signature is not None and child.kind not in _SET_LIKE_KINDS:
+                raw: Hashable = ("named", child.signature)
+            else:
+                raw = ("new", child.text.strip(), previous)
+            identity = (raw, seen.get(raw, 0))
             seen[raw] = seen.get(raw, 0) + 1
         ids.append(identity)
         previous = identity
@@ -133,8 +142,8 @@ def _merge_body(
     left_pairs = match_children(base, left, named=named)
     right_pairs = match_children(base, right, named=named)
     base_ids = [("base", i) for i in range(len(base))]
-    left_ids = _identities(left, left_pairs, named)
-    right_ids = _identities(right, right_pairs, named)
+    left_ids = _identities(left, left_pairs)
+    right_ids = _identities(right, right_pairs)
     order = merge_order(base_ids, left_ids, right_ids, _sorted_imports(base, left, right, left_ids, right_ids, ctx))
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
@@ -185,7 +194,7 @@ def _sorted_imports(
     left_ids: list[Hashable],
     right_ids: list[Hashable],
     ctx: _Context,
-) -> object:
+) -> CombineRuns | None:
     """Order two import runs inserted at one spot by module, if the block was sorted."""
     if not ctx.profile.keep_sorted_imports:
         return None
