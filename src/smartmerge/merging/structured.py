@@ -29,6 +29,7 @@ from smartmerge.merging.items import (
     merge_item_lists,
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
+from smartmerge.merging.tokens import changed_only_layout, merge_tokens
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece
 
@@ -101,10 +102,14 @@ def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | 
             return [merged]
     pieces: list[Piece] = []
     for chunk in chunks:
-        if chunk.conflict:
-            pieces.append(ConflictPiece(chunk.base, chunk.left, chunk.right, symbol))
-        else:
+        if not chunk.conflict:
             pieces.append("".join(chunk.resolved()))
+            continue
+        merged_tokens = merge_tokens("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
+        if merged_tokens is not None:
+            pieces.append(merged_tokens)
+        else:
+            pieces.append(ConflictPiece(chunk.base, chunk.left, chunk.right, symbol))
     return pieces
 
 
@@ -170,7 +175,8 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
     if left is None or right is None:
         survivor = right if left is None else left
         assert survivor is not None  # for mypy: one of the two is present
-        if survivor.text == base.text:
+        if changed_only_layout(base.text, survivor.text):
+            # deleted on one side, only reformatted on the other: nothing of value is lost
             return []
         # deleted on one side, changed on the other
         left_text = "" if left is None else survivor.text

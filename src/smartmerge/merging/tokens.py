@@ -1,0 +1,102 @@
+"""A token-level merge for the lines where a line merge conflicts.
+
+Tokens are compared without the white space before them and with string quotes
+normalised, so a side that only reformatted (black-style quotes, wrapping, trailing
+commas, indentation) changes white space and raw spellings, not tokens. The diff3
+runs on tokens; each token keeps the spelling and the white space of the side that
+changed them. Like any diff3, two edits with no unchanged token between them
+conflict, and then the caller keeps its line-level conflict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from smartmerge.merging.diff3 import contains_changes, diff3
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>(?:[ \t\f]|\\\r?\n|\r\n|\n|\r)+)
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>[rRbBuUfF]{0,2}(?:'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\r\n])*'|"(?:\\.|[^"\\\r\n])*"))
+  | (?P<word>\w+)
+  | (?P<op>\*\*=?|//=?|->|:=|[<>=!]=|<<=?|>>=?|[-+*/%&|^@]=|\.\.\.|\S)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    space: str  # the white space before the token
+    raw: str  # the token as written
+    key: str  # what is compared: the token with quotes normalised
+
+
+def _key(kind: str, raw: str) -> str:
+    if kind != "string":
+        return raw
+    prefix_len = len(raw) - len(raw.lstrip("rRbBuUfF"))
+    prefix, body = raw[:prefix_len].lower(), raw[prefix_len:]
+    for quote in ('"""', "'''", '"', "'"):
+        if body.startswith(quote) and body.endswith(quote) and len(body) >= 2 * len(quote):
+            inner = body[len(quote) : -len(quote)]
+            if "'" not in inner and '"' not in inner:
+                return f"{prefix}{quote[0] * len(quote)}{inner}".replace("'", '"')
+    return raw
+
+
+def tokenize(text: str) -> tuple[list[Token], str]:
+    """Tokens of a text, and the white space after the last one."""
+    tokens: list[Token] = []
+    space = ""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "op"
+        if kind == "ws":
+            space += match.group()
+            continue
+        tokens.append(Token(space, match.group(), _key(kind, match.group())))
+        space = ""
+    return tokens, space
+
+
+def token_keys(text: str) -> list[str]:
+    return [token.key for token in tokenize(text)[0]]
+
+
+def _pick(base: str, left: str, right: str) -> str:
+    return right if left == base else left
+
+
+def merge_tokens(base: str, left: str, right: str) -> str | None:
+    """The token-level merge of three texts, or None when edits clash."""
+    (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t) for t in (base, left, right))
+    out: list[str] = []
+    positions = [0, 0, 0]
+    for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
+        b, lft, rgt = positions
+        nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
+        positions = [nb, nl, nr]
+        if chunk.conflict:
+            return None
+        if chunk.stable:
+            for bt, lt, rt in zip(base_t[b:nb], left_t[lft:nl], right_t[rgt:nr], strict=True):
+                out.append(_pick(bt.space, lt.space, rt.space) + _pick(bt.raw, lt.raw, rt.raw))
+        elif chunk.left != chunk.base:
+            out.extend(t.space + t.raw for t in left_t[lft:nl])
+        else:
+            out.extend(t.space + t.raw for t in right_t[rgt:nr])
+    out.append(_pick(base_end, left_end, right_end))
+    return "".join(out)
+
+
+def tokens_contained(base: str, side: str, merged: str) -> bool:
+    """True when every token-level change from base to side is in merged."""
+    return contains_changes(token_keys(base), token_keys(side), token_keys(merged))
+
+
+def changed_only_layout(base: str, side: str) -> bool:
+    """True when the side changed white space, quotes or nothing at all."""
+    return token_keys(base) == token_keys(side)
+
