@@ -20,7 +20,7 @@ import libcst
 from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.matching import match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
-from smartmerge.merging.tokens import changed_only_layout, tokens_contained
+from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
 from smartmerge.parsing import parse_python
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
@@ -95,13 +95,24 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> N
         return Counter(line.strip().rstrip(",").strip() for line in lines if line.strip())
 
     b, s, o, oth = norm(base_l), norm(side_l), norm(out_l), norm(split_lines(other))
-    added = s - b
-    removed = b - s
-    other_added = oth - b
-    if any(o[line] < count for line, count in added.items()):
+    if _multiset_contained(b, s, o, oth):
+        return
+    # item merges inside one line (call arguments, set literals): the same test on tokens
+    tb, ts, to, tother = (Counter(token_keys(t)) for t in (base, side, out, other))
+    if _multiset_contained(tb, ts, to, tother):
+        return
+    if any(o[line] < count for line, count in (s - b).items()):
         raise CheckFailed(f"{what} is missing from the result")
-    if any(o[line] > b[line] - count + other_added[line] for line, count in removed.items()):
-        raise CheckFailed(f"{what} (a removal) was undone in the result")
+    raise CheckFailed(f"{what} (a removal) was undone in the result")
+
+
+def _multiset_contained(b: Counter[str], s: Counter[str], o: Counter[str], other: Counter[str]) -> bool:
+    """What the side added is in the output; what it removed is gone from it
+    (unless the other side added it too)."""
+    added, removed, other_added = s - b, b - s, other - b
+    if any(o[item] < count for item, count in added.items()):
+        return False
+    return all(o[item] <= b[item] - count + other_added[item] for item, count in removed.items())
 
 
 def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str) -> None:

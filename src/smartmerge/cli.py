@@ -44,6 +44,8 @@ class DefaultToMerge(TyperGroup):
 app = typer.Typer(
     cls=DefaultToMerge,
     add_completion=False,
+    # a traceback is never the answer to a user: cli.main turns errors into one line
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help=(
         "smartmerge: a structured three-way merger for Python files.\n\n"

@@ -91,6 +91,9 @@ def merge_texts(
         return _line_result(base_b, left_b, right_b, options, f"structured merge ran past {options.timeout:g} s")
     except RecursionError:
         return _line_result(base_b, left_b, right_b, options, "input nested too deeply for the structured merge")
+    except Exception as exc:  # a bug of ours must cost a conflict, never the user's merge
+        log.warning("structured merge failed, using the line merge: %r", exc, exc_info=True)
+        return _line_result(base_b, left_b, right_b, options, f"internal error in the structured merge: {exc!r}")
 
 
 def _decode(data: bytes) -> str:

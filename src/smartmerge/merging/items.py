@@ -103,6 +103,7 @@ def _outside_brackets(item: str) -> str:
 
 
 _PARAM = re.compile(r"^\*{0,2}([A-Za-z_][A-Za-z0-9_]*)\s*(?::.*)?(?:=.*)?$", re.S)
+_DICT_KEY = re.compile(r"""^((?:'[^'\\]*'|"[^"\\]*"|[A-Za-z_][A-Za-z0-9_.]*))\s*:(?!=)""")
 _KWARG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)|^\*\*?([A-Za-z_][A-Za-z0-9_.]*)$")
 
 # What identifies an item, by the kind of list it is in.
@@ -120,9 +121,9 @@ def _key(item: str, mode: str) -> Hashable | None:
             return ("marker", item)
         match = _PARAM.match(item)
         return ("name", match.group(1)) if match else None
-    match = _KWARG.match(item)
+    match = _KWARG.match(item) or _DICT_KEY.match(item)
     if match:
-        return ("name", match.group(1) or "**" + match.group(2))
+        return ("name", next(g for g in match.groups() if g is not None))
     return None
 
 
@@ -137,12 +138,9 @@ def merge_item_lists(base: str, left: str, right: str, *, mode: str) -> str | No
     tail = merge3(b.tail, lft.tail, rgt.tail)
     if head is None or tail is None:
         return None
-    keyed: list[dict[Hashable, str]] = []
-    for part in (b, lft, rgt):
-        keys = [_key(item, mode) for item in part.items]
-        if any(k is None for k in keys) or len(set(keys)) != len(keys):
-            return None
-        keyed.append(dict(zip(keys, part.items, strict=True)))
+    keyed = _keyed([b.items, lft.items, rgt.items], mode)
+    if keyed is None:
+        return None
     merged_items = _merge_keyed(keyed, sort=mode in (IMPORTS, UNORDERED))
     if merged_items is None:
         return None
@@ -154,6 +152,147 @@ def merge_item_lists(base: str, left: str, right: str, *, mode: str) -> str | No
         lines.append(f"{indent}{item}{comma}{lft.newline}")
     lines.extend(tail)
     return "".join(lines)
+
+
+def _keyed(lists: list[tuple[str, ...]], mode: str) -> list[dict[Hashable, str]] | None:
+    """Each revision's items by key; None when an item has no key.
+
+    Positional items of a call (keyword mode) are keyed by position, but only when
+    all three revisions have the same number of them: an inserted or deleted
+    positional argument shifts the others, and then no key is trustworthy.
+    """
+    keyed: list[dict[Hashable, str]] = []
+    positional_counts = set()
+    for items in lists:
+        keys: list[Hashable | None] = []
+        positional = 0
+        for item in items:
+            key = _key(item, mode)
+            if key is None and mode == KEYWORDS:
+                key = ("pos", positional)
+                positional += 1
+            keys.append(key)
+        positional_counts.add(positional)
+        if any(k is None for k in keys) or len(set(keys)) != len(keys):
+            return None
+        keyed.append(dict(zip(keys, items, strict=True)))
+    if len(positional_counts) > 1:
+        return None
+    return keyed
+
+
+_INLINE_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+def merge_inline_lists(base: str, left: str, right: str, *, unordered: bool) -> str | None:
+    """Items added or changed by both sides inside one bracket pair on one line:
+    ``f(a, x=1)`` and ``f(a, y=2)`` give ``f(a, x=1, y=2)``; a set literal merges as
+    a set. The texts must agree outside that bracket pair."""
+    texts = (base, left, right)
+    start = _common_prefix(texts)
+    end = _common_suffix(texts, start)
+    # widen to the innermost bracket pair that encloses every difference
+    for open_at in range(start - 1, -1, -1):
+        opener = base[open_at]
+        if opener not in _INLINE_OPEN:
+            continue
+        spans = [_closing(t, open_at) for t in texts]
+        if any(c is None for c in spans):
+            return None
+        if all(c is not None and len(t) - c <= end for c, t in zip(spans, texts, strict=True)):
+            break
+    else:
+        return None
+    insides = [t[open_at + 1 : c] for t, c in zip(texts, spans, strict=True) if c is not None]
+    if any("\n" in inside or "#" in inside for inside in insides):
+        return None
+    split = [_split_items(inside) for inside in insides]
+    if any(items is None for items in split):
+        return None
+    item_lists = [tuple(i.strip() for i in items) for items in split if items is not None]
+    if any(not all(item_lists_i) for item_lists_i in item_lists):
+        return None
+    is_set = opener == "{" and not any(_DICT_KEY.match(i) for items in item_lists for i in items)
+    mode = UNORDERED if unordered or is_set else KEYWORDS
+    keyed = _keyed(item_lists, mode)
+    if keyed is None:
+        return None
+    merged = _merge_keyed(keyed, sort=False)
+    if merged is None:
+        return None
+    inside = insides[1]
+    pad_left = inside[: len(inside) - len(inside.lstrip())]
+    pad_right = inside[len(inside.rstrip()) :]
+    close_left = spans[1]
+    assert close_left is not None  # for mypy: checked above
+    return left[: open_at + 1] + pad_left + ", ".join(merged) + pad_right + left[close_left:]
+
+
+def _common_prefix(texts: tuple[str, ...]) -> int:
+    n = 0
+    shortest = min(len(t) for t in texts)
+    while n < shortest and texts[0][n] == texts[1][n] == texts[2][n]:
+        n += 1
+    return n
+
+
+def _common_suffix(texts: tuple[str, ...], prefix: int) -> int:
+    n = 0
+    shortest = min(len(t) for t in texts) - prefix
+    while n < shortest and texts[0][-1 - n] == texts[1][-1 - n] == texts[2][-1 - n]:
+        n += 1
+    return n
+
+
+def _closing(text: str, open_at: int) -> int | None:
+    """Index of the bracket closing the one at ``open_at`` (strings skipped)."""
+    depth, quote, escaped = 0, "", False
+    for index in range(open_at, len(text)):
+        char = text[index]
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+            continue
+        if char in "'\"":
+            quote = char
+        elif char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def _split_items(inside: str) -> list[str] | None:
+    """Top-level comma-separated items; a trailing comma gives no empty item."""
+    items, depth, quote, current = [], 0, "", []
+    for char in inside:
+        if quote:
+            current.append(char)
+            if char == quote:
+                quote = ""
+            continue
+        if char in "'\"":
+            quote = char
+        elif char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        if char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    if quote or depth:
+        return None
+    if "".join(current).strip():
+        items.append("".join(current))
+    return items
 
 
 class _Conflict:

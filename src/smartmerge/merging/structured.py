@@ -26,6 +26,7 @@ from smartmerge.merging.items import (
     PARAMETERS,
     UNORDERED,
     merge_import_names,
+    merge_inline_lists,
     merge_item_lists,
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
@@ -105,7 +106,8 @@ def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | 
         if not chunk.conflict:
             pieces.append("".join(chunk.resolved()))
             continue
-        merged_tokens = merge_tokens("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
+        texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
+        merged_tokens = merge_tokens(*texts) or merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
         if merged_tokens is not None:
             pieces.append(merged_tokens)
         else:
@@ -222,7 +224,9 @@ def _sorted_imports(
             run = []
         return True
 
-    if not all(blocks_sorted(nodes) for nodes in (base, left, right)):
+    # one import is sorted by accident: sorting needs a base run of two or more
+    base_imports = [node for node in base if node.kind in ("import", "from_import")]
+    if len(base_imports) < 2 or not all(blocks_sorted(nodes) for nodes in (base, left, right)):
         return None
 
     def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
