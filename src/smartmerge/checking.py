@@ -44,6 +44,32 @@ def check_merge(base: Node, left: Node, right: Node, merged: str) -> None:
                 raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _contains(base, left, right, out, "left", "")
     _contains(base, right, left, out, "right", "")
+    _nothing_dropped_or_invented(base, left, right, out, "")
+
+
+def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node, path: str) -> None:
+    """What both sides kept is still there; every new definition comes from a side."""
+    if not (base.is_container and out.is_container and base.kind == out.kind):
+        return
+    if not (left.is_container and right.is_container):
+        return
+    named = base.named_body
+    to_left = match_children(base.children, left.children, named=named)
+    to_right = match_children(base.children, right.children, named=named)
+    to_out = match_children(base.children, out.children, named=named)
+    for i, child in enumerate(base.children):
+        if i in to_left and i in to_right:
+            name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
+            if i not in to_out:
+                raise CheckFailed(f"both sides kept {name}, but the result lost it")
+            _nothing_dropped_or_invented(
+                child, left.children[to_left[i]], right.children[to_right[i]], out.children[to_out[i]], name
+            )
+    if named:
+        known = {c.signature for c in (*base.children, *left.children, *right.children)}
+        for child in out.children:
+            if child.signature is not None and child.signature not in known:
+                raise CheckFailed(f"the result defines {child.name}, which no side wrote")
 
 
 def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str) -> None:
