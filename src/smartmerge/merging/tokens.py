@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from smartmerge.merging.diff3 import contains_changes, diff3
 
@@ -25,6 +26,9 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+
+
+QUOTES = ("'", '"')
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,38 @@ def _pick(base: str, left: str, right: str) -> str:
     return right if left == base else left
 
 
+def _requoted_to(base: list[Token], side: list[Token]) -> str | None:
+    """The quote a side switched strings to, when it only ever switched one way
+    (a formatter's doing): new strings from the other side get it too."""
+    switched = set()
+    matcher = SequenceMatcher(None, [t.key for t in base], [t.key for t in side], autojunk=False)
+    pairs = [(base[m.a + k], side[m.b + k]) for m in matcher.get_matching_blocks() for k in range(m.size)]
+    for b, s in pairs:
+        if b.key == s.key and b.raw != s.raw and b.raw[-1:] in QUOTES and s.raw[-1:] in QUOTES:
+            if b.raw[-1] != s.raw[-1]:
+                switched.add((b.raw[-1], s.raw[-1]))
+    if len(switched) == 1:
+        return next(iter(switched))[1]
+    return None
+
+
+def _requote(token: Token, quote: str | None) -> str:
+    """The token with the quote a formatter chose, when that is a plain swap."""
+    if quote is None or token.raw[-1:] not in QUOTES or token.raw.endswith(quote):
+        return token.raw
+    prefix_len = len(token.raw) - len(token.raw.lstrip("rRbBuUfF"))
+    body = token.raw[prefix_len:]
+    inner = body[1:-1]
+    if len(body) < 2 or body[:3] == body[0] * 3 or any(q in inner for q in QUOTES) or "\\" in inner:
+        return token.raw
+    return f"{token.raw[:prefix_len]}{quote}{inner}{quote}"
+
+
 def merge_tokens(base: str, left: str, right: str) -> str | None:
     """The token-level merge of three texts, or None when edits clash."""
     (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t) for t in (base, left, right))
+    # a side that switched quotes like a formatter sets the quotes of the other side's new strings
+    left_quote, right_quote = _requoted_to(base_t, left_t), _requoted_to(base_t, right_t)
     out: list[str] = []
     positions = [0, 0, 0]
     for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
@@ -84,9 +117,9 @@ def merge_tokens(base: str, left: str, right: str) -> str | None:
             for bt, lt, rt in zip(base_t[b:nb], left_t[lft:nl], right_t[rgt:nr], strict=True):
                 out.append(_pick(bt.space, lt.space, rt.space) + _pick(bt.raw, lt.raw, rt.raw))
         elif chunk.left != chunk.base:
-            out.extend(t.space + t.raw for t in left_t[lft:nl])
+            out.extend(t.space + _requote(t, right_quote) for t in left_t[lft:nl])
         else:
-            out.extend(t.space + t.raw for t in right_t[rgt:nr])
+            out.extend(t.space + _requote(t, left_quote) for t in right_t[rgt:nr])
     out.append(_pick(base_end, left_end, right_end))
     return "".join(out)
 
