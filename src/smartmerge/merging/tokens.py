@@ -80,9 +80,8 @@ def _requoted_to(base: list[Token], side: list[Token]) -> str | None:
     matcher = SequenceMatcher(None, [t.key for t in base], [t.key for t in side], autojunk=False)
     pairs = [(base[m.a + k], side[m.b + k]) for m in matcher.get_matching_blocks() for k in range(m.size)]
     for b, s in pairs:
-        if b.key == s.key and b.raw != s.raw and b.raw[-1:] in QUOTES and s.raw[-1:] in QUOTES:
-            if b.raw[-1] != s.raw[-1]:
-                switched.add((b.raw[-1], s.raw[-1]))
+        if b.raw[-1:] in QUOTES and s.raw[-1:] in QUOTES and b.raw[-1] != s.raw[-1]:
+            switched.add((b.raw[-1], s.raw[-1]))
     if len(switched) == 1:
         return next(iter(switched))[1]
     return None
