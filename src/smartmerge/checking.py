@@ -15,8 +15,6 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 
-import libcst
-
 from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.matching import match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
@@ -36,12 +34,20 @@ def check_merge(base: Node, left: Node, right: Node, merged: str) -> None:
     # top-level statement the merge wrote, i.e. every one not copied verbatim from left
     # or right. Top-level statements parse on their own, comments included.
     copied = {child.text for child in (*left.children, *right.children)}
-    for child in out.children:
-        if child.text not in copied:
-            try:
-                libcst.parse_module(child.text)
-            except libcst.ParserSyntaxError as exc:
-                raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
+    written = [child for child in out.children if child.text not in copied]
+    if not written:
+        return _check_changes(base, left, right, out)
+    import libcst  # imported here: it costs ~120 ms of start-up, needed only now
+
+    for child in written:
+        try:
+            libcst.parse_module(child.text)
+        except libcst.ParserSyntaxError as exc:
+            raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
+    _check_changes(base, left, right, out)
+
+
+def _check_changes(base: Node, left: Node, right: Node, out: Node) -> None:
     _contains(base, left, right, out, "left", "")
     _contains(base, right, left, out, "right", "")
     _nothing_dropped_or_invented(base, left, right, out, "")
