@@ -271,18 +271,18 @@ def solve_command(
     files: Annotated[list[Path], typer.Argument(help="Files git left conflicted.", show_default=False)],
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep FILE.orig.")] = False,
 ) -> None:
-    """Re-merge conflicted files from the index stages, or from their diff3 markers (exit 1 if conflicts remain)."""
-    all_clean = True
+    """Re-merge conflicted files from the index stages, or from their diff3 markers (exit 1 if conflicts remain, 2 on errors)."""
+    all_clean, errors = True, False
     for file in files:
         try:
             outcome = solve_file(file, backup=not no_backup)
         except (SmartmergeError, OSError) as exc:
             typer.echo(f"smartmerge: error: {file}: {exc}", err=True)
-            all_clean = False
+            errors = True
             continue
         typer.echo(f"smartmerge: {outcome.message}")
         all_clean = all_clean and outcome.clean
-    raise typer.Exit(EXIT_CLEAN if all_clean else EXIT_CONFLICTS)
+    raise typer.Exit(EXIT_USAGE if errors else EXIT_CLEAN if all_clean else EXIT_CONFLICTS)
 
 
 @app.command("review")

@@ -156,8 +156,15 @@ def solve(file: Path, backup: bool = True, options: MergeOptions | None = None) 
 
 def from_markers_labels(text: bytes) -> tuple[str, str] | None:
     """The ours/theirs labels of the first conflict in the file, to write the same ones back."""
-    try:
-        found = from_markers(text)
-    except InputError:
+    lines = iter(text.splitlines())
+    for line in lines:
+        opening = _OPEN.match(line)
+        if opening is None:
+            continue
+        size = len(opening[1])
+        for later in lines:
+            if later.startswith(b">" * size) and later[size : size + 1] == b" ":
+                decode = (opening[2] or b"").decode("utf-8", "replace"), later[size + 1 :].decode("utf-8", "replace")
+                return decode if all(decode) else None
         return None
-    return found.left_label, found.right_label
+    return None
