@@ -15,7 +15,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -75,7 +75,7 @@ def label_or_default(label: str, default: str) -> str:
     return default if not label or label in _UNEXPANDED else label
 
 
-def turned_off(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+def turned_off(environ: Mapping[str, str] = os.environ) -> bool:
     return environ.get(OFF_SWITCH, "").strip().lower() in _OFF_VALUES
 
 
