@@ -159,4 +159,4 @@ def test_the_driver_merges_functions_added_on_both_sides(repo: Repo, tmp_path: P
     proc = driver(repo, paths, "-p", "app.py")
     assert proc.returncode == 0, proc.stderr
     assert Path(paths[1]).read_text() == add_function(add_function(BASE, "five"), "six")
-    assert "smartmerge: resolved 1 conflicts in app.py; review with: smartmerge review app.py" in proc.stderr
+    assert "smartmerge: resolved 1 conflict in app.py; review with: smartmerge review app.py" in proc.stderr

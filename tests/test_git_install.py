@@ -151,3 +151,11 @@ def test_doctor_reports_a_driver_whose_interpreter_is_gone(tmp_path: Path) -> No
     assert proc.returncode == 1
     assert "'/nonexistent/python' is not an executable file" in proc.stdout
     assert "git did not run the smartmerge driver" in proc.stdout or "wrong result" in proc.stdout
+
+
+def test_global_and_local_only_exclude_each_other(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    proc = smartmerge("install", "--global", "--local-only", cwd=repo.root)
+    assert proc.returncode == 2
+    assert "exclude each other" in proc.stderr
+    assert config(repo, "merge.smartmerge.driver") == ""

@@ -182,7 +182,7 @@ def test_merge_resolves_functions_added_on_both_sides_where_git_conflicts(repo: 
     proc = repo.git("merge", "--no-edit", "topic", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert repo.read("app.py") == add_function(add_function(BASE, "five"), "six")
-    assert "smartmerge: resolved 1 conflicts in app.py; review with: smartmerge review app.py" in proc.stderr
+    assert "smartmerge: resolved 1 conflict in app.py; review with: smartmerge review app.py" in proc.stderr
     review = smartmerge("review", "app.py", cwd=repo.root)
     assert review.returncode == 0
     # git's markers are what the review shows as replaced

@@ -118,7 +118,8 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
         line_text = line.text
         resolved = result.resolved_vs_line or max(0, line.conflicts - len(result.conflicts))
     if resolved:
-        messages.append(f"smartmerge: resolved {resolved} conflicts in {shown}; review with: smartmerge review {shown}")
+        noun = "conflict" if resolved == 1 else "conflicts"
+        messages.append(f"smartmerge: resolved {resolved} {noun} in {shown}; review with: smartmerge review {shown}")
     elif not result.clean and result.method is Method.LINE and not _by_choice(result.reason):
         messages.append(f"smartmerge: {shown}: conflicts left by git's line merge ({result.reason})")
     messages += _record(request, result, resolved, (base, ours, theirs, line_text), elapsed)

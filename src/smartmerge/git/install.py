@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from smartmerge.errors import InputError
 from smartmerge.git import review
 from smartmerge.git.gitcmd import GitError, git, git_version, repo_root, supports_label_placeholders
 
@@ -63,6 +64,8 @@ def global_attributes_file() -> Path:
 
 
 def scope_for(repo: Path, global_: bool = False, local_only: bool = False) -> Scope:
+    if global_ and local_only:
+        raise InputError("--global and --local-only exclude each other")
     if global_:
         return Scope("--global", global_attributes_file(), repo)
     root = repo_root(repo)

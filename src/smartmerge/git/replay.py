@@ -90,13 +90,14 @@ class _Blobs:
         self._proc.wait()
 
 
-def merge_commits(repo: Path, options: ReplayOptions) -> list[str]:
-    args = ["rev-list", "--merges", "--all"]
+def merge_commits(repo: Path, options: ReplayOptions) -> list[list[str]]:
+    """Each merge commit followed by its parents, newest first."""
+    args = ["rev-list", "--merges", "--parents", "--all"]
     if options.since:
         args.append(f"--since={options.since}")
     if options.limit:
         args.append(f"--max-count={options.limit}")
-    return git(*args, cwd=repo).out.split()
+    return [line.split() for line in git(*args, cwd=repo).out.splitlines()]
 
 
 def _changed(repo: Path, old: str, new: str) -> set[str]:
@@ -104,8 +105,8 @@ def _changed(repo: Path, old: str, new: str) -> set[str]:
     return {name.decode("utf-8", "surrogateescape") for name in out.split(b"\0") if name}
 
 
-def replay_merge(repo: Path, commit: str, blobs: _Blobs) -> MergeReplay:
-    parents = git("rev-list", "--parents", "-n1", commit, cwd=repo).out.split()[1:]
+def replay_merge(repo: Path, commit_and_parents: list[str], blobs: _Blobs) -> MergeReplay:
+    commit, *parents = commit_and_parents
     if len(parents) != 2:
         return MergeReplay(commit, skipped="octopus merge (more than two parents)")
     bases = git("merge-base", "--all", *parents, cwd=repo, check=False).out.split()
@@ -156,13 +157,13 @@ def _merge_file(commit: str, path: str, base: bytes, left: bytes, right: bytes, 
 _WORKER_BLOBS: dict[str, _Blobs] = {}
 
 
-def _replay_in_worker(repo: str, commit: str) -> MergeReplay:
+def _replay_in_worker(repo: str, commit: list[str]) -> MergeReplay:
     if repo not in _WORKER_BLOBS:
         _WORKER_BLOBS[repo] = _Blobs(Path(repo))
     return replay_merge(Path(repo), commit, _WORKER_BLOBS[repo])
 
 
-def _run(repo: Path, commits: list[str], jobs: int) -> Iterator[MergeReplay]:
+def _run(repo: Path, commits: list[list[str]], jobs: int) -> Iterator[MergeReplay]:
     if jobs == 1:
         blobs = _Blobs(repo)
         try:
