@@ -160,3 +160,27 @@ def test_the_driver_merges_functions_added_on_both_sides(repo: Repo, tmp_path: P
     assert proc.returncode == 0, proc.stderr
     assert Path(paths[1]).read_text() == add_function(add_function(BASE, "five"), "six")
     assert "smartmerge: resolved 1 conflict in app.py; review with: smartmerge review app.py" in proc.stderr
+
+
+def test_the_safety_net_still_merges_when_the_driver_itself_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the last line of defence, for failures outside the merge (say, in the review record)
+    from smartmerge.git import driver as driver_module
+
+    def failing(request: DriverRequest) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(driver_module, "run_driver", failing)
+    request = _request(tmp_path)
+    outcome = driver_module.drive(request)
+    expected = line_merge(BASE.encode(), edit(BASE, "two", "20").encode(), edit(BASE, "two", "22").encode(), MergeOptions())
+    assert outcome.text == expected.text and not outcome.clean
+    assert outcome.messages == [
+        "smartmerge: app.py: internal error (OSError: disk on fire)",
+        "smartmerge: app.py: used git's line merge instead",
+    ]
+    Path(request.base).unlink()
+    outcome = driver_module.drive(request)
+    assert outcome.text is None and not outcome.clean
+    assert outcome.messages[-1] == "smartmerge: app.py: ours left in place; git reports a conflict"

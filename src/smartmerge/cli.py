@@ -20,11 +20,10 @@ from smartmerge.errors import SmartmergeError
 from smartmerge.git import install as git_install
 from smartmerge.git import replay as git_replay
 from smartmerge.git import review as git_review
-from smartmerge.git.driver import DriverRequest, label_or_default, run_driver
+from smartmerge.git.driver import DriverRequest, drive, label_or_default
 from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.git.gitcmd import repo_root
 from smartmerge.git.solve import solve as solve_file
-from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
 from smartmerge.pipeline import merge_texts
 
@@ -187,22 +186,10 @@ def merge_command(
 
 
 def git_driver_merge(base: Path, ours: Path, theirs: Path, path: str | None, options: MergeOptions) -> int:
-    """Driver mode: merge into %A; any failure falls back to git's line merge, then to ours untouched."""
-    request = DriverRequest(base=base, ours=ours, theirs=theirs, path=path, options=options)
+    """Driver mode: write the merge into %A (ours), or leave ours in place; exit 0 clean, 1 conflicts."""
     shown = path or str(ours)
-    try:
-        outcome = run_driver(request)
-        text, clean, messages = outcome.text, outcome.clean, outcome.messages
-    except Exception as exc:
-        # run_driver already falls back for merge errors; this catches what is left (say, git missing)
-        messages = [f"smartmerge: {shown}: internal error ({type(exc).__name__}: {exc})"]
-        try:
-            merged = line_merge(base.read_bytes(), ours.read_bytes(), theirs.read_bytes(), options)
-            text, clean = merged.text, merged.conflicts == 0
-            messages.append(f"smartmerge: {shown}: used git's line merge instead")
-        except Exception:
-            text, clean = None, False
-            messages.append(f"smartmerge: {shown}: ours left in place; git reports a conflict")
+    outcome = drive(DriverRequest(base=base, ours=ours, theirs=theirs, path=path, options=options))
+    text, clean, messages = outcome.text, outcome.clean, list(outcome.messages)
     if text is not None:
         try:
             write_atomically(ours, text)

@@ -126,6 +126,24 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
     return DriverOutcome(result.text, result.clean, messages)
 
 
+def drive(request: DriverRequest) -> DriverOutcome:
+    """run_driver, and if even that fails (say, git is missing), the line merge or ours untouched."""
+    shown = request.path or str(request.ours)
+    try:
+        return run_driver(request)
+    except Exception as exc:
+        log.debug("the driver failed", exc_info=True)
+        messages = [f"smartmerge: {shown}: internal error ({type(exc).__name__}: {exc})"]
+    try:
+        base, ours, theirs = (p.read_bytes() for p in (request.base, request.ours, request.theirs))
+        merged = line_merge(base, ours, theirs, request.options)
+    except Exception:
+        messages.append(f"smartmerge: {shown}: ours left in place; git reports a conflict")
+        return DriverOutcome(None, False, messages)
+    messages.append(f"smartmerge: {shown}: used git's line merge instead")
+    return DriverOutcome(merged.text, merged.conflicts == 0, messages)
+
+
 class _Unreadable(Exception):
     pass
 
