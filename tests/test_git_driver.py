@@ -121,6 +121,18 @@ def test_the_result_replaces_ours_atomically_and_keeps_its_mode(repo: Repo, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["A", "B", "O", "repo"]  # no temp file left
 
 
+def test_an_error_inside_the_merge_falls_back_without_a_traceback(repo: Repo, tmp_path: Path) -> None:
+    # a real error in a real driver process: the language named does not exist
+    ours, theirs = edit(BASE, "one", "10"), edit(BASE, "four", "40")
+    paths = files(tmp_path, BASE, ours, theirs)
+    proc = driver(repo, paths, "-p", "app.py", "--language", "klingon")
+    assert proc.returncode == 0
+    assert Path(paths[1]).read_text() == edit(ours, "four", "40")
+    assert proc.stderr.startswith("smartmerge: app.py: the merge failed (ConfigError: unknown language 'klingon'")
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+
+
 def _request(tmp_path: Path, timeout: float = 10.0, grace: float = 5.0) -> DriverRequest:
     paths = files(tmp_path, BASE, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
     return DriverRequest(
@@ -137,7 +149,7 @@ def test_an_internal_error_falls_back_to_the_line_merge(tmp_path: Path) -> None:
     expected = line_merge(BASE.encode(), edit(BASE, "two", "20").encode(), edit(BASE, "two", "22").encode(), MergeOptions())
     assert outcome.text == expected.text
     assert not outcome.clean
-    assert any("internal error (RuntimeError: matcher exploded)" in m for m in outcome.messages)
+    assert any("the merge failed (RuntimeError: matcher exploded)" in m for m in outcome.messages)
 
 
 def test_a_merge_past_the_time_limit_is_cut_off_and_falls_back(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 from git_helpers import BASE, Repo, add_function, edit, smartmerge
 
 from smartmerge.git.gitcmd import supports_label_placeholders
+from smartmerge.git.install import driver_command
 
 BOTH = edit(edit(BASE, "one", "10"), "four", "40")
 
@@ -56,6 +57,19 @@ def test_markers_carry_gits_labels(repo: Repo) -> None:
     repo.git("merge", "--no-edit", "topic", check=False)
     text = repo.read("app.py")
     assert "<<<<<<< HEAD\n" in text and ">>>>>>> topic\n" in text
+
+
+def test_label_placeholders_that_git_leaves_unexpanded_become_the_default_labels(repo: Repo) -> None:
+    # the driver line that git 2.44+ gets, run by whatever git is installed
+    repo.git("config", "merge.smartmerge.driver", driver_command(labels=True))
+    branch_pair(repo, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    assert repo.git("merge", "--no-edit", "topic", check=False).returncode == 1
+    text = repo.read("app.py")
+    assert "%" not in text
+    if supports_label_placeholders():
+        assert "<<<<<<< HEAD\n" in text and ">>>>>>> topic\n" in text
+    else:
+        assert "<<<<<<< left\n" in text and "||||||| base\n" in text and ">>>>>>> right\n" in text
 
 
 def test_rebase_replays_commits_through_the_driver(repo: Repo) -> None:

@@ -105,10 +105,10 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
         result = _fallback(base, ours, theirs, options, f"merge ran past {options.timeout:g} s")
         messages.append(f"smartmerge: {shown}: the merge ran past its time limit; used git's line merge instead")
     except Exception as exc:
-        log.debug("internal error in the merge", exc_info=True)
-        result = _fallback(base, ours, theirs, options, f"internal error: {type(exc).__name__}: {exc}")
+        log.debug("the merge raised", exc_info=True)
+        result = _fallback(base, ours, theirs, options, f"the merge failed: {type(exc).__name__}: {exc}")
         messages.append(
-            f"smartmerge: {shown}: internal error ({type(exc).__name__}: {exc}); used git's line merge instead"
+            f"smartmerge: {shown}: the merge failed ({type(exc).__name__}: {exc}); used git's line merge instead"
         )
     elapsed = time.perf_counter() - started
     resolved = 0
