@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
@@ -216,7 +216,6 @@ def _record(
             )
     except Exception as exc:
         # the record is a convenience: the merge itself must not fail because of it
-        with suppress(Exception):
-            log.debug("cannot record the merge", exc_info=True)
+        log.debug("cannot record the merge", exc_info=True)
         return [f"smartmerge: {path}: merged, but could not record it for review ({exc})"]
     return []
