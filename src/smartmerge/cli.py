@@ -17,6 +17,13 @@ from typer.core import TyperGroup
 
 from smartmerge import __version__
 from smartmerge.errors import SmartmergeError
+from smartmerge.git import install as git_install
+from smartmerge.git import replay as git_replay
+from smartmerge.git import review as git_review
+from smartmerge.git.driver import DriverRequest, drive, label_or_default
+from smartmerge.git.gitcmd import git_dir as find_git_dir
+from smartmerge.git.gitcmd import repo_root
+from smartmerge.git.solve import solve as solve_file
 from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
 from smartmerge.pipeline import merge_texts
 
@@ -132,10 +139,28 @@ def merge_command(
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", help="Say on stderr which method was used and why.")
     ] = False,
+    git_driver: Annotated[
+        bool,
+        typer.Option(
+            "--git",
+            help="Merge driver mode: the arguments are git's %O %A %B; the result goes into %A (exit 0 clean, 1 conflicts).",
+        ),
+    ] = False,
 ) -> None:
     """Merge LEFT and RIGHT, two edited copies of BASE; print the result or write it to -o."""
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
+    if git_driver:
+        git_options = MergeOptions(
+            base_label=label_or_default(base_label, "base"),
+            left_label=label_or_default(left_label, "left"),
+            right_label=label_or_default(right_label, "right"),
+            marker_size=marker_size,
+            timeout=timeout,
+            language=language,
+            line_merge=force_line_merge,
+        )
+        raise typer.Exit(git_driver_merge(base, left, right, label_or_default(path or "", "") or None, git_options))
     options = MergeOptions(
         base_label=base_label,
         left_label=left_label,
@@ -161,6 +186,141 @@ def merge_command(
         except OSError as exc:
             raise fail(f"output file {output}: cannot write: {exc.strerror}") from None
     raise typer.Exit(EXIT_CLEAN if result.clean else EXIT_CONFLICTS)
+
+
+# --- git integration commands
+
+
+def git_driver_merge(base: Path, ours: Path, theirs: Path, path: str | None, options: MergeOptions) -> int:
+    """Driver mode: write the merge into %A (ours), or leave ours in place; exit 0 clean, 1 conflicts."""
+    shown = path or str(ours)
+    outcome = drive(DriverRequest(base=base, ours=ours, theirs=theirs, path=path, options=options))
+    text, clean, messages = outcome.text, outcome.clean, list(outcome.messages)
+    if text is not None:
+        try:
+            write_atomically(ours, text)
+        except OSError as exc:
+            messages.append(f"smartmerge: {shown}: cannot write the result ({exc.strerror}); ours left in place")
+            clean = False
+    for message in messages:
+        typer.echo(message, err=True)
+    return EXIT_CLEAN if clean else EXIT_CONFLICTS
+
+
+RepoOption = Annotated[Path, typer.Option("--repo", help="A folder inside the repository.")]
+GlobalOption = Annotated[
+    bool, typer.Option("--global", help="The user's git config and core.attributesFile instead of the repository.")
+]
+LocalOnlyOption = Annotated[
+    bool, typer.Option("--local-only", help="Write the attributes to .git/info/attributes, not .gitattributes.")
+]
+
+
+def _report(changes: list[str], nothing: str) -> None:
+    for change in changes or [nothing]:
+        typer.echo(f"smartmerge: {change}")
+
+
+@app.command("install")
+def install_command(
+    global_: GlobalOption = False, local_only: LocalOnlyOption = False, repo: RepoOption = Path(".")
+) -> None:
+    """Make git use smartmerge for *.py files (config + attributes); running it again changes nothing."""
+    try:
+        scope = git_install.scope_for(repo, global_=global_, local_only=local_only)
+        changes = git_install.install(scope)
+    except (SmartmergeError, OSError) as exc:
+        raise fail(str(exc)) from None
+    _report(changes, f"already installed ({scope.description})")
+
+
+@app.command("uninstall")
+def uninstall_command(
+    global_: GlobalOption = False, local_only: LocalOnlyOption = False, repo: RepoOption = Path(".")
+) -> None:
+    """Remove exactly what 'smartmerge install' added."""
+    try:
+        scope = git_install.scope_for(repo, global_=global_, local_only=local_only)
+        changes = git_install.uninstall(scope)
+    except (SmartmergeError, OSError) as exc:
+        raise fail(str(exc)) from None
+    _report(changes, f"nothing to remove ({scope.description})")
+
+
+@app.command("doctor")
+def doctor_command(repo: RepoOption = Path(".")) -> None:
+    """Say what is configured and prove, with a test merge through git, that the driver runs."""
+    try:
+        report = git_install.doctor(repo)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    for line in report.lines:
+        typer.echo(line)
+    raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_CONFLICTS)
+
+
+@app.command("solve")
+def solve_command(
+    files: Annotated[list[Path], typer.Argument(help="Files git left conflicted.", show_default=False)],
+    no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep FILE.orig.")] = False,
+) -> None:
+    """Re-merge conflicted files from the index stages, or from their diff3 markers (exit 1 if conflicts remain, 2 on errors)."""
+    all_clean, errors = True, False
+    for file in files:
+        try:
+            outcome = solve_file(file, backup=not no_backup)
+        except (SmartmergeError, OSError) as exc:
+            typer.echo(f"smartmerge: error: {file}: {exc}", err=True)
+            errors = True
+            continue
+        typer.echo(f"smartmerge: {outcome.message}")
+        all_clean = all_clean and outcome.clean
+    raise typer.Exit(EXIT_USAGE if errors else EXIT_CLEAN if all_clean else EXIT_CONFLICTS)
+
+
+@app.command("review")
+def review_command(
+    file: Annotated[Path | None, typer.Argument(help="A file the driver resolved.", show_default=False)] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Forget every recorded resolution.")] = False,
+) -> None:
+    """Show what the driver resolved in FILE next to git's line merge (no FILE: list what there is)."""
+    try:
+        root = repo_root(file.parent if file else Path("."))
+        git_dir = find_git_dir(root)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    if git_dir is None:
+        raise fail("not inside a git repository")
+    if clear:
+        typer.echo(f"smartmerge: forgot {git_review.clear(git_dir)} recorded resolution(s)")
+        return
+    if file is None:
+        paths = git_review.recorded_paths(git_dir)
+        for recorded in paths:
+            typer.echo(recorded)
+        if not paths:
+            typer.echo("smartmerge: no resolutions recorded", err=True)
+        return
+    path = file.resolve().relative_to(root.resolve()).as_posix()
+    record = git_review.load(git_dir, path)
+    if record is None:
+        raise fail(f"{path}: the driver recorded no resolutions for this file")
+    typer.echo(git_review.render(record), nl=False)
+
+
+@app.command("replay")
+def replay_command(
+    repo: Annotated[Path, typer.Argument(help="A git repository (not modified).", show_default=False)],
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Replay at most N merges, newest first.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only merges committed after DATE (git's syntax).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Replay a repository's merge commits through smartmerge and git merge-file; print the table."""
+    try:
+        report = git_replay.replay(repo, git_replay.ReplayOptions(limit=limit, since=since, jobs=jobs))
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(git_replay.format_table(report), nl=False)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -1,0 +1,221 @@
+"""The merge driver contract: what git's %O %A %B %P %L %S %X %Y become.
+
+git runs ``<python> -m smartmerge merge --git %O %A %B -p %P -l %L`` with ours in
+%A and expects the merge written back into %A: exit 0 when clean, anything else
+for conflicts. Inside, %A is the left side and %B the right side. Whatever goes
+wrong here, the caller gets either a text to write into %A or an instruction to
+leave %A as it is, and git then shows a conflict with all three stages in the
+index: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType
+
+from smartmerge.git import review
+from smartmerge.git.gitcmd import git_dir as find_git_dir
+from smartmerge.merging.line_merge import line_merge
+from smartmerge.options import MergeOptions
+from smartmerge.pipeline import merge_texts
+from smartmerge.result import MergeResult, Method, Outcome
+
+log = logging.getLogger(__name__)
+
+# SMARTMERGE=0 (or off/false/no) in the environment: git's line merge for this command
+OFF_SWITCH = "SMARTMERGE"
+_OFF_VALUES = frozenset({"0", "off", "false", "no"})
+# Placeholders that a git older than 2.44 passes through unexpanded.
+_UNEXPANDED = frozenset({"%S", "%X", "%Y", "%P", "%L"})
+# git's own test for binary content: a NUL byte in the first 8000 bytes (xdiff's buffer_is_binary)
+_BINARY_SNIFF_BYTES = 8000
+# The pipeline keeps its own time limit; this backstop fires only if it does not, after
+# this many extra seconds (parsing and checking run outside the engine's clock).
+HARD_LIMIT_GRACE_SECONDS = 5.0
+
+MergeFunction = Callable[..., MergeResult]
+
+
+@dataclass(frozen=True)
+class DriverRequest:
+    """One call from git: %O, %A, %B, %P and the merge options (%L and labels)."""
+
+    base: Path
+    ours: Path
+    theirs: Path
+    path: str | None
+    options: MergeOptions
+    hard_limit_grace: float = HARD_LIMIT_GRACE_SECONDS
+
+
+@dataclass(frozen=True)
+class DriverOutcome:
+    """What to write into %A (None: leave ours in place) and what to tell the user."""
+
+    text: bytes | None
+    clean: bool
+    messages: list[str] = field(default_factory=list)
+
+
+class _HardTimeout(BaseException):
+    # a BaseException so that a broad `except Exception` inside the engine cannot swallow it
+    pass
+
+
+def label_or_default(label: str, default: str) -> str:
+    """A label git did not expand (git < 2.44 passes ``%S`` literally) becomes the default."""
+    return default if not label or label in _UNEXPANDED else label
+
+
+def turned_off(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get(OFF_SWITCH, "").strip().lower() in _OFF_VALUES
+
+
+def is_binary(data: bytes) -> bool:
+    return b"\0" in data[:_BINARY_SNIFF_BYTES]
+
+
+def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> DriverOutcome:
+    """Merge the three files git handed over; never raises for anything the files hold."""
+    shown = request.path or str(request.ours)
+    try:
+        base, ours, theirs = (_read(p, role) for p, role in (
+            (request.base, "base (%O)"), (request.ours, "ours (%A)"), (request.theirs, "theirs (%B)")))
+    except _Unreadable as exc:
+        return DriverOutcome(None, False, [f"smartmerge: {shown}: {exc}; ours left in place, git reports a conflict"])
+    if any(is_binary(data) for data in (base, ours, theirs)):
+        return DriverOutcome(None, False, [f"smartmerge: {shown}: binary file; ours left in place, git reports a conflict"])
+    options = request.options
+    if turned_off():
+        options = replace(options, line_merge=True)
+    started = time.perf_counter()
+    messages: list[str] = []
+    try:
+        with _hard_limit(options.timeout + request.hard_limit_grace):
+            result = merge(base, ours, theirs, path=request.path, options=options)
+    except _HardTimeout:
+        result = _fallback(base, ours, theirs, options, f"merge ran past {options.timeout:g} s")
+        messages.append(f"smartmerge: {shown}: the merge ran past its time limit; used git's line merge instead")
+    except Exception as exc:
+        log.debug("the merge raised", exc_info=True)
+        result = _fallback(base, ours, theirs, options, f"the merge failed: {type(exc).__name__}: {exc}")
+        messages.append(
+            f"smartmerge: {shown}: the merge failed ({type(exc).__name__}: {exc}); used git's line merge instead"
+        )
+    elapsed = time.perf_counter() - started
+    resolved = 0
+    line_text = b""
+    if result.method is Method.STRUCTURED:
+        line = line_merge(base, ours, theirs, options)
+        line_text = line.text
+        resolved = result.resolved_vs_line or max(0, line.conflicts - len(result.conflicts))
+    if resolved:
+        noun = "conflict" if resolved == 1 else "conflicts"
+        messages.append(f"smartmerge: resolved {resolved} {noun} in {shown}; review with: smartmerge review {shown}")
+    elif not result.clean and result.method is Method.LINE and not _by_choice(result.reason):
+        messages.append(f"smartmerge: {shown}: conflicts left by git's line merge ({result.reason})")
+    messages += _record(request, result, resolved, (base, ours, theirs, line_text), elapsed)
+    return DriverOutcome(result.text, result.clean, messages)
+
+
+def drive(request: DriverRequest) -> DriverOutcome:
+    """run_driver, and if even that fails (say, git is missing), the line merge or ours untouched."""
+    shown = request.path or str(request.ours)
+    try:
+        return run_driver(request)
+    except Exception as exc:
+        log.debug("the driver failed", exc_info=True)
+        messages = [f"smartmerge: {shown}: internal error ({type(exc).__name__}: {exc})"]
+    try:
+        base, ours, theirs = (p.read_bytes() for p in (request.base, request.ours, request.theirs))
+        merged = line_merge(base, ours, theirs, request.options)
+    except Exception:
+        messages.append(f"smartmerge: {shown}: ours left in place; git reports a conflict")
+        return DriverOutcome(None, False, messages)
+    messages.append(f"smartmerge: {shown}: used git's line merge instead")
+    return DriverOutcome(merged.text, merged.conflicts == 0, messages)
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _read(path: Path, role: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise _Unreadable(f"{role} file {path} is missing") from None
+    except OSError as exc:
+        raise _Unreadable(f"{role} file {path} cannot be read ({exc.strerror})") from None
+
+
+def _by_choice(reason: str) -> bool:
+    # unknown languages and an explicit line merge need no explanation
+    return reason.startswith("no language profile") or reason == "line merge requested"
+
+
+def _fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, reason: str) -> MergeResult:
+    merged = line_merge(base, ours, theirs, options)
+    outcome = Outcome.CONFLICTED if merged.conflicts else Outcome.CLEAN
+    return MergeResult(merged.text, outcome, Method.LINE, reason=reason)
+
+
+@contextmanager
+def _hard_limit(seconds: float) -> Iterator[None]:
+    """Raise _HardTimeout after ``seconds`` of wall time (main thread only: SIGALRM)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise _HardTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _record(
+    request: DriverRequest,
+    result: MergeResult,
+    resolved: int,
+    inputs: tuple[bytes, bytes, bytes, bytes],
+    elapsed: float,
+) -> list[str]:
+    """Log the merge under the git dir and keep what `smartmerge review` needs."""
+    path = request.path
+    if not path:
+        return []
+    try:
+        git_dir = find_git_dir(Path.cwd())
+        if git_dir is None:
+            return []
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+        review.append_log(
+            git_dir,
+            f"{stamp}\t{path}\t{result.method.value}\t{result.outcome.value}\t"
+            f"resolved={resolved}\t{elapsed * 1e3:.0f}ms\t{result.reason}",
+        )
+        if resolved:
+            base, left, right, line_text = inputs
+            review.save(
+                git_dir,
+                review.ReviewRecord(path, base, left, right, result.text, line_text, resolved, time.time()),
+            )
+    except Exception as exc:
+        # the record is a convenience: the merge itself must not fail because of it
+        log.debug("cannot record the merge", exc_info=True)
+        return [f"smartmerge: {path}: merged, but could not record it for review ({exc})"]
+    return []

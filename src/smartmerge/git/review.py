@@ -1,0 +1,108 @@
+"""What the driver resolved that a line merge would have left conflicted, kept for review.
+
+At driver time git hands over all three versions; the record keeps them with both
+merges under ``<git dir>/smartmerge/review/<quoted path>/`` so that
+``smartmerge review FILE`` can show the resolutions next to git's line merge long
+after git has deleted its temporary files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+REVIEW_DIR = Path("smartmerge") / "review"
+# the driver's one-line-per-merge log, also read by `smartmerge doctor`
+DRIVER_LOG = Path("smartmerge") / "driver.log"
+# past this size the log keeps only its newer half: it is a trace, not an archive
+DRIVER_LOG_MAX_BYTES = 256 * 1024
+
+_PARTS = ("base", "left", "right", "merged", "line_merged")
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    path: str
+    base: bytes
+    left: bytes
+    right: bytes
+    merged: bytes
+    line_merged: bytes
+    resolved: int
+    recorded_at: float
+
+
+def _folder(git_dir: Path, path: str) -> Path:
+    return git_dir / REVIEW_DIR / quote(path, safe="")
+
+
+def save(git_dir: Path, record: ReviewRecord) -> None:
+    folder = _folder(git_dir, record.path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in _PARTS:
+        (folder / part).write_bytes(getattr(record, part))
+    meta = {"path": record.path, "resolved": record.resolved, "recorded_at": record.recorded_at}
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def load(git_dir: Path, path: str) -> ReviewRecord | None:
+    folder = _folder(git_dir, path)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        parts = {part: (folder / part).read_bytes() for part in _PARTS}
+    except (OSError, ValueError):
+        return None
+    return ReviewRecord(
+        path=str(meta["path"]),
+        resolved=int(meta["resolved"]),
+        recorded_at=float(meta["recorded_at"]),
+        **parts,
+    )
+
+
+def recorded_paths(git_dir: Path) -> list[str]:
+    root = git_dir / REVIEW_DIR
+    if not root.is_dir():
+        return []
+    return sorted(unquote(child.name) for child in root.iterdir() if (child / "meta.json").is_file())
+
+
+def clear(git_dir: Path) -> int:
+    """Delete every record; return how many there were."""
+    count = len(recorded_paths(git_dir))
+    shutil.rmtree(git_dir / REVIEW_DIR, ignore_errors=True)
+    return count
+
+
+def render(record: ReviewRecord) -> str:
+    """The resolutions as a diff from git's line merge to what smartmerge wrote."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.recorded_at))
+    header = (
+        f"smartmerge resolved {record.resolved} conflict(s) in {record.path} ({when}) "
+        "that git's line merge left conflicted.\n"
+        "Lines with '-' are git's line merge (with its conflict markers), "
+        "lines with '+' are what smartmerge wrote instead.\n"
+    )
+    line_merged = record.line_merged.decode("utf-8", "replace").splitlines(keepends=True)
+    merged = record.merged.decode("utf-8", "replace").splitlines(keepends=True)
+    diff = difflib.unified_diff(
+        line_merged, merged, fromfile=f"git line merge: {record.path}", tofile=f"smartmerge: {record.path}"
+    )
+    body = "".join(line if line.endswith("\n") else line + "\n" for line in diff)
+    return header + "\n" + body
+
+
+def append_log(git_dir: Path, line: str) -> None:
+    """Append one line to the driver log, halving the log when it grows too big."""
+    log_path = git_dir / DRIVER_LOG
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    if log_path.exists() and log_path.stat().st_size > DRIVER_LOG_MAX_BYTES:
+        kept = log_path.read_bytes()[DRIVER_LOG_MAX_BYTES // 2 :]
+        log_path.write_bytes(kept.split(b"\n", 1)[-1])
+    with log_path.open("a", encoding="utf-8") as handle:
+        handle.write(line.rstrip("\n") + "\n")

@@ -1,0 +1,170 @@
+"""``smartmerge solve FILE``: re-merge a file that git left conflicted.
+
+The three versions come from the index stages (1 base, 2 ours, 3 theirs) while
+git still has them, or else from the diff3 conflict markers in the file itself
+(``git checkout --conflict=diff3 FILE`` writes those).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from smartmerge.errors import InputError
+from smartmerge.git.gitcmd import git
+from smartmerge.options import MergeOptions
+from smartmerge.pipeline import merge_texts
+
+BACKUP_SUFFIX = ".orig"
+
+_OPEN = re.compile(rb"^(<{7,})(?: (.*?))?\r?\n?$")
+
+
+@dataclass(frozen=True)
+class Revisions:
+    base: bytes
+    left: bytes
+    right: bytes
+    source: str
+    left_label: str = "ours"
+    right_label: str = "theirs"
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    file: Path
+    clean: bool
+    source: str
+    backup: Path | None
+    message: str
+
+
+def _repo_path(file: Path) -> tuple[Path, str] | None:
+    run = git("rev-parse", "--show-toplevel", cwd=file.parent, check=False)
+    if run.returncode != 0:
+        return None
+    root = Path(run.out)
+    return root, file.resolve().relative_to(root.resolve()).as_posix()
+
+
+def from_index(root: Path, path: str) -> Revisions | None:
+    """Stages 1/2/3 of an unmerged path, or None when git holds no stages for it."""
+    listing = git("ls-files", "-u", "-z", "--", path, cwd=root).stdout
+    stages: dict[int, str] = {}
+    for entry in filter(None, listing.split(b"\0")):
+        info, _, _ = entry.partition(b"\t")
+        _, sha, stage = info.decode().split()
+        stages[int(stage)] = sha
+    if 2 not in stages or 3 not in stages:
+        return None
+    blob = {n: git("cat-file", "blob", sha, cwd=root).stdout for n, sha in stages.items()}
+    return Revisions(blob.get(1, b""), blob[2], blob[3], "index stages 1/2/3")
+
+
+def from_markers(text: bytes) -> Revisions:
+    """Undo diff3 markers: each side's text is the shared text plus its own sections."""
+    base: list[bytes] = []
+    left: list[bytes] = []
+    right: list[bytes] = []
+    labels: list[str] = []
+    section: str | None = None
+    size = 0
+    found = False
+    for line in text.splitlines(keepends=True):
+        bare = line.rstrip(b"\r\n")
+        opening = _OPEN.match(line) if section is None else None
+        if opening:
+            section, size, found = "left", len(opening[1]), True
+            if not labels:
+                labels.append((opening[2] or b"").decode("utf-8", "replace"))
+        elif section == "left" and bare.startswith(b"|" * size) and bare[size : size + 1] in (b"", b" "):
+            section = "base"
+        elif section == "left" and bare == b"=" * size:
+            raise InputError("the conflict has no base section (||||||| ...); run: git checkout --conflict=diff3 FILE")
+        elif section == "base" and bare == b"=" * size:
+            section = "right"
+        elif section == "right" and bare.startswith(b">" * size) and bare[size : size + 1] in (b"", b" "):
+            section = None
+            if len(labels) == 1:
+                labels.append(bare[size + 1 :].decode("utf-8", "replace"))
+        elif section is None:
+            base.append(line)
+            left.append(line)
+            right.append(line)
+        else:
+            {"left": left, "base": base, "right": right}[section].append(line)
+    if section is not None:
+        raise InputError("a conflict is not closed (no >>>>>>> line)")
+    if not found:
+        raise InputError("no conflict markers and no index stages: nothing to solve")
+    return Revisions(b"".join(base), b"".join(left), b"".join(right), "conflict markers in the file",
+                     labels[0] or "ours", labels[1] if len(labels) > 1 and labels[1] else "theirs")
+
+
+def _replace(path: Path, data: bytes) -> None:
+    # temp file in the same folder and rename: an interrupted solve leaves the old file whole
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".smartmerge", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def solve(file: Path, backup: bool = True, options: MergeOptions | None = None) -> SolveOutcome:
+    """Re-merge one conflicted file in place; the outcome says whether conflicts remain."""
+    try:
+        current = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read: {exc.strerror}") from None
+    located = _repo_path(file)
+    revisions = from_index(*located) if located else None
+    if revisions is None:
+        revisions = from_markers(current)
+    elif (found := from_markers_labels(current)) is not None:
+        revisions = Revisions(revisions.base, revisions.left, revisions.right, revisions.source, *found)
+    base_options = options or MergeOptions()
+    merge_options = MergeOptions(
+        base_label=base_options.base_label,
+        left_label=revisions.left_label,
+        right_label=revisions.right_label,
+        marker_size=base_options.marker_size,
+        timeout=base_options.timeout,
+        language=base_options.language,
+        line_merge=base_options.line_merge,
+    )
+    path = located[1] if located else file.name
+    result = merge_texts(revisions.base, revisions.left, revisions.right, path=path, options=merge_options)
+    backup_path = None
+    if backup:
+        backup_path = file.with_name(file.name + BACKUP_SUFFIX)
+        shutil.copy2(file, backup_path)
+    _replace(file, result.text)
+    if result.clean:
+        message = f"{file}: solved from {revisions.source} ({result.method.value} merge); mark it resolved with: git add {file}"
+    else:
+        message = f"{file}: conflicts remain after a {result.method.value} merge from {revisions.source}"
+    return SolveOutcome(file, result.clean, revisions.source, backup_path, message)
+
+
+def from_markers_labels(text: bytes) -> tuple[str, str] | None:
+    """The ours/theirs labels of the first conflict in the file, to write the same ones back."""
+    lines = iter(text.splitlines())
+    for line in lines:
+        opening = _OPEN.match(line)
+        if opening is None:
+            continue
+        size = len(opening[1])
+        for later in lines:
+            if later.startswith(b">" * size) and later[size : size + 1] == b" ":
+                decode = (opening[2] or b"").decode("utf-8", "replace"), later[size + 1 :].decode("utf-8", "replace")
+                return decode if all(decode) else None
+        return None
+    return None

@@ -1,0 +1,78 @@
+"""smartmerge replay: merge commits replayed read-only through smartmerge and git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from git_helpers import BASE, Repo, edit, smartmerge
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    import os
+
+    from conftest import GIT_ENV
+
+    os.environ.update(GIT_ENV)  # a module fixture runs before the per-test environment
+    repo = Repo(tmp_path_factory.mktemp("history") / "repo")
+    repo.commit("base", {"app.py": BASE, "notes.txt": "a\nb\nc\n"})
+    # 1: a clean merge, committed as git made it
+    repo.git("checkout", "-q", "-b", "t1")
+    repo.commit("t1", {"app.py": edit(BASE, "four", "40")})
+    repo.git("checkout", "-q", "main")
+    repo.commit("m1", {"app.py": edit(BASE, "one", "10")})
+    repo.git("merge", "-q", "--no-edit", "t1")
+    # 2: a conflict resolved by hand in the merge commit
+    current = repo.read("app.py")
+    repo.git("checkout", "-q", "-b", "t2")
+    repo.commit("t2", {"app.py": edit(current, "two", "22"), "notes.txt": "a\nb\nc2\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("m2", {"app.py": edit(current, "two", "20"), "notes.txt": "a0\nb\nc\n"})
+    repo.git("merge", "-q", "--no-edit", "t2", check=False)
+    repo.commit("merge t2", {"app.py": edit(current, "two", "2022")})
+    # local work that replay must not touch
+    repo.write("app.py", "uncommitted\n")
+    repo.write("notes.txt", "staged\n")
+    repo.git("add", "notes.txt")
+    return repo
+
+
+def test_replay_reports_each_file_of_each_merge_and_touches_nothing(history: Repo) -> None:
+    status = history.git("status", "--porcelain").stdout
+    index = (history.root / ".git" / "index").read_bytes()
+    proc = smartmerge("replay", str(history.root))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "2 merges, 3 files changed on both sides" in out
+    # merge 1: app.py clean and equal to the commit; merge 2: app.py conflicts (resolved by
+    # hand), notes.txt merges clean and equal
+    assert "| python, git clean | git merge-file | 1 | 1 (100.0%) | 1 (100.0%) | 0 (0.0%) | 0 (0.0%) | 0 (0.0%) |" in out
+    assert "| python, git conflict | git merge-file | 1 | 0 (0.0%) | 0 (0.0%) | 0 (0.0%) | 1 (100.0%) | 0 (0.0%) |" in out
+    assert "| other, git clean | smartmerge | 1 | 1 (100.0%) | 1 (100.0%) |" in out
+    assert "| all | smartmerge | 3 |" in out
+    assert history.git("status", "--porcelain").stdout == status
+    assert (history.root / ".git" / "index").read_bytes() == index
+    assert history.read("app.py") == "uncommitted\n"
+
+
+def test_replay_limit_and_jobs(history: Repo) -> None:
+    one = smartmerge("replay", "--limit", "1", str(history.root))
+    assert "1 merges, 2 files" in one.stdout
+    parallel = smartmerge("replay", "--jobs", "2", str(history.root))
+    assert parallel.returncode == 0, parallel.stderr
+    serial = smartmerge("replay", str(history.root))
+    table = [line for line in serial.stdout.splitlines() if line.startswith("| ") and "git clean" in line]
+    assert table and all(line in parallel.stdout for line in table)
+
+
+def test_replay_since_a_future_date_finds_nothing(history: Repo) -> None:
+    proc = smartmerge("replay", "--since", "2099-01-01", str(history.root))
+    assert proc.returncode == 0
+    assert "0 merges" in proc.stdout
+
+
+def test_replay_of_a_folder_that_is_no_repository_fails_cleanly(tmp_path: Path) -> None:
+    proc = smartmerge("replay", str(tmp_path))
+    assert proc.returncode == 2
+    assert "not a git repository" in proc.stderr
