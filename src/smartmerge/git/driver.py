@@ -122,6 +122,10 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
         messages.append(f"smartmerge: resolved {resolved} {noun} in {shown}; review with: smartmerge review {shown}")
     elif not result.clean and result.method is Method.LINE and not _by_choice(result.reason):
         messages.append(f"smartmerge: {shown}: conflicts left by git's line merge ({result.reason})")
+    if not result.clean and result.method is Method.STRUCTURED:
+        symbols = sorted({c.symbol or "module level" for c in result.conflicts})
+        noun = "conflict" if len(result.conflicts) == 1 else "conflicts"
+        messages.append(f"smartmerge: {shown}: {len(result.conflicts)} {noun} left in {', '.join(symbols)}")
     messages += _record(request, result, resolved, (base, ours, theirs, line_text), elapsed)
     return DriverOutcome(result.text, result.clean, messages)
 
