@@ -1,0 +1,210 @@
+"""One attempt of one task, as a picklable function, and the executors that run it.
+
+The executor boundary: ``execute_task(TaskRequest) -> TaskResult``. Both are
+frozen dataclasses of plain data, and the function does the whole attempt in
+the task's own worktree: create the worktree at the base commit, run ``setup``,
+run the command under its time limit, commit what it left, remove the
+worktree. Worktree preparation is included so that a remote executor (a Dask
+``Client.get_executor()``) on a machine that shares the repository folder can
+run it unchanged. The start commit (the merge of several dependencies) is made
+by the coordinator before submission, so ``base_commit`` is always one commit.
+
+Retries, the event log and scheduling stay with the coordinator.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from smartmerge.runner import gitops, worktrees
+
+# After SIGTERM, how long a timed-out process group gets to exit before SIGKILL.
+KILL_GRACE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """Everything one attempt needs; picklable."""
+
+    run: str
+    task: str
+    cmd: str
+    repo: str
+    base_commit: str
+    branch: str
+    worktree: str
+    log: str
+    pid_file: str
+    attempt: int
+    slot: int
+    port: int
+    timeout: float | None = None
+    setup: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What one attempt produced; picklable."""
+
+    task: str
+    attempt: int
+    ok: bool
+    # the branch head after the attempt (the runner's commit of what the command left)
+    commit: str | None
+    returncode: int | None
+    timed_out: bool
+    seconds: float
+    # seconds spent creating and removing the worktree (the runner's own overhead)
+    overhead_seconds: float
+    message: str
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    returncode: int | None
+    timed_out: bool
+
+
+def run_process(
+    cmd: str, cwd: Path, env: dict[str, str], out: IO[bytes], timeout: float | None, pid_file: Path | None = None
+) -> ProcessOutcome:
+    """Run a shell command in its own process group; on timeout kill the whole group.
+
+    The group is the unit: a command's children (a test server, a background
+    job) die with it, so a timeout never leaves an orphan behind.
+    """
+    proc = subprocess.Popen(
+        ["/bin/sh", "-c", cmd], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    if pid_file is not None:
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(str(proc.pid))
+    try:
+        returncode = proc.wait(timeout=timeout)
+        # the shell is gone; children it left in the background are not ours to keep
+        kill_group(proc.pid)
+        return ProcessOutcome(returncode, timed_out=False)
+    except subprocess.TimeoutExpired:
+        kill_group(proc.pid, grace=KILL_GRACE_SECONDS)
+        proc.wait()
+        return ProcessOutcome(None, timed_out=True)
+    finally:
+        if pid_file is not None:
+            pid_file.unlink(missing_ok=True)
+
+
+def kill_group(pgid: int, grace: float = 0.0) -> None:
+    """SIGTERM the process group, wait up to ``grace`` seconds, then SIGKILL whatever is left."""
+    try:
+        os.killpg(pgid, signal.SIGTERM if grace else signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + grace
+    while grace and time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.05)
+    try:
+        # a stopped (paused) group ignores SIGTERM until continued; SIGKILL does not care
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return
+
+
+def _task_env(request: TaskRequest, tree: Path) -> dict[str, str]:
+    extra = dict(request.env)
+    extra.update(
+        SMARTMERGE_RUN=request.run,
+        SMARTMERGE_TASK=request.task,
+        SMARTMERGE_SLOT=str(request.slot),
+        SMARTMERGE_WORKTREE=str(tree),
+        PORT=str(request.port),
+    )
+    return worktrees.isolated_env(tree, extra)
+
+
+def execute_task(request: TaskRequest) -> TaskResult:
+    """One attempt of one task in its own worktree. Never raises for task failures."""
+    t0 = time.perf_counter()
+    repo, tree, log_path = Path(request.repo), Path(request.worktree), Path(request.log)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        log.write(f"--- smartmerge: task {request.task}, attempt {request.attempt}\n".encode())
+        log.flush()
+        try:
+            worktrees.add_worktree(repo, tree, request.base_commit, request.branch, request.run, request.task)
+        except gitops.GitError as exc:
+            return _result(request, t0, 0.0, ok=False, message=f"cannot create worktree: {exc}")
+        prepared = time.perf_counter()
+        env = _task_env(request, tree)
+        if request.setup:
+            log.write(f"--- setup: {request.setup}\n".encode())
+            log.flush()
+            setup = run_process(request.setup, tree, env, log, None, Path(request.pid_file))
+            if setup.returncode != 0:
+                return _finish(request, t0, prepared, ok=False, message=f"setup failed (exit {setup.returncode})")
+        log.write(f"--- cmd: {request.cmd}\n".encode())
+        log.flush()
+        outcome = run_process(request.cmd, tree, env, log, request.timeout, Path(request.pid_file))
+        log.write(f"--- exit {outcome.returncode}{' (timed out)' if outcome.timed_out else ''}\n".encode())
+        if outcome.timed_out:
+            return _finish(request, t0, prepared, ok=False, timed_out=True,
+                           message=f"timed out after {request.timeout:g} s")
+        if outcome.returncode != 0:
+            return _finish(request, t0, prepared, ok=False, returncode=outcome.returncode,
+                           message=f"exit status {outcome.returncode}")
+        try:
+            gitops.commit_all(tree, f"smartmerge run {request.run}: task {request.task}")
+        except gitops.GitError as exc:
+            return _finish(request, t0, prepared, ok=False, returncode=0,
+                           message=f"cannot commit the task's changes: {exc}")
+        commit = gitops.rev_parse(tree, "HEAD")
+        return _finish(request, t0, prepared, ok=True, returncode=0, commit=commit,
+                       message="done")
+
+
+def _finish(
+    request: TaskRequest,
+    t0: float,
+    prepared: float,
+    *,
+    ok: bool,
+    message: str,
+    returncode: int | None = None,
+    timed_out: bool = False,
+    commit: str | None = None,
+) -> TaskResult:
+    # A finished task's work lives on its branch; the worktree goes. A failed attempt's
+    # worktree goes as well: its log says what happened, and the next attempt starts
+    # clean from the same base.
+    t_remove = time.perf_counter()
+    worktrees.remove_worktree(Path(request.repo), Path(request.worktree))
+    # setup and the command are the task's own time, not the runner's overhead
+    overhead = (prepared - t0) + (time.perf_counter() - t_remove)
+    return TaskResult(
+        task=request.task, attempt=request.attempt, ok=ok, commit=commit, returncode=returncode,
+        timed_out=timed_out, seconds=time.perf_counter() - t0, overhead_seconds=overhead, message=message,
+    )
+
+
+def _result(request: TaskRequest, t0: float, overhead: float, *, ok: bool, message: str) -> TaskResult:
+    return TaskResult(
+        task=request.task, attempt=request.attempt, ok=ok, commit=None, returncode=None, timed_out=False,
+        seconds=time.perf_counter() - t0, overhead_seconds=overhead, message=message,
+    )
+
+
+def default_executor(max_parallel: int) -> Executor:
+    """Threads are enough: each attempt spends its time waiting on subprocesses."""
+    return ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="smartmerge-task")

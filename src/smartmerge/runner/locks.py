@@ -1,0 +1,44 @@
+"""The run lock: one live coordinator per run.
+
+``filelock`` takes an OS lock (``flock``) on ``runs/<run>/run.lock``; the
+kernel drops it when the holder dies, even by ``kill -9``, so a crashed
+coordinator never leaves a run locked. The file itself stays behind; ``gc``
+removes lock files that nobody holds.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from smartmerge.errors import SmartmergeError
+
+
+class RunLocked(SmartmergeError):
+    """Another live coordinator holds the run."""
+
+
+def hold_run(path: Path, run: str) -> FileLock:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        owner = path.with_suffix(".pid")
+        who = owner.read_text().strip() if owner.exists() else "another process"
+        raise RunLocked(f"run {run} is being run by a live coordinator (pid {who})") from None
+    path.with_suffix(".pid").write_text(str(os.getpid()))
+    return lock
+
+
+def is_held(path: Path) -> bool:
+    """Whether a live process holds the lock file (tried without waiting)."""
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return True
+    lock.release()
+    return False

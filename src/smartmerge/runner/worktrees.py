@@ -1,0 +1,185 @@
+"""The runner-owned folder, task worktrees and the environment that isolates them.
+
+Layout, inside the repository's shared git folder so the user's checkout never
+shows it as untracked files::
+
+    .git/smartmerge/
+      runner.db                 the event log (SQLite, WAL)
+      merge.gitattributes       routes merges through smartmerge (see gitops)
+      runs/<run>/run.lock       held by the live coordinator of the run
+      runs/<run>/logs/<task>.log
+      runs/<run>/pids/<task>    process group of the running attempt
+      runs/<run>/wt/<task>/     the task's worktree, on branch smartmerge/<run>/<task>
+      runs/<run>/wt/.integration/   the detached integration worktree
+
+Isolation: a task imports the code of its own worktree because its
+``PYTHONPATH`` names only that worktree (``src/`` first when present) and a
+``.venv`` made there by ``setup`` comes first on ``PATH``. Nothing relies on a
+shared editable install, which would point every worktree at whichever was
+installed last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from smartmerge.runner import gitops
+
+OWNER_FILE = "smartmerge-owner.json"
+
+
+@dataclass(frozen=True)
+class RunnerHome:
+    """Paths of the runner-owned folder of one repository."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, repo: Path) -> RunnerHome:
+        return cls(gitops.common_dir(repo) / "smartmerge")
+
+    @property
+    def db(self) -> Path:
+        return self.root / "runner.db"
+
+    def run_dir(self, run: str) -> Path:
+        return self.root / "runs" / run
+
+    def log(self, run: str, task: str) -> Path:
+        return self.run_dir(run) / "logs" / f"{task}.log"
+
+    def pid_file(self, run: str, task: str) -> Path:
+        return self.run_dir(run) / "pids" / task
+
+    def worktree(self, run: str, task: str) -> Path:
+        return self.run_dir(run) / "wt" / task
+
+    def integration(self, run: str) -> Path:
+        return self.run_dir(run) / "wt" / ".integration"
+
+    def scratch(self, run: str, task: str) -> Path:
+        return self.run_dir(run) / "wt" / f".start-{task}"
+
+    def run_lock(self, run: str) -> Path:
+        return self.run_dir(run) / "run.lock"
+
+
+def task_branch(run: str, task: str) -> str:
+    return f"smartmerge/{run}/{task}"
+
+
+def landed_ref(run: str) -> str:
+    return f"refs/heads/smartmerge/landed/{run}"
+
+
+def python_path_for(tree: Path) -> str:
+    """PYTHONPATH that makes a process import the code of ``tree`` (src layout or flat)."""
+    parts = [str(tree / "src")] if (tree / "src").is_dir() else []
+    parts.append(str(tree))
+    return os.pathsep.join(parts)
+
+
+def isolated_env(tree: Path, extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a task, the gate or a candidate running in ``tree``."""
+    env = dict(os.environ)
+    env.update(extra)
+    env["PYTHONPATH"] = python_path_for(tree)
+    venv = tree / ".venv"
+    if (venv / "bin").is_dir():
+        env["VIRTUAL_ENV"] = str(venv)
+        env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    else:
+        # a venv of the runner's own shell must not leak another tree's install into the task
+        env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_owner(worktree: Path, run: str, task: str) -> None:
+    """Record who uses a worktree, so ``gc`` never removes one whose owner is alive."""
+    owner = {"pid": os.getpid(), "host": socket.gethostname(), "run": run, "task": task}
+    admin = Path(gitops.git(worktree, "rev-parse", "--absolute-git-dir").stdout.strip())
+    (admin / OWNER_FILE).write_text(json.dumps(owner))
+
+
+def read_owner(admin: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads((admin / OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def add_worktree(repo: Path, path: Path, commit: str, branch: str | None, run: str, task: str) -> None:
+    """Create a worktree at ``commit`` (on a new ``branch``, or detached), locked while in use.
+
+    A leftover from a crashed attempt at the same place is removed first.
+    """
+    remove_worktree(repo, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    args = ["worktree", "add", "-q", "--lock", "--reason", f"smartmerge run {run} task {task} pid {os.getpid()}"]
+    if branch is None:
+        args += ["--detach", str(path), commit]
+    else:
+        args += ["-B", branch, str(path), commit]
+    gitops.git(repo, *args)
+    write_owner(path, run, task)
+
+
+def remove_worktree(repo: Path, path: Path) -> None:
+    """Remove a worktree and its admin entry; quiet when it does not exist."""
+    if path.exists() or _registered(repo, path):
+        gitops.git(repo, "worktree", "unlock", str(path), check=False)
+        gitops.git(repo, "worktree", "remove", "--force", "--force", str(path), check=False)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+    gitops.git(repo, "worktree", "prune", check=False)
+
+
+def _registered(repo: Path, path: Path) -> bool:
+    out = gitops.git(repo, "worktree", "list", "--porcelain", check=False).stdout
+    return f"worktree {path}" in out.splitlines()
+
+
+def runner_worktrees(repo: Path, home: RunnerHome) -> list[tuple[Path, Path]]:
+    """(worktree, admin folder) of every worktree under the runner-owned folder."""
+    out = gitops.git(repo, "worktree", "list", "--porcelain").stdout
+    found: list[tuple[Path, Path]] = []
+    runs = home.root / "runs"
+    for line in out.splitlines():
+        if not line.startswith("worktree "):
+            continue
+        path = Path(line[len("worktree "):])
+        if runs in path.parents:
+            git_file = path / ".git"
+            admin = None
+            if git_file.is_file():
+                text = git_file.read_text().strip()
+                if text.startswith("gitdir: "):
+                    admin = Path(text[len("gitdir: "):])
+            if admin is None:
+                # the checkout folder is gone; git keeps the admin entry by name
+                admin = home.root.parent / "worktrees" / path.name
+            found.append((path, admin))
+    return found
