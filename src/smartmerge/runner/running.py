@@ -76,6 +76,10 @@ class _Coordinator:
     owns_executor: bool = True
     heads: dict[str, str] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
+    # tasks left out of the landing because an upstream failed or conflicted, with why
+    excluded: dict[str, str] = field(default_factory=dict)
+    # tasks whose final state is in the log (failed, blocked, integrated, conflicted)
+    final: set[str] = field(default_factory=set)
     rng: random.Random = field(default_factory=random.Random)
 
     def emit(self, kind: str, task: str | None = None, **data: object) -> Event:
@@ -87,29 +91,40 @@ class _Coordinator:
     # --- the task phase
 
     def execute(self, done_before: dict[str, str], blocked_before: set[str]) -> Integration:
+        """Run every task, integrating finished ones in dependency order as soon as they can be.
+
+        Integration follows the dependency order (not the order tasks happen to
+        finish), so the landed tree is the same whichever task is faster.
+        """
         tasks = self.taskfile.tasks
         queue = ReadyQueue(tasks, self.taskfile.run.max_parallel)
         queue.skip |= set(done_before) | blocked_before
         self.heads.update(done_before)
+        self.final |= blocked_before
         integration = Integration(self.repo, self.home, self.run)
         integration.start(self.base)
-        # finished before a resume: into the integration first, in dependency order
-        for name in dependency_order(tasks):
-            if name in done_before:
-                self._integrate(integration, name, queue)
+        order = dependency_order(tasks)
+        cursor = 0
         futures: dict[Future[TaskResult], tuple[str, int]] = {}
         retry_at: dict[str, float] = {}
         free_slots = list(range(self.taskfile.run.max_parallel))
-        while len(queue.settled) < len(tasks):
+        while True:
             now = time.monotonic()
             for name, when in list(retry_at.items()):
-                if when <= now:
+                if name in self.excluded:
+                    # its upstream conflicted meanwhile: no point in another attempt
+                    del retry_at[name]
+                    queue.settle(name)
+                elif when <= now:
                     del retry_at[name]
                     queue.requeue(name)
             for name in queue.take():
                 submitted = self._submit(name, queue, free_slots)
                 if submitted is not None:
                     futures[submitted[0]] = (name, submitted[1])
+            cursor = self._advance(integration, order, cursor, queue)
+            if len(queue.settled) == len(tasks) and cursor == len(order):
+                return integration
             if not futures:
                 if retry_at:
                     time.sleep(max(0.0, min(retry_at.values()) - time.monotonic()))
@@ -119,8 +134,19 @@ class _Coordinator:
                 name, slot = futures.pop(future)
                 free_slots.append(slot)
                 free_slots.sort()
-                self._handle(future, name, queue, integration, retry_at)
-        return integration
+                self._handle(future, name, queue, retry_at)
+
+    def _advance(self, integration: Integration, order: list[str], cursor: int, queue: ReadyQueue) -> int:
+        """Integrate the settled prefix of the dependency order; returns the new cursor."""
+        while cursor < len(order) and order[cursor] in queue.settled:
+            name = order[cursor]
+            cursor += 1
+            if name in self.excluded and name not in self.final:
+                self.final.add(name)
+                self.emit("task_blocked", name, reason=self.excluded[name])
+            elif name in self.heads and name not in self.final:
+                self._integrate(integration, name, queue)
+        return cursor
 
     def _submit(self, name: str, queue: ReadyQueue, free_slots: list[int]) -> tuple[Future[TaskResult], int] | None:
         spec = self.taskfile.tasks[name]
@@ -128,6 +154,7 @@ class _Coordinator:
         start = start_commit(self.repo, self.home, self.run, name, heads)
         if start.commit is None:
             self.emit("task_blocked", name, reason=start.reason)
+            self.final.add(name)
             self._block_dependents(name, queue, f"upstream {name} could not start")
             queue.settle(name)
             return None
@@ -155,10 +182,7 @@ class _Coordinator:
         self.emit("task_starting", name, attempt=attempt, base=start.commit, slot=slot, port=request.port)
         return self.executor.submit(execute_task, request), slot
 
-    def _handle(
-        self, future: Future[TaskResult], name: str, queue: ReadyQueue, integration: Integration,
-        retry_at: dict[str, float],
-    ) -> None:
+    def _handle(self, future: Future[TaskResult], name: str, queue: ReadyQueue, retry_at: dict[str, float]) -> None:
         spec = self.taskfile.tasks[name]
         try:
             result = future.result()
@@ -168,7 +192,6 @@ class _Coordinator:
             self.emit("task_succeeded", name, commit=result.commit, seconds=result.seconds,
                       overhead=result.overhead_seconds)
             self.heads[name] = result.commit
-            self._integrate(integration, name, queue)
             queue.settle(name)
             return
         killed = self._killed(name)
@@ -180,11 +203,13 @@ class _Coordinator:
             return
         reason = "killed by user" if killed else result.message
         self.emit("task_failed", name, reason=reason, attempt=result.attempt)
+        self.final.add(name)
         self._block_dependents(name, queue, f"upstream {name} failed")
         queue.settle(name)
 
     def _integrate(self, integration: Integration, name: str, queue: ReadyQueue) -> None:
         added = integration.add(name, self.heads[name])
+        self.final.add(name)
         if added.clean:
             self.emit("task_integrated", name, head=integration.head())
         else:
@@ -193,10 +218,15 @@ class _Coordinator:
 
     def _block_dependents(self, name: str, queue: ReadyQueue, reason: str) -> None:
         for dep in dependents_of(self.taskfile.tasks, name):
-            if dep in queue.settled or dep in queue.skip or dep in queue.running:
+            if dep in self.final or dep in self.excluded:
                 continue
-            queue.skip.add(dep)
-            self.emit("task_blocked", dep, reason=reason)
+            self.excluded[dep] = reason
+            started = dep in queue.settled or dep in queue.running or dep in queue.waiting
+            if not started:
+                # never runs; one that already ran (or runs now) is left out when its turn to integrate comes
+                queue.skip.add(dep)
+                self.final.add(dep)
+                self.emit("task_blocked", dep, reason=reason)
 
     def _killed(self, name: str) -> bool:
         return any(
