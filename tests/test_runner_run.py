@@ -9,8 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from runner_repo import FAST, git, make_repo, module_with_functions, show, smartmerge
+
 from smartmerge.runner import gc, start_run
 from smartmerge.runner.worktrees import RunnerHome, add_worktree
 

@@ -9,7 +9,12 @@ import pytest
 
 from smartmerge.errors import ConfigError
 from smartmerge.runner.executing import TaskRequest, TaskResult
-from smartmerge.runner.scheduling import ReadyQueue, backoff_delay, globs_may_overlap, locks_conflict
+from smartmerge.runner.scheduling import (
+    ReadyQueue,
+    backoff_delay,
+    globs_may_overlap,
+    locks_conflict,
+)
 from smartmerge.runner.taskfile import parse_taskfile
 
 
