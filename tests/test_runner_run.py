@@ -344,3 +344,48 @@ def _dead_pid() -> int:
     proc = subprocess.Popen(["true"])
     proc.wait()
     return proc.pid
+
+
+def test_a_task_whose_dependencies_conflict_is_blocked_and_says_why(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"mod.py": module_with_functions(FUNCS)}, f"""
+        [tasks.a]
+        cmd = "{sed('return 1', 'return 11')}"
+        [tasks.b]
+        cmd = "{sed('return 1', 'return 22')}"
+        [tasks.both]
+        cmd = "echo never > both.txt"
+        needs = ["a", "b"]
+        """)
+    report = start_run(repo)
+    both = report.state.tasks["both"]
+    assert both.state == "blocked" and both.attempts == 0
+    assert "merging its dependencies conflicts" in both.reason and "mod.py: beta" in both.reason
+
+
+def test_kill_stops_a_task_without_retries(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import SMARTMERGE
+
+    repo = make_repo(tmp_path, {"README": "x\n"}, f"""
+        [run]
+        {FAST}
+        [tasks.stuck]
+        cmd = "sleep 60"
+        retries = 3
+        [tasks.fine]
+        cmd = "echo f > f.txt"
+        """)
+    runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.PIPE, text=True)
+    pids = RunnerHome.of(repo).root / "runs"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not list(pids.glob("*/pids/stuck")):
+        time.sleep(0.05)
+    proc = smartmerge(repo, "kill", "stuck")
+    assert proc.returncode == 0, proc.stderr
+    out, _ = runner.communicate(timeout=30)
+    assert runner.returncode == 1
+    status = json.loads(smartmerge(repo, "status", "--json").stdout)
+    assert status["tasks"]["stuck"] == {**status["tasks"]["stuck"], "state": "failed", "reason": "killed by user", "attempts": 1}
+    assert status["tasks"]["fine"]["state"] == "integrated"
+    assert "stuck: failed: killed by user" in out
