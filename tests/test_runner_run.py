@@ -256,8 +256,8 @@ def test_a_dirty_checkout_of_the_target_gets_the_work_on_a_side_ref(tmp_path: Pa
 def test_each_task_imports_its_own_worktree_and_gets_its_slot_and_port(tmp_path: Path) -> None:
     probe = (
         "python -c \\\"import os, pathlib, pkgx; "
-        "pathlib.Path('where.txt').write_text(pkgx.__file__ + chr(10) + os.environ['SMARTMERGE_TASK'] + chr(10) "
-        "+ os.environ['SMARTMERGE_SLOT'] + chr(10) + os.environ['PORT'])\\\""
+        "pathlib.Path('where.txt').write_text(pkgx.__file__ + chr(10) + os.getcwd() + chr(10) "
+        "+ os.environ['SMARTMERGE_TASK'] + chr(10) + os.environ['SMARTMERGE_SLOT'] + chr(10) + os.environ['PORT'])\\\""
     )
     repo = make_repo(tmp_path, {"src/pkgx/__init__.py": "X = 1\n"}, f"""
         [tasks.probe]
@@ -265,9 +265,11 @@ def test_each_task_imports_its_own_worktree_and_gets_its_slot_and_port(tmp_path:
         """)
     report = start_run(repo)
     assert report.ok, report.message
-    where, task, slot, port = show(repo, "main", "where.txt").splitlines()
-    tree = RunnerHome.of(repo).worktree(report.run, "probe")
-    assert Path(where).is_relative_to(tree), where
+    where, cwd, task, slot, port = show(repo, "main", "where.txt").splitlines()
+    tree = RunnerHome.of(repo).worktree(report.run, 0)
+    assert Path(cwd) == tree
+    # the module came from the task's own worktree, not from the user's checkout
+    assert Path(where) == tree / "src" / "pkgx" / "__init__.py", where
     assert (task, slot) == ("probe", "0")
     assert int(port) > 0
 

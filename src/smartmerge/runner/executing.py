@@ -62,7 +62,7 @@ class TaskResult:
     returncode: int | None
     timed_out: bool
     seconds: float
-    # seconds spent creating and removing the worktree (the runner's own overhead)
+    # seconds spent preparing and releasing the worktree (the runner's own overhead)
     overhead_seconds: float
     message: str
 
@@ -143,12 +143,14 @@ def execute_task(request: TaskRequest) -> TaskResult:
         log.write(f"--- smartmerge: task {request.task}, attempt {request.attempt}\n".encode())
         log.flush()
         try:
-            worktrees.add_worktree(repo, tree, request.base_commit, request.branch, request.run, request.task)
+            new = worktrees.prepare_worktree(
+                repo, tree, request.base_commit, request.branch, request.run, request.task
+            )
         except gitops.GitError as exc:
             return _result(request, t0, 0.0, ok=False, message=f"cannot create worktree: {exc}")
         prepared = time.perf_counter()
         env = _task_env(request, tree)
-        if request.setup:
+        if request.setup and new:
             log.write(f"--- setup: {request.setup}\n".encode())
             log.flush()
             setup = run_process(request.setup, tree, env, log, None, Path(request.pid_file))
@@ -165,7 +167,7 @@ def execute_task(request: TaskRequest) -> TaskResult:
             return _finish(request, t0, prepared, ok=False, returncode=outcome.returncode,
                            message=f"exit status {outcome.returncode}")
         try:
-            gitops.commit_all(tree, f"smartmerge run {request.run}: task {request.task}")
+            gitops.commit_all(tree, f"smartmerge run {request.run}: task {request.task}", (worktrees.VENV,))
         except gitops.GitError as exc:
             return _finish(request, t0, prepared, ok=False, returncode=0,
                            message=f"cannot commit the task's changes: {exc}")
@@ -185,11 +187,11 @@ def _finish(
     timed_out: bool = False,
     commit: str | None = None,
 ) -> TaskResult:
-    # A finished task's work lives on its branch; the worktree goes. A failed attempt's
-    # worktree goes as well: its log says what happened, and the next attempt starts
-    # clean from the same base.
+    # A finished task's work lives on its branch; the worktree stays with its slot for the
+    # next task (detached, so the branch is free for a retry elsewhere). The coordinator
+    # removes the slots' worktrees when the run ends.
     t_remove = time.perf_counter()
-    worktrees.remove_worktree(Path(request.repo), Path(request.worktree))
+    worktrees.release_worktree(Path(request.worktree))
     # setup and the command are the task's own time, not the runner's overhead
     overhead = (prepared - t0) + (time.perf_counter() - t_remove)
     return TaskResult(

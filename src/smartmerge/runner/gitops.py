@@ -93,9 +93,12 @@ def has_local_changes(checkout: Path) -> bool:
     return bool(git(checkout, "status", "--porcelain", "--untracked-files=no").stdout.strip())
 
 
-def commit_all(worktree: Path, message: str) -> bool:
-    """Commit everything a command left behind, as the runner. True when a commit was made."""
-    git(worktree, "add", "-A")
+def commit_all(worktree: Path, message: str, exclude: tuple[str, ...] = ()) -> bool:
+    """Commit everything a command left behind, as the runner. True when a commit was made.
+
+    ``exclude`` names folders never committed (the worktree's own ``.venv``).
+    """
+    git(worktree, "add", "-A", "--", ".", *(f":(exclude){e}" for e in exclude))
     if git(worktree, "diff", "--cached", "--quiet", check=False).ok:
         return False
     git(worktree, *RUNNER_IDENTITY, "commit", "-q", "--no-verify", "-m", message)

@@ -47,8 +47,11 @@ def start_commit(repo: Path, home: worktrees.RunnerHome, run: str, task: str, he
 
 @dataclass(frozen=True)
 class Added:
+    task: str
     clean: bool
     reason: str = ""
+    # the integration's HEAD after this task (unchanged on a conflict)
+    head: str = ""
 
 
 @dataclass
@@ -75,7 +78,7 @@ class Integration:
         """Merge one task's branch head; on a conflict nothing changes and the reason names files and symbols."""
         if gitops.is_ancestor(self.path, commit, "HEAD"):
             self.merged.append((task, commit))
-            return Added(True)
+            return Added(task, True, head=self.head())
         attempt = gitops.merge_with_smartmerge(
             self.path, self.home.root, [commit], f"smartmerge run {self.run}: land task {task}"
         )
@@ -85,9 +88,9 @@ class Integration:
                 reason = f"conflict smartmerge cannot resolve in {', '.join(attempt.files)} ({where})"
             else:
                 reason = f"merge failed: {attempt.detail}"
-            return Added(False, reason)
+            return Added(task, False, reason, head=self.head())
         self.merged.append((task, commit))
-        return Added(True)
+        return Added(task, True, head=self.head())
 
     def rebuild(self, base: str) -> list[tuple[str, str]]:
         """Start again on a new base and replay every merged task; returns the ones that now conflict."""

@@ -14,9 +14,10 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from smartmerge.errors import ConfigError, SmartmergeError
 from smartmerge.runner import events as ev
@@ -29,9 +30,15 @@ from smartmerge.runner.executing import (
     execute_task,
     kill_group,
 )
-from smartmerge.runner.integrating import Integration, land, start_commit
+from smartmerge.runner.integrating import Added, Integration, land, start_commit
 from smartmerge.runner.locks import hold_run
-from smartmerge.runner.scheduling import ReadyQueue, backoff_delay, dependency_order, dependents_of
+from smartmerge.runner.scheduling import (
+    ReadyQueue,
+    backoff_delay,
+    dependencies_of,
+    dependency_order,
+    dependents_of,
+)
 from smartmerge.runner.taskfile import TASKFILE_NAME, TaskFile, load_taskfile
 
 log = logging.getLogger(__name__)
@@ -94,7 +101,9 @@ class _Coordinator:
         """Run every task, integrating finished ones in dependency order as soon as they can be.
 
         Integration follows the dependency order (not the order tasks happen to
-        finish), so the landed tree is the same whichever task is faster.
+        finish), so the landed tree is the same whichever task is faster. It
+        runs on its own thread, one merge at a time, so a slow merge never
+        keeps the coordinator from starting the next task.
         """
         tasks = self.taskfile.tasks
         queue = ReadyQueue(tasks, self.taskfile.run.max_parallel)
@@ -104,49 +113,59 @@ class _Coordinator:
         integration = Integration(self.repo, self.home, self.run)
         integration.start(self.base)
         order = dependency_order(tasks)
+        upstream = {name: set(dependencies_of(tasks, name)) for name in tasks}
         cursor = 0
         futures: dict[Future[TaskResult], tuple[str, int]] = {}
+        merging: dict[Future[Added], str] = {}
         retry_at: dict[str, float] = {}
         free_slots = list(range(self.taskfile.run.max_parallel))
-        while True:
-            now = time.monotonic()
-            for name, when in list(retry_at.items()):
-                if name in self.excluded:
-                    # its upstream conflicted meanwhile: no point in another attempt
-                    del retry_at[name]
-                    queue.settle(name)
-                elif when <= now:
-                    del retry_at[name]
-                    queue.requeue(name)
-            for name in queue.take():
-                submitted = self._submit(name, queue, free_slots)
-                if submitted is not None:
-                    futures[submitted[0]] = (name, submitted[1])
-            cursor = self._advance(integration, order, cursor, queue)
-            if len(queue.settled) == len(tasks) and cursor == len(order):
-                return integration
-            if not futures:
-                if retry_at:
-                    time.sleep(max(0.0, min(retry_at.values()) - time.monotonic()))
-                continue
-            finished, _ = wait(list(futures), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-            for future in finished:
-                name, slot = futures.pop(future)
-                free_slots.append(slot)
-                free_slots.sort()
-                self._handle(future, name, queue, retry_at)
-
-    def _advance(self, integration: Integration, order: list[str], cursor: int, queue: ReadyQueue) -> int:
-        """Integrate the settled prefix of the dependency order; returns the new cursor."""
-        while cursor < len(order) and order[cursor] in queue.settled:
-            name = order[cursor]
-            cursor += 1
-            if name in self.excluded and name not in self.final:
-                self.final.add(name)
-                self.emit("task_blocked", name, reason=self.excluded[name])
-            elif name in self.heads and name not in self.final:
-                self._integrate(integration, name, queue)
-        return cursor
+        merger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartmerge-integration")
+        try:
+            while True:
+                now = time.monotonic()
+                for name, when in list(retry_at.items()):
+                    if name in self.excluded:
+                        # its upstream conflicted meanwhile: no point in another attempt
+                        del retry_at[name]
+                        queue.settle(name)
+                    elif when <= now:
+                        del retry_at[name]
+                        queue.requeue(name)
+                for name in queue.take():
+                    submitted = self._submit(name, queue, free_slots)
+                    if submitted is not None:
+                        futures[submitted[0]] = (name, submitted[1])
+                while cursor < len(order) and order[cursor] in queue.settled:
+                    name = order[cursor]
+                    if upstream[name] & set(merging.values()):
+                        # wait: if an upstream conflicts, this task must be left out, not merged
+                        break
+                    cursor += 1
+                    if name in self.excluded and name not in self.final:
+                        self.final.add(name)
+                        self.emit("task_blocked", name, reason=self.excluded[name])
+                    elif name in self.heads and name not in self.final:
+                        merging[merger.submit(integration.add, name, self.heads[name])] = name
+                if len(queue.settled) == len(tasks) and cursor == len(order) and not merging:
+                    return integration
+                # one wait for both kinds of future; each handler below knows its own kind
+                waiting: list[Future[Any]] = [*futures, *merging]
+                if not waiting:
+                    if retry_at:
+                        time.sleep(max(0.0, min(retry_at.values()) - time.monotonic()))
+                    continue
+                finished, _ = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    if future in merging:
+                        del merging[future]
+                        self._integrated(future.result(), queue)
+                    else:
+                        name, slot = futures.pop(future)
+                        free_slots.append(slot)
+                        free_slots.sort()
+                        self._handle(future, name, queue, retry_at)
+        finally:
+            merger.shutdown(wait=True)
 
     def _submit(self, name: str, queue: ReadyQueue, free_slots: list[int]) -> tuple[Future[TaskResult], int] | None:
         spec = self.taskfile.tasks[name]
@@ -161,6 +180,7 @@ class _Coordinator:
         attempt = self.attempts.get(name, 0) + 1
         self.attempts[name] = attempt
         slot = free_slots.pop(0)
+        tree = self.home.worktree(self.run, slot)
         request = TaskRequest(
             run=self.run,
             task=name,
@@ -168,7 +188,7 @@ class _Coordinator:
             repo=str(self.repo),
             base_commit=start.commit,
             branch=worktrees.task_branch(self.run, name),
-            worktree=str(self.home.worktree(self.run, name)),
+            worktree=str(tree),
             log=str(self.home.log(self.run, name)),
             pid_file=str(self.home.pid_file(self.run, name)),
             attempt=attempt,
@@ -207,14 +227,13 @@ class _Coordinator:
         self._block_dependents(name, queue, f"upstream {name} failed")
         queue.settle(name)
 
-    def _integrate(self, integration: Integration, name: str, queue: ReadyQueue) -> None:
-        added = integration.add(name, self.heads[name])
-        self.final.add(name)
+    def _integrated(self, added: Added, queue: ReadyQueue) -> None:
+        self.final.add(added.task)
         if added.clean:
-            self.emit("task_integrated", name, head=integration.head())
+            self.emit("task_integrated", added.task, head=added.head)
         else:
-            self.emit("task_conflicted", name, reason=added.reason)
-            self._block_dependents(name, queue, f"upstream {name} conflicts")
+            self.emit("task_conflicted", added.task, reason=added.reason)
+            self._block_dependents(added.task, queue, f"upstream {added.task} conflicts")
 
     def _block_dependents(self, name: str, queue: ReadyQueue, reason: str) -> None:
         for dep in dependents_of(self.taskfile.tasks, name):
@@ -364,12 +383,13 @@ def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], se
         elif task.state in (ev.STARTING, ev.RUNNING, ev.RETRYING):
             _clear_attempt(coord, name)
             coord.emit("task_reset", name, reason=f"attempt {task.attempts} was cut short")
-    worktrees.remove_worktree(coord.repo, coord.home.integration(coord.run))
+    # every worktree of the run (slots, integration, start merges) is scratch: the work is on branches
+    worktrees.remove_run_worktrees(coord.repo, coord.home, coord.run)
     return done, blocked
 
 
 def _clear_attempt(coord: _Coordinator, name: str) -> None:
-    """Stop a process group the dead coordinator left running and remove its worktree."""
+    """Stop a process group the dead coordinator left running (its worktree goes with the run's others)."""
     pid_file = coord.home.pid_file(coord.run, name)
     try:
         pgid = int(pid_file.read_text().strip())
@@ -378,8 +398,6 @@ def _clear_attempt(coord: _Coordinator, name: str) -> None:
     if pgid is not None:
         kill_group(pgid)
         pid_file.unlink(missing_ok=True)
-    worktrees.remove_worktree(coord.repo, coord.home.worktree(coord.run, name))
-    worktrees.remove_worktree(coord.repo, coord.home.scratch(coord.run, name))
 
 
 def _drive(coord: _Coordinator, done: dict[str, str], blocked: set[str]) -> RunReport:
@@ -389,6 +407,7 @@ def _drive(coord: _Coordinator, done: dict[str, str], blocked: set[str]) -> RunR
     finally:
         if coord.owns_executor:
             coord.executor.shutdown(wait=True)
+        worktrees.remove_run_worktrees(coord.repo, coord.home, coord.run)
     coord.emit("run_finished", None, status=status, message=message)
     state = ev.fold(coord.run, coord.log.events(coord.run))
     return RunReport(coord.run, status, message, state)

@@ -185,6 +185,18 @@ def dependents_of(tasks: dict[str, TaskSpec], name: str) -> list[str]:
     return [n for n in tasks if n in found]
 
 
+def dependencies_of(tasks: dict[str, TaskSpec], name: str) -> list[str]:
+    """Every task ``name`` needs, directly or through others."""
+    found: set[str] = set()
+    frontier = list(tasks[name].needs)
+    while frontier:
+        current = frontier.pop()
+        if current not in found:
+            found.add(current)
+            frontier.extend(tasks[current].needs)
+    return [n for n in tasks if n in found]
+
+
 def dependency_order(tasks: dict[str, TaskSpec]) -> list[str]:
     """A topological order that keeps the file's order among independent tasks."""
     order = list(tasks)

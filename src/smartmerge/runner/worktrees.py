@@ -9,7 +9,7 @@ shows it as untracked files::
       runs/<run>/run.lock       held by the live coordinator of the run
       runs/<run>/logs/<task>.log
       runs/<run>/pids/<task>    process group of the running attempt
-      runs/<run>/wt/<task>/     the task's worktree, on branch smartmerge/<run>/<task>
+      runs/<run>/wt/slot-<n>/   the worktree of executor slot n, reused by the tasks that run in it
       runs/<run>/wt/.integration/   the detached integration worktree
 
 Isolation: a task imports the code of its own worktree because its
@@ -21,6 +21,7 @@ installed last.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -28,9 +29,13 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from smartmerge.runner import gitops
 
 OWNER_FILE = "smartmerge-owner.json"
+# The folder ``[run] setup`` is expected to make its virtual environment in; never committed.
+VENV = ".venv"
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,8 @@ class RunnerHome:
     def pid_file(self, run: str, task: str) -> Path:
         return self.run_dir(run) / "pids" / task
 
-    def worktree(self, run: str, task: str) -> Path:
-        return self.run_dir(run) / "wt" / task
+    def worktree(self, run: str, slot: int) -> Path:
+        return self.run_dir(run) / "wt" / f"slot-{slot}"
 
     def integration(self, run: str) -> Path:
         return self.run_dir(run) / "wt" / ".integration"
@@ -89,7 +94,7 @@ def isolated_env(tree: Path, extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     env["PYTHONPATH"] = python_path_for(tree)
-    venv = tree / ".venv"
+    venv = tree / VENV
     if (venv / "bin").is_dir():
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
@@ -106,11 +111,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def admin_dir(worktree: Path) -> Path:
+    """The worktree's folder inside the shared git folder, read from its ``.git`` file (no git call)."""
+    text = (worktree / ".git").read_text().strip()
+    return Path(text.removeprefix("gitdir: "))
+
+
 def write_owner(worktree: Path, run: str, task: str) -> None:
     """Record who uses a worktree, so ``gc`` never removes one whose owner is alive."""
     owner = {"pid": os.getpid(), "host": socket.gethostname(), "run": run, "task": task}
-    admin = Path(gitops.git(worktree, "rev-parse", "--absolute-git-dir").stdout.strip())
-    (admin / OWNER_FILE).write_text(json.dumps(owner))
+    (admin_dir(worktree) / OWNER_FILE).write_text(json.dumps(owner))
 
 
 def read_owner(admin: Path) -> dict[str, object] | None:
@@ -131,35 +141,85 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=16)
+def _worktree_lock_path(repo: Path) -> Path:
+    return gitops.common_dir(repo) / "smartmerge" / "worktrees.lock"
+
+
+def worktree_lock(repo: Path) -> FileLock:
+    """Serialises ``git worktree add/remove`` of one repository, across threads and processes.
+
+    git's worktree commands are not safe to run concurrently: an ``add`` reads
+    every worktree's admin folder while a ``remove`` deletes one, and fails
+    with "failed to read .git/worktrees/X/commondir" (seen in the benchmark).
+    """
+    path = _worktree_lock_path(repo)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # a new instance per call: filelock's per-thread instances would not exclude other threads
+    return FileLock(str(path), thread_local=False)
+
+
 def add_worktree(repo: Path, path: Path, commit: str, branch: str | None, run: str, task: str) -> None:
     """Create a worktree at ``commit`` (on a new ``branch``, or detached), locked while in use.
 
-    A leftover from a crashed attempt at the same place is removed first.
+    A leftover from a crashed attempt at the same place is removed first. This
+    is the runner's per-task overhead, so it costs as few git calls as it can:
+    one here, one in ``remove_worktree``.
     """
-    remove_worktree(repo, path)
+    if path.exists():
+        remove_worktree(repo, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    args = ["worktree", "add", "-q", "--lock", "--reason", f"smartmerge run {run} task {task} pid {os.getpid()}"]
+    # -f: a registration whose folder a crash removed is taken over instead of refused
+    args = ["worktree", "add", "-q", "-f", "--lock", "--reason", f"smartmerge run {run} task {task} pid {os.getpid()}"]
     if branch is None:
         args += ["--detach", str(path), commit]
     else:
         args += ["-B", branch, str(path), commit]
-    gitops.git(repo, *args)
+    with worktree_lock(repo):
+        gitops.git(repo, *args)
     write_owner(path, run, task)
 
 
 def remove_worktree(repo: Path, path: Path) -> None:
     """Remove a worktree and its admin entry; quiet when it does not exist."""
-    if path.exists() or _registered(repo, path):
-        gitops.git(repo, "worktree", "unlock", str(path), check=False)
-        gitops.git(repo, "worktree", "remove", "--force", "--force", str(path), check=False)
-    if path.exists():
+    # --force twice: also when it has changes and when it is locked (we locked it)
+    with worktree_lock(repo):
+        result = gitops.git(repo, "worktree", "remove", "--force", "--force", str(path), check=False)
+    if not result.ok and path.exists():
+        # not a registered worktree (a crash between mkdir and registration): just files
         shutil.rmtree(path, ignore_errors=True)
-    gitops.git(repo, "worktree", "prune", check=False)
 
 
-def _registered(repo: Path, path: Path) -> bool:
-    out = gitops.git(repo, "worktree", "list", "--porcelain", check=False).stdout
-    return f"worktree {path}" in out.splitlines()
+def prepare_worktree(repo: Path, path: Path, commit: str, branch: str, run: str, task: str) -> bool:
+    """Put the slot's worktree on a fresh ``branch`` at ``commit``; True when it had to be created.
+
+    Reusing a slot's worktree means checking out only the files that differ
+    from the previous task's tree, instead of writing every file of the
+    repository again (the benchmark measured 0.17 s for 200 files on this
+    machine's disk, more than the whole budget for a task's overhead).
+    Untracked files of the previous task go; ignored files (caches) and the
+    ``.venv`` that ``setup`` made stay, so ``setup`` runs once per worktree.
+    """
+    if (path / ".git").is_file():
+        with worktree_lock(repo):
+            switched = gitops.git(path, "checkout", "-q", "-f", "-B", branch, commit, check=False)
+        if switched.ok and gitops.git(path, "clean", "-ffdq", "-e", VENV, check=False).ok:
+            write_owner(path, run, task)
+            return False
+        remove_worktree(repo, path)
+    add_worktree(repo, path, commit, branch, run, task)
+    return True
+
+
+def release_worktree(path: Path) -> None:
+    """Let go of the task's branch (detach), keeping the files for the slot's next task."""
+    gitops.git(path, "checkout", "-q", "--detach", check=False)
+
+
+def remove_run_worktrees(repo: Path, home: RunnerHome, run: str) -> None:
+    folder = home.run_dir(run) / "wt"
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        remove_worktree(repo, path)
 
 
 def runner_worktrees(repo: Path, home: RunnerHome) -> list[tuple[Path, Path]]:
