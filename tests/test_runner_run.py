@@ -391,3 +391,55 @@ def test_kill_stops_a_task_without_retries(tmp_path: Path) -> None:
     assert status["tasks"]["stuck"] == {**status["tasks"]["stuck"], "state": "failed", "reason": "killed by user", "attempts": 1}
     assert status["tasks"]["fine"]["state"] == "integrated"
     assert "stuck: failed: killed by user" in out
+
+
+def test_setup_runs_once_per_worktree_and_its_venv_comes_first_on_path(tmp_path: Path) -> None:
+    setups = tmp_path / "setups"
+    # a stand-in for "python -m venv .venv && .venv/bin/pip install -e .": a .venv/bin with one tool
+    setup = (
+        f"echo x >> {setups} && mkdir -p .venv/bin && printf '#!/bin/sh\\\\necho from-venv\\\\n' > .venv/bin/tool "
+        "&& chmod +x .venv/bin/tool"
+    )
+    repo = make_repo(tmp_path, {"README": "x\n"}, f"""
+        [run]
+        max_parallel = 1
+        setup = "{setup}"
+        [tasks.a]
+        cmd = "tool > a.txt"
+        [tasks.b]
+        cmd = "tool > b.txt"
+        [tasks.c]
+        cmd = "tool > c.txt"
+        """)
+    report = start_run(repo)
+    assert report.ok, report.message
+    assert setups.read_text().count("x") == 1  # one slot, one worktree, one set-up
+    assert show(repo, "main", "c.txt") == "from-venv"
+    assert ".venv" not in git(repo, "ls-tree", "-r", "--name-only", "main")
+
+
+def test_the_live_display_shows_tasks_counts_and_eta() -> None:
+    import io
+
+    from rich.console import Console
+
+    from smartmerge.runner.events import Event
+    from smartmerge.runner.progress import LiveProgress
+
+    out = io.StringIO()
+    live = LiveProgress(Console(file=out, force_terminal=True, width=120))
+    taskfile = {"run": {"max_parallel": 2}, "tasks": {"a": {}, "b": {}, "c": {}}}
+    stream = [
+        Event(1, "r1", 0.0, None, "run_started", {"target": "main", "taskfile": taskfile}),
+        Event(2, "r1", 0.0, "a", "task_starting", {"attempt": 1, "slot": 0}),
+        Event(3, "r1", 2.0, "a", "task_succeeded", {"commit": "f" * 40, "seconds": 2.0}),
+        Event(4, "r1", 2.0, "b", "task_starting", {"attempt": 1, "slot": 0}),
+        Event(5, "r1", 3.0, "c", "task_failed", {"reason": "exit status 1"}),
+    ]
+    for event in stream:
+        live(event)
+    live.close()
+    text = out.getvalue()
+    assert "done 1" in text and "running 1" in text and "failed 1" in text
+    assert "ETA" in text
+    assert "c: failed: exit status 1" in text

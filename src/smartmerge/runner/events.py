@@ -199,7 +199,7 @@ def _fold_task(task: TaskState, ev: Event) -> None:
     if kind == "task_starting":
         task.state = STARTING
         task.attempts = data["attempt"]
-        task.started = task.started or ev.ts
+        task.started = ev.ts if task.started is None else task.started
         task.reason = ""
     elif kind == "task_running":
         task.state = RUNNING

@@ -155,7 +155,11 @@ def execute_task(request: TaskRequest) -> TaskResult:
             log.flush()
             setup = run_process(request.setup, tree, env, log, None, Path(request.pid_file))
             if setup.returncode != 0:
+                # a half set-up worktree must not serve the slot's next task: it is made afresh
+                worktrees.remove_worktree(repo, tree)
                 return _finish(request, t0, prepared, ok=False, message=f"setup failed (exit {setup.returncode})")
+            # again: the venv that setup just made now goes first on PATH
+            env = _task_env(request, tree)
         log.write(f"--- cmd: {request.cmd}\n".encode())
         log.flush()
         outcome = run_process(request.cmd, tree, env, log, request.timeout, Path(request.pid_file))

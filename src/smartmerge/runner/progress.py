@@ -6,9 +6,10 @@ import sys
 import time
 from typing import IO, Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from smartmerge.runner import events as ev
 from smartmerge.runner.events import Event
@@ -79,15 +80,21 @@ class LiveProgress:
     def __call__(self, event: Event) -> None:
         self.events.append(event)
         self.state = ev.fold(event.run, self.events)
-        if event.kind in ("task_failed", "task_blocked", "task_conflicted", "landed", "gate_failed"):
-            self.live.console.print(describe(event))
-        self.live.update(self._table())
+        if event.kind in ("task_failed", "task_blocked", "task_conflicted", "landed", "gate_failed", "run_finished"):
+            self.live.console.print(describe(event), highlight=False, markup=False)
+        self.live.update(self._view())
+
+    def _view(self) -> Group:
+        state = self.state
+        assert state is not None  # only drawn after the first event
+        counts = state.counts()
+        summary = f"run {state.run}  " + "  ".join(f"{k} {v}" for k, v in counts.items()) + self._eta()
+        return Group(Text(summary), self._table())
 
     def _table(self) -> Table:
         state = self.state
         assert state is not None  # only drawn after the first event
-        counts = state.counts()
-        table = Table(title=f"run {state.run}  " + "  ".join(f"{k} {v}" for k, v in counts.items()) + self._eta())
+        table = Table()
         table.add_column("task")
         table.add_column("state")
         table.add_column("time", justify="right")
@@ -103,7 +110,10 @@ class LiveProgress:
     def _eta(self) -> str:
         state = self.state
         assert state is not None  # only drawn after the first event
-        finished = [t for t in state.tasks.values() if t.finished and t.started and t.state == ev.SUCCEEDED]
+        finished = [
+            t for t in state.tasks.values()
+            if t.finished is not None and t.started is not None and t.state in (ev.SUCCEEDED, ev.INTEGRATED)
+        ]
         left = state.counts()["pending"] + state.counts()["running"]
         if not finished or not left:
             return ""

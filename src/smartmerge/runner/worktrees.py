@@ -213,7 +213,8 @@ def prepare_worktree(repo: Path, path: Path, commit: str, branch: str, run: str,
 
 def release_worktree(path: Path) -> None:
     """Let go of the task's branch (detach), keeping the files for the slot's next task."""
-    gitops.git(path, "checkout", "-q", "--detach", check=False)
+    if path.is_dir():
+        gitops.git(path, "checkout", "-q", "--detach", check=False)
 
 
 def remove_run_worktrees(repo: Path, home: RunnerHome, run: str) -> None:
