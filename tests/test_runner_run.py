@@ -364,7 +364,13 @@ def test_a_task_whose_dependencies_conflict_is_blocked_and_says_why(tmp_path: Pa
     assert "merging its dependencies conflicts" in both.reason and "mod.py: beta" in both.reason
 
 
-def test_kill_stops_a_task_without_retries(tmp_path: Path) -> None:
+def _state(pid: int) -> str:
+    """The process state letter from /proc (after a signal, give the kernel a moment)."""
+    time.sleep(0.1)
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_pause_unpause_and_kill_a_task_without_retries(tmp_path: Path) -> None:
     import subprocess
 
     from conftest import SMARTMERGE
@@ -383,6 +389,11 @@ def test_kill_stops_a_task_without_retries(tmp_path: Path) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not list(pids.glob("*/pids/stuck")):
         time.sleep(0.05)
+    pgid = int(next(pids.glob("*/pids/stuck")).read_text())
+    assert smartmerge(repo, "pause", "stuck").returncode == 0
+    assert _state(pgid) == "T"  # stopped
+    assert smartmerge(repo, "unpause", "stuck").returncode == 0
+    assert _state(pgid) in ("S", "R")
     proc = smartmerge(repo, "kill", "stuck")
     assert proc.returncode == 0, proc.stderr
     out, _ = runner.communicate(timeout=30)

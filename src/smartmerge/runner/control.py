@@ -12,6 +12,7 @@ from pathlib import Path
 from smartmerge.errors import SmartmergeError
 from smartmerge.runner import events as ev
 from smartmerge.runner import gitops, worktrees
+from smartmerge.runner.executing import group_of_run
 from smartmerge.runner.locks import is_held
 
 
@@ -66,6 +67,8 @@ def signal_task(repo: Path, task: str, action: str, run: str | None = None) -> s
         pgid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         raise SmartmergeError(f"task {task} of run {state.run} is not running") from None
+    if not group_of_run(pgid, state.run):
+        raise SmartmergeError(f"task {task} of run {state.run} is not running")
     with ev.open_log(home.db) as log:
         # recorded first: the coordinator must read "killed by user", not a failure to retry
         log.append(state.run, "control", task, action=action, pgid=pgid)

@@ -122,6 +122,25 @@ def kill_group(pgid: int, grace: float = 0.0) -> None:
         return
 
 
+def group_of_run(pgid: int, run: str) -> bool:
+    """Whether process group ``pgid`` (from a pid file) still belongs to a task of ``run``.
+
+    Guards against a recycled pid: when the group's leader is alive, its
+    environment must carry ``SMARTMERGE_RUN=<run>``. When the leader is gone, a
+    group of that id can only hold its own orphans (a new process with the same
+    pid would lead a group of its own and show in /proc).
+    """
+    if not Path("/proc/self").is_dir():
+        return True
+    try:
+        environ = Path(f"/proc/{pgid}/environ").read_bytes()
+    except FileNotFoundError:
+        return True
+    except PermissionError:
+        return False
+    return f"SMARTMERGE_RUN={run}".encode() in environ.split(b"\0")
+
+
 def _task_env(request: TaskRequest, tree: Path) -> dict[str, str]:
     extra = dict(request.env)
     extra.update(

@@ -28,6 +28,7 @@ from smartmerge.runner.executing import (
     TaskResult,
     default_executor,
     execute_task,
+    group_of_run,
     kill_group,
 )
 from smartmerge.runner.integrating import Added, Integration, land, start_commit
@@ -395,7 +396,7 @@ def _clear_attempt(coord: _Coordinator, name: str) -> None:
         pgid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         pgid = None
-    if pgid is not None:
+    if pgid is not None and group_of_run(pgid, coord.run):
         kill_group(pgid)
         pid_file.unlink(missing_ok=True)
 
