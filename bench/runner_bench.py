@@ -99,8 +99,10 @@ def main() -> int:
         run_seconds = time.perf_counter() - t0
         landed_tree = git(repo, "rev-parse", "main^{tree}")
         with open_log(RunnerHome.of(repo).db) as log:
-            overheads = [e.data["overhead"] for e in log.events(report.run) if e.kind == "task_succeeded"]
-    overheads_ms = sorted(1000 * o for o in overheads)
+            succeeded = [e.data for e in log.events(report.run) if e.kind == "task_succeeded"]
+    overheads_ms = sorted(1000 * d["overhead"] for d in succeeded)
+    reused_ms = sorted(1000 * d["overhead"] for d in succeeded if not d["new_worktree"])
+    created_ms = sorted(1000 * d["overhead"] for d in succeeded if d["new_worktree"])
     p95 = overheads_ms[max(0, round(0.95 * len(overheads_ms)) - 1)]
     print(f"tasks={args.tasks} files={args.files} task_seconds={args.task_seconds} max_parallel={args.parallel} cpus={os.cpu_count()}")
     print(f"run status: {report.status} ({report.message})")
@@ -108,6 +110,10 @@ def main() -> int:
     print(f"runner wall time:     {run_seconds:.2f} s  (speed-up x{seq_seconds / run_seconds:.2f})")
     print(f"runner overhead per task (worktree set-up + tear-down): median {statistics.median(overheads_ms):.0f} ms, "
           f"mean {statistics.mean(overheads_ms):.0f} ms, p95 {p95:.0f} ms, max {overheads_ms[-1]:.0f} ms")
+    if reused_ms and created_ms:
+        print(f"  slot's worktree reused ({len(reused_ms)} tasks): median {statistics.median(reused_ms):.0f} ms, "
+              f"max {reused_ms[-1]:.0f} ms; created ({len(created_ms)} tasks, the first in each slot): "
+              f"median {statistics.median(created_ms):.0f} ms, max {created_ms[-1]:.0f} ms")
     print(f"(run overhead per task, all of it: {(run_seconds - args.task_seconds * args.tasks / args.parallel) / args.tasks * 1000:.0f} ms "
           f"= (runner wall - ideal parallel wall) / tasks)")
     same = landed_tree == seq_tree

@@ -65,6 +65,8 @@ class TaskResult:
     # seconds spent preparing and releasing the worktree (the runner's own overhead)
     overhead_seconds: float
     message: str
+    # whether this attempt had to create its slot's worktree (the slot's first task)
+    new_worktree: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def execute_task(request: TaskRequest) -> TaskResult:
             return _finish(request, t0, prepared, ok=False, returncode=0,
                            message=f"cannot commit the task's changes: {exc}")
         commit = gitops.rev_parse(tree, "HEAD")
-        return _finish(request, t0, prepared, ok=True, returncode=0, commit=commit,
+        return _finish(request, t0, prepared, ok=True, returncode=0, commit=commit, new_worktree=new,
                        message="done")
 
 
@@ -209,6 +211,7 @@ def _finish(
     returncode: int | None = None,
     timed_out: bool = False,
     commit: str | None = None,
+    new_worktree: bool = False,
 ) -> TaskResult:
     # A finished task's work lives on its branch; the worktree stays with its slot for the
     # next task (detached, so the branch is free for a retry elsewhere). The coordinator
@@ -220,6 +223,7 @@ def _finish(
     return TaskResult(
         task=request.task, attempt=request.attempt, ok=ok, commit=commit, returncode=returncode,
         timed_out=timed_out, seconds=time.perf_counter() - t0, overhead_seconds=overhead, message=message,
+        new_worktree=new_worktree,
     )
 
 

@@ -211,7 +211,7 @@ class _Coordinator:
             result = TaskResult(name, self.attempts[name], False, None, None, False, 0.0, 0.0, f"executor error: {exc}")
         if result.ok and result.commit:
             self.emit("task_succeeded", name, commit=result.commit, seconds=result.seconds,
-                      overhead=result.overhead_seconds)
+                      overhead=result.overhead_seconds, new_worktree=result.new_worktree)
             self.heads[name] = result.commit
             queue.settle(name)
             return

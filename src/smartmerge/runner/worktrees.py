@@ -26,6 +26,9 @@ import json
 import os
 import shutil
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,17 +149,28 @@ def _worktree_lock_path(repo: Path) -> Path:
     return gitops.common_dir(repo) / "smartmerge" / "worktrees.lock"
 
 
-def worktree_lock(repo: Path) -> FileLock:
+_THREAD_LOCKS: dict[Path, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def worktree_lock(repo: Path) -> Iterator[None]:
     """Serialises ``git worktree add/remove`` of one repository, across threads and processes.
 
     git's worktree commands are not safe to run concurrently: an ``add`` reads
     every worktree's admin folder while a ``remove`` deletes one, and fails
     with "failed to read .git/worktrees/X/commondir" (seen in the benchmark).
+    Threads of one process queue on a ``threading.Lock`` (woken at once);
+    the file lock then only has other processes to wait for, which it polls.
     """
     path = _worktree_lock_path(repo)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a new instance per call: filelock's per-thread instances would not exclude other threads
-    return FileLock(str(path), thread_local=False)
+    with _THREAD_LOCKS_GUARD:
+        thread_lock = _THREAD_LOCKS.setdefault(path, threading.Lock())
+    with thread_lock:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # a new instance per call: filelock's per-thread instances would not exclude other threads
+        with FileLock(str(path), thread_local=False, poll_interval=0.005):
+            yield
 
 
 def add_worktree(repo: Path, path: Path, commit: str, branch: str | None, run: str, task: str) -> None:
