@@ -334,7 +334,10 @@ def test_gc_removes_orphaned_worktrees_but_not_live_ones(tmp_path: Path) -> None
     owner = json.loads((admin / "smartmerge-owner.json").read_text())
     owner["pid"] = _dead_pid()
     (admin / "smartmerge-owner.json").write_text(json.dumps(owner))
+    stale = home.run_lock("old")
+    stale.write_text("")  # left by a coordinator that died: nobody holds it
     collected = gc(repo)
+    assert str(stale) in collected.locks and not stale.exists()
     assert str(dead) in collected.worktrees and not dead.exists()
     assert home.worktree("old", "live").exists()
     assert str(home.worktree("old", "live")) in collected.kept

@@ -109,12 +109,22 @@ def gc(repo: Path) -> Collected:
             removed.append(str(wt_dir))
     locks: list[str] = []
     for lock in runs.glob("*/run.lock") if runs.is_dir() else []:
-        if not is_held(lock):
+        # a run lock has no lifetime (a run may take hours): a soft lock left by a dead
+        # holder is recognised by the holder's pid instead
+        if not is_held(lock) or not _holder_alive(lock):
             lock.unlink(missing_ok=True)
             lock.with_suffix(".pid").unlink(missing_ok=True)
             locks.append(str(lock))
     gitops.git(repo, "worktree", "prune", check=False)
     return Collected(tuple(removed), tuple(locks), tuple(kept))
+
+
+def _holder_alive(lock: Path) -> bool:
+    try:
+        pid = int(lock.with_suffix(".pid").read_text().strip())
+    except (OSError, ValueError):
+        return True  # unknown holder: keep the lock
+    return worktrees.pid_alive(pid)
 
 
 def pid_alive_here(owner: dict[str, object] | None, pid: int) -> bool:

@@ -3,7 +3,10 @@
 ``filelock`` takes an OS lock (``flock``) on ``runs/<run>/run.lock``; the
 kernel drops it when the holder dies, even by ``kill -9``, so a crashed
 coordinator never leaves a run locked. The file itself stays behind; ``gc``
-removes lock files that nobody holds.
+removes lock files that nobody holds. On file systems without ``flock``
+filelock falls back to a soft lock (a marker file) that a dead holder would
+leave behind: ``gc`` then checks the holder's pid, written next to the lock.
+The short-lived worktree lock (``worktrees.worktree_lock``) has a lifetime instead.
 """
 
 from __future__ import annotations
