@@ -115,6 +115,13 @@ def gc(repo: Path) -> Collected:
             lock.unlink(missing_ok=True)
             lock.with_suffix(".pid").unlink(missing_ok=True)
             locks.append(str(lock))
+    # the run locks still there belong to live coordinators; with none, nobody may hold the
+    # worktree lock, and a soft one left by a dead holder would otherwise block forever
+    live_runs = list(runs.glob("*/run.lock")) if runs.is_dir() else []
+    worktree_lock = home.root / "worktrees.lock"
+    if worktree_lock.exists() and not live_runs:
+        worktree_lock.unlink(missing_ok=True)
+        locks.append(str(worktree_lock))
     gitops.git(repo, "worktree", "prune", check=False)
     return Collected(tuple(removed), tuple(locks), tuple(kept))
 

@@ -6,7 +6,9 @@ coordinator never leaves a run locked. The file itself stays behind; ``gc``
 removes lock files that nobody holds. On file systems without ``flock``
 filelock falls back to a soft lock (a marker file) that a dead holder would
 leave behind: ``gc`` then checks the holder's pid, written next to the lock.
-The short-lived worktree lock (``worktrees.worktree_lock``) has a lifetime instead.
+(filelock's ``lifetime`` applies to soft locks only and warns when given for a
+native one, so age is not used.) The worktree lock is removed by ``gc`` when
+no run is alive, since only a live run can hold it.
 """
 
 from __future__ import annotations

@@ -149,11 +149,6 @@ def _worktree_lock_path(repo: Path) -> Path:
     return gitops.common_dir(repo) / "smartmerge" / "worktrees.lock"
 
 
-# Seconds after which a worktree lock counts as stale. Only soft locks (filelock's fallback
-# on file systems without flock, such as some network mounts) can outlive a dead holder;
-# the lock guards one git command of well under a second, so two minutes is generous.
-WORKTREE_LOCK_LIFETIME = 120.0
-
 _THREAD_LOCKS: dict[Path, threading.Lock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
 
@@ -174,7 +169,7 @@ def worktree_lock(repo: Path) -> Iterator[None]:
     with thread_lock:
         path.parent.mkdir(parents=True, exist_ok=True)
         # a new instance per call: filelock's per-thread instances would not exclude other threads
-        with FileLock(str(path), thread_local=False, poll_interval=0.005, lifetime=WORKTREE_LOCK_LIFETIME):
+        with FileLock(str(path), thread_local=False, poll_interval=0.005):
             yield
 
 
