@@ -9,6 +9,7 @@ nothing does.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,9 +80,12 @@ class Integration:
         if gitops.is_ancestor(self.path, commit, "HEAD"):
             self.merged.append((task, commit))
             return Added(task, True, head=self.head())
+        t0 = time.perf_counter()
         attempt = gitops.merge_with_smartmerge(
             self.path, self.home.root, [commit], f"smartmerge run {self.run}: land task {task}"
         )
+        log.debug("integrate %s: %s in %.0f ms", task, "clean" if attempt.clean else "conflict",
+                  (time.perf_counter() - t0) * 1e3)
         if not attempt.clean:
             if attempt.files:
                 where = "; ".join(attempt.symbols) if attempt.symbols else ", ".join(attempt.files)

@@ -199,6 +199,7 @@ class _Coordinator:
             setup=self.taskfile.run.setup,
             env=spec.env,
         )
+        log.debug("task %s: attempt %d from %s in slot %d", name, attempt, start.commit[:12], slot)
         # the intent goes into the log before the worktree and the process exist
         self.emit("task_starting", name, attempt=attempt, base=start.commit, slot=slot, port=request.port)
         return self.executor.submit(execute_task, request), slot
@@ -405,6 +406,15 @@ def _drive(coord: _Coordinator, done: dict[str, str], blocked: set[str]) -> RunR
     try:
         integration = coord.execute(done, blocked)
         status, message = coord.finish(integration)
+    except KeyboardInterrupt:
+        # tasks run in sessions of their own, so Ctrl-C reaches only the coordinator: stop
+        # them too. The log keeps them as started; --resume runs them again.
+        for pid_file in (coord.home.run_dir(coord.run) / "pids").glob("*"):
+            try:
+                kill_group(int(pid_file.read_text().strip()))
+            except (OSError, ValueError):
+                continue
+        raise
     finally:
         if coord.owns_executor:
             coord.executor.shutdown(wait=True)
