@@ -457,3 +457,19 @@ def test_the_live_display_shows_tasks_counts_and_eta() -> None:
     assert "done 1" in text and "running 1" in text and "failed 1" in text
     assert "ETA" in text
     assert "c: failed: exit status 1" in text
+
+
+def test_a_clean_linked_worktree_with_the_target_checked_out_is_fast_forwarded(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"mod.py": module_with_functions(FUNCS)}, f"""
+        [tasks.edit]
+        cmd = "{sed('return 2', 'return 200')}"
+        """)
+    # the user works on another branch here and keeps main checked out in a second worktree
+    git(repo, "checkout", "-q", "-b", "dev")
+    main_checkout = tmp_path / "main-checkout"
+    git(repo, "worktree", "add", "-q", str(main_checkout), "main")
+    report = start_run(repo)
+    assert report.status == "landed", report.message
+    assert "return 200" in (main_checkout / "mod.py").read_text()
+    assert git(main_checkout, "status", "--porcelain") == ""
+    assert "return 200" not in (repo / "mod.py").read_text()  # dev was not touched

@@ -178,11 +178,14 @@ def run_command(
         Path | None, typer.Option("-f", "--file", help="The task file (default: smartmerge.toml in the repository).")
     ] = None,
     plain: Annotated[bool, typer.Option("--plain", help="Plain line events even on a terminal.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Debug log on stderr (timings).")] = False,
 ) -> None:
     """Run the tasks of smartmerge.toml in parallel worktrees and land their merged work."""
     from smartmerge.runner import resume_run, start_run
     from smartmerge.runner.progress import PlainProgress, progress_for
 
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
     progress = PlainProgress() if plain else progress_for()
     try:
         if resume is not None:
