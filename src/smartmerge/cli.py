@@ -179,23 +179,36 @@ def run_command(
     ] = None,
     plain: Annotated[bool, typer.Option("--plain", help="Plain line events even on a terminal.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Debug log on stderr (timings).")] = False,
+    executor_kind: Annotated[
+        str, typer.Option("--executor", help="Where attempts run: 'thread' (default) or 'process' (a process pool).")
+    ] = "thread",
 ) -> None:
     """Run the tasks of smartmerge.toml in parallel worktrees and land their merged work."""
+    from concurrent.futures import Executor, ProcessPoolExecutor
+
     from smartmerge.runner import resume_run, start_run
     from smartmerge.runner.progress import PlainProgress, progress_for
 
+    if executor_kind not in ("thread", "process"):
+        raise fail(f"--executor: expected 'thread' or 'process', got {executor_kind!r}")
+    # The runner sizes and owns its default thread pool. A process pool starts its workers
+    # on demand, so a generous size costs nothing; [run] max_parallel still bounds how many
+    # attempts are submitted at once.
+    executor: Executor | None = ProcessPoolExecutor(max_workers=64) if executor_kind == "process" else None
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
     progress = PlainProgress() if plain else progress_for()
     try:
         if resume is not None:
-            report = resume_run(repo, resume, observer=progress)
+            report = resume_run(repo, resume, executor=executor, observer=progress)
         else:
-            report = start_run(repo, taskfile, observer=progress)
+            report = start_run(repo, taskfile, executor=executor, observer=progress)
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
     finally:
         progress.close()
+        if executor is not None:
+            executor.shutdown(wait=True)
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_CONFLICTS)
 
 
