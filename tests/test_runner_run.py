@@ -473,3 +473,25 @@ def test_a_clean_linked_worktree_with_the_target_checked_out_is_fast_forwarded(t
     assert "return 200" in (main_checkout / "mod.py").read_text()
     assert git(main_checkout, "status", "--porcelain") == ""
     assert "return 200" not in (repo / "mod.py").read_text()  # dev was not touched
+
+
+def test_merges_go_through_the_smartmerge_driver(tmp_path: Path) -> None:
+    import subprocess
+
+    from smartmerge.runner import gitops
+
+    repo = make_repo(tmp_path, {"m.py": "def a():\n    return 1\n"}, '[tasks.a]\ncmd = "true"\n')
+    git(repo, "checkout", "-q", "-b", "other")
+    (repo / "m.py").write_text("def a():\n    return 2\n")
+    git(repo, "commit", "-q", "-am", "other")
+    git(repo, "checkout", "-q", "main")
+    (repo / "m.py").write_text("def a():\n    return 3\n")
+    git(repo, "commit", "-q", "-am", "main")
+    home = RunnerHome.of(repo).root
+    proc = subprocess.run(["git", *gitops.merge_driver_config(home), "merge", "other"], cwd=repo,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    # git's own merge would write "<<<<<<< HEAD" and no base section; smartmerge writes diff3 with its labels
+    text = (repo / "m.py").read_text()
+    assert "<<<<<<< left\n" in text and "||||||| base\n" in text and ">>>>>>> right\n" in text
+    assert "HEAD" not in text
