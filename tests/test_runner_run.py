@@ -12,7 +12,7 @@ import pytest
 from runner_repo import FAST, git, make_repo, module_with_functions, show, smartmerge
 
 from smartmerge.runner import gc, start_run
-from smartmerge.runner.worktrees import RunnerHome, add_worktree
+from smartmerge.runner.worktrees import Checkout, RunnerHome, add_worktree
 
 FUNCS = ["alpha", "beta", "gamma", "delta"]
 
@@ -326,10 +326,10 @@ def test_gc_removes_orphaned_worktrees_but_not_live_ones(tmp_path: Path) -> None
     repo = make_repo(tmp_path, {"README": "x\n"}, '[tasks.a]\ncmd = "true"\n')
     home = RunnerHome.of(repo)
     head = git(repo, "rev-parse", "HEAD")
-    add_worktree(repo, home.worktree("old", "dead"), head, None, "old", "dead")
-    add_worktree(repo, home.worktree("old", "live"), head, None, "old", "live")
+    add_worktree(repo, Checkout(home.worktree("old", 0), head, None, "old", "dead"))
+    add_worktree(repo, Checkout(home.worktree("old", 1), head, None, "old", "live"))
     # the "dead" one belongs to a process that no longer exists
-    dead = home.worktree("old", "dead")
+    dead = home.worktree("old", 0)
     admin = Path(git(dead, "rev-parse", "--absolute-git-dir"))
     owner = json.loads((admin / "smartmerge-owner.json").read_text())
     owner["pid"] = _dead_pid()
@@ -339,8 +339,8 @@ def test_gc_removes_orphaned_worktrees_but_not_live_ones(tmp_path: Path) -> None
     collected = gc(repo)
     assert str(stale) in collected.locks and not stale.exists()
     assert str(dead) in collected.worktrees and not dead.exists()
-    assert home.worktree("old", "live").exists()
-    assert str(home.worktree("old", "live")) in collected.kept
+    assert home.worktree("old", 1).exists()
+    assert str(home.worktree("old", 1)) in collected.kept
 
 
 def _dead_pid() -> int:

@@ -75,23 +75,34 @@ class ProcessOutcome:
     timed_out: bool
 
 
-def run_process(
-    cmd: str, cwd: Path, env: dict[str, str], out: IO[bytes], timeout: float | None, pid_file: Path | None = None
-) -> ProcessOutcome:
+@dataclass(frozen=True)
+class Command:
+    """A shell command to run: where, with what environment, for how long at most."""
+
+    cmd: str
+    cwd: Path
+    env: dict[str, str]
+    timeout: float | None = None
+    # where the process group id goes while it runs (for pause, kill and resume)
+    pid_file: Path | None = None
+
+
+def run_process(command: Command, out: IO[bytes]) -> ProcessOutcome:
     """Run a shell command in its own process group; on timeout kill the whole group.
 
     The group is the unit: a command's children (a test server, a background
     job) die with it, so a timeout never leaves an orphan behind.
     """
     proc = subprocess.Popen(
-        ["/bin/sh", "-c", cmd], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+        ["/bin/sh", "-c", command.cmd], cwd=command.cwd, env=command.env, stdout=out, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True,
     )
+    pid_file = command.pid_file
     if pid_file is not None:
         pid_file.parent.mkdir(parents=True, exist_ok=True)
         pid_file.write_text(str(proc.pid))
     try:
-        returncode = proc.wait(timeout=timeout)
+        returncode = proc.wait(timeout=command.timeout)
         # the shell is gone; children it left in the background are not ours to keep
         kill_group(proc.pid)
         return ProcessOutcome(returncode, timed_out=False)
@@ -165,7 +176,7 @@ def execute_task(request: TaskRequest) -> TaskResult:
         log.flush()
         try:
             new = worktrees.prepare_worktree(
-                repo, tree, request.base_commit, request.branch, request.run, request.task
+                repo, worktrees.Checkout(tree, request.base_commit, request.branch, request.run, request.task)
             )
         except gitops.GitError as exc:
             return _result(request, t0, 0.0, ok=False, message=f"cannot create worktree: {exc}")
@@ -174,7 +185,7 @@ def execute_task(request: TaskRequest) -> TaskResult:
         if request.setup and new:
             log.write(f"--- setup: {request.setup}\n".encode())
             log.flush()
-            setup = run_process(request.setup, tree, env, log, None, Path(request.pid_file))
+            setup = run_process(Command(request.setup, tree, env, None, Path(request.pid_file)), log)
             if setup.returncode != 0:
                 # a half set-up worktree must not serve the slot's next task: it is made afresh
                 worktrees.remove_worktree(repo, tree)
@@ -183,7 +194,7 @@ def execute_task(request: TaskRequest) -> TaskResult:
             env = _task_env(request, tree)
         log.write(f"--- cmd: {request.cmd}\n".encode())
         log.flush()
-        outcome = run_process(request.cmd, tree, env, log, request.timeout, Path(request.pid_file))
+        outcome = run_process(Command(request.cmd, tree, env, request.timeout, Path(request.pid_file)), log)
         log.write(f"--- exit {outcome.returncode}{' (timed out)' if outcome.timed_out else ''}\n".encode())
         if outcome.timed_out:
             return _finish(request, t0, prepared, ok=False, timed_out=True,

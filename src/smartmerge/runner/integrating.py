@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smartmerge.runner import gitops, worktrees
-from smartmerge.runner.executing import run_process
+from smartmerge.runner.executing import Command, run_process
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def start_commit(repo: Path, home: worktrees.RunnerHome, run: str, task: str, he
     if len(unique) == 1:
         return StartCommit(unique[0])
     scratch = home.scratch(run, task)
-    worktrees.add_worktree(repo, scratch, unique[0], None, run, f"start of {task}")
+    worktrees.add_worktree(repo, worktrees.Checkout(scratch, unique[0], None, run, f"start of {task}"))
     try:
         attempt = gitops.merge_with_smartmerge(
             scratch, home.root, unique[1:], f"smartmerge run {run}: start of {task}"
@@ -73,7 +73,7 @@ class Integration:
     def start(self, base: str) -> None:
         self.base = base
         self.merged = []
-        worktrees.add_worktree(self.repo, self.path, base, None, self.run, "integration")
+        worktrees.add_worktree(self.repo, worktrees.Checkout(self.path, base, None, self.run, "integration"))
 
     def add(self, task: str, commit: str) -> Added:
         """Merge one task's branch head; on a conflict nothing changes and the reason names files and symbols."""
@@ -119,7 +119,7 @@ class Integration:
         with log_path.open("ab") as out:
             out.write(f"--- gate: {cmd} on {self.head()}\n".encode())
             out.flush()
-            outcome = run_process(cmd, self.path, env, out, timeout)
+            outcome = run_process(Command(cmd, self.path, env, timeout), out)
         if outcome.timed_out:
             return False, f"gate timed out after {timeout:g} s"
         if outcome.returncode != 0:

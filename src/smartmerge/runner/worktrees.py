@@ -173,13 +173,25 @@ def worktree_lock(repo: Path) -> Iterator[None]:
             yield
 
 
-def add_worktree(repo: Path, path: Path, commit: str, branch: str | None, run: str, task: str) -> None:
+@dataclass(frozen=True)
+class Checkout:
+    """A worktree to make: where, at which commit, on which branch (None: detached), for whom."""
+
+    path: Path
+    commit: str
+    branch: str | None
+    run: str
+    task: str
+
+
+def add_worktree(repo: Path, checkout: Checkout) -> None:
     """Create a worktree at ``commit`` (on a new ``branch``, or detached), locked while in use.
 
     A leftover from a crashed attempt at the same place is removed first. Used
     for a slot's first task, the integration and start merges; later tasks of a
     slot reuse its worktree (``prepare_worktree``).
     """
+    path = checkout.path
     if path.exists():
         remove_worktree(repo, path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,16 +200,16 @@ def add_worktree(repo: Path, path: Path, commit: str, branch: str | None, run: s
     # time, ~0.17 s for 200 files here) happens outside it, in parallel with other slots.
     args = [
         "worktree", "add", "-q", "-f", "--no-checkout", "--lock",
-        "--reason", f"smartmerge run {run} task {task} pid {os.getpid()}",
+        "--reason", f"smartmerge run {checkout.run} task {checkout.task} pid {os.getpid()}",
     ]
-    if branch is None:
-        args += ["--detach", str(path), commit]
+    if checkout.branch is None:
+        args += ["--detach", str(path), checkout.commit]
     else:
-        args += ["-B", branch, str(path), commit]
+        args += ["-B", checkout.branch, str(path), checkout.commit]
     with worktree_lock(repo):
         gitops.git(repo, *args)
     gitops.git(path, "reset", "-q", "--hard", "HEAD")
-    write_owner(path, run, task)
+    write_owner(path, checkout.run, checkout.task)
 
 
 def remove_worktree(repo: Path, path: Path) -> None:
@@ -210,7 +222,7 @@ def remove_worktree(repo: Path, path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def prepare_worktree(repo: Path, path: Path, commit: str, branch: str, run: str, task: str) -> bool:
+def prepare_worktree(repo: Path, checkout: Checkout) -> bool:
     """Put the slot's worktree on a fresh ``branch`` at ``commit``; True when it had to be created.
 
     Reusing a slot's worktree means checking out only the files that differ
@@ -220,14 +232,16 @@ def prepare_worktree(repo: Path, path: Path, commit: str, branch: str, run: str,
     Untracked files of the previous task go; ignored files (caches) and the
     ``.venv`` that ``setup`` made stay, so ``setup`` runs once per worktree.
     """
+    path = checkout.path
+    assert checkout.branch is not None  # a task always works on its own branch
     if (path / ".git").is_file():
         with worktree_lock(repo):
-            switched = gitops.git(path, "checkout", "-q", "-f", "-B", branch, commit, check=False)
+            switched = gitops.git(path, "checkout", "-q", "-f", "-B", checkout.branch, checkout.commit, check=False)
         if switched.ok and gitops.git(path, "clean", "-ffdq", "-e", VENV, check=False).ok:
-            write_owner(path, run, task)
+            write_owner(path, checkout.run, checkout.task)
             return False
         remove_worktree(repo, path)
-    add_worktree(repo, path, commit, branch, run, task)
+    add_worktree(repo, checkout)
     return True
 
 
