@@ -103,3 +103,22 @@ def test_kill_9_then_resume_loses_nothing_and_reruns_only_unfinished_work(tmp_pa
     # a finished run is not resumed twice
     again = smartmerge(repo, "run", "--resume", run)
     assert again.returncode == 2 and "already finished" in again.stderr
+
+
+def test_resume_refuses_a_run_whose_coordinator_is_alive(tmp_path: Path) -> None:
+    from smartmerge.runner.locks import hold_run
+
+    repo = make_repo(tmp_path, {"README": "x\n"}, '[tasks.a]\ncmd = "true"\n')
+    home = RunnerHome.of(repo)
+    with open_log(home.db) as log:
+        log.append("r1", "run_started", None, target="main", base="0" * 40, pid=1,
+                   taskfile={"run": {}, "tasks": {"a": {}}})
+    lock = hold_run(home.run_lock("r1"), "r1")  # this test process plays the live coordinator
+    try:
+        proc = smartmerge(repo, "run", "--resume", "r1")
+    finally:
+        lock.release()
+    assert proc.returncode == 2
+    assert "live coordinator" in proc.stderr
+    unknown = smartmerge(repo, "run", "--resume", "nope")
+    assert unknown.returncode == 2 and "no run 'nope'" in unknown.stderr
