@@ -495,3 +495,27 @@ def test_merges_go_through_the_smartmerge_driver(tmp_path: Path) -> None:
     text = (repo / "m.py").read_text()
     assert "<<<<<<< left\n" in text and "||||||| base\n" in text and ">>>>>>> right\n" in text
     assert "HEAD" not in text
+
+
+def test_time_paused_does_not_count_against_the_time_limit(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import SMARTMERGE
+
+    # runs ~1.2 s, limit 2 s, paused for 2.5 s in between: finishes only if the pause is not counted
+    repo = make_repo(tmp_path, {"README": "x\n"}, """
+        [tasks.slow]
+        cmd = "sleep 1.2; echo done > slow.txt"
+        timeout = "2s"
+        """)
+    runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.PIPE, text=True)
+    pids = RunnerHome.of(repo).root / "runs"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not list(pids.glob("*/pids/slow")):
+        time.sleep(0.02)
+    assert smartmerge(repo, "pause", "slow").returncode == 0
+    time.sleep(2.5)
+    assert smartmerge(repo, "unpause", "slow").returncode == 0
+    out, _ = runner.communicate(timeout=30)
+    assert runner.returncode == 0, out
+    assert show(repo, "main", "slow.txt") == "done"

@@ -280,7 +280,7 @@ def _signal(action: str, task: str, run: str | None, repo: Path) -> None:
 
 @app.command("pause")
 def pause_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
-    """Stop a running task's processes (SIGSTOP) until 'unpause'; its time limit keeps running."""
+    """Stop a running task's processes (SIGSTOP) until 'unpause'; paused time does not count against its time limit."""
     _signal("pause", task, run, repo)
 
 

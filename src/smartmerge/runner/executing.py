@@ -27,6 +27,8 @@ from smartmerge.runner import gitops, worktrees
 
 # After SIGTERM, how long a timed-out process group gets to exit before SIGKILL.
 KILL_GRACE_SECONDS = 2.0
+# How often a command with a time limit is checked for being paused (its paused time does not count).
+PAUSE_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -102,17 +104,47 @@ def run_process(command: Command, out: IO[bytes]) -> ProcessOutcome:
         pid_file.parent.mkdir(parents=True, exist_ok=True)
         pid_file.write_text(str(proc.pid))
     try:
-        returncode = proc.wait(timeout=command.timeout)
+        returncode = _wait_unless_timed_out(proc, command.timeout)
+        if returncode is None:
+            kill_group(proc.pid, grace=KILL_GRACE_SECONDS)
+            proc.wait()
+            return ProcessOutcome(None, timed_out=True)
         # the shell is gone; children it left in the background are not ours to keep
         kill_group(proc.pid)
         return ProcessOutcome(returncode, timed_out=False)
-    except subprocess.TimeoutExpired:
-        kill_group(proc.pid, grace=KILL_GRACE_SECONDS)
-        proc.wait()
-        return ProcessOutcome(None, timed_out=True)
     finally:
         if pid_file is not None:
             pid_file.unlink(missing_ok=True)
+
+
+def _wait_unless_timed_out(proc: subprocess.Popen[bytes], timeout: float | None) -> int | None:
+    """The exit status, or None once the command has *run* for ``timeout`` seconds.
+
+    Time the process spends stopped (``smartmerge pause``) does not count, so
+    pausing a task does not spend its time limit.
+    """
+    if timeout is None:
+        return proc.wait()
+    ran = 0.0
+    last = time.monotonic()
+    while True:
+        try:
+            return proc.wait(timeout=min(PAUSE_POLL_SECONDS, max(0.01, timeout - ran)))
+        except subprocess.TimeoutExpired:
+            now = time.monotonic()
+            if not _stopped(proc.pid):
+                ran += now - last
+            last = now
+            if ran >= timeout:
+                return None
+
+
+def _stopped(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (or the process just ended): count the time
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
 
 
 def kill_group(pgid: int, grace: float = 0.0) -> None:
