@@ -101,6 +101,8 @@ class TaskState:
     name: str
     state: str = PENDING
     attempts: int = 0
+    # failed attempts (retried or final); an attempt cut short by a crash is none
+    failures: int = 0
     commit: str | None = None
     reason: str = ""
     started: float | None = None
@@ -207,11 +209,13 @@ def _fold_task(task: TaskState, ev: Event) -> None:
     elif kind == "task_retrying":
         task.state = RETRYING
         task.reason = data["reason"]
+        task.failures += 1
     elif kind == "task_succeeded":
         task.state = SUCCEEDED
         task.commit = data["commit"]
         task.finished = ev.ts
     elif kind == "task_failed":
+        task.failures += 1
         task.state = FAILED
         task.reason = data["reason"]
         task.finished = ev.ts

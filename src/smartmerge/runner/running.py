@@ -31,7 +31,8 @@ from smartmerge.runner.executing import (
     group_of_run,
     kill_group,
 )
-from smartmerge.runner.integrating import Added, Integration, land, start_commit
+from smartmerge.runner.gitops import GitError
+from smartmerge.runner.integrating import Added, Integration, StartCommit, land, start_commit
 from smartmerge.runner.locks import hold_run
 from smartmerge.runner.scheduling import (
     ReadyQueue,
@@ -84,6 +85,7 @@ class _Coordinator:
     owns_executor: bool = True
     heads: dict[str, str] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
     # tasks left out of the landing because an upstream failed or conflicted, with why
     excluded: dict[str, str] = field(default_factory=dict)
     # tasks whose final state is in the log (failed, blocked, integrated, conflicted)
@@ -171,7 +173,10 @@ class _Coordinator:
     def _submit(self, name: str, queue: ReadyQueue, free_slots: list[int]) -> tuple[Future[TaskResult], int] | None:
         spec = self.taskfile.tasks[name]
         heads = [self.heads[dep] for dep in spec.needs] or [self.base]
-        start = start_commit(self.repo, self.home, self.run, name, heads)
+        try:
+            start = start_commit(self.repo, self.home, self.run, name, heads)
+        except GitError as exc:
+            start = StartCommit(None, f"could not prepare its start commit: {exc}")
         if start.commit is None:
             self.emit("task_blocked", name, reason=start.reason)
             self.final.add(name)
@@ -217,7 +222,9 @@ class _Coordinator:
             queue.settle(name)
             return
         killed = self._killed(name)
-        if not killed and result.attempt <= spec.retries:
+        # failures, not attempts: an attempt cut short by a crash (see resume) is no failure
+        self.failures[name] = self.failures.get(name, 0) + 1
+        if not killed and self.failures[name] <= spec.retries:
             delay = backoff_delay(result.attempt, self.taskfile.run.backoff_base, self.taskfile.run.backoff_cap, self.rng)
             self.emit("task_retrying", name, reason=result.message, delay=delay, attempt=result.attempt)
             queue.release(name)
@@ -374,6 +381,7 @@ def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], se
     blocked: set[str] = set()
     for name, task in state.tasks.items():
         coord.attempts[name] = task.attempts
+        coord.failures[name] = task.failures
         if task.state in (ev.SUCCEEDED, ev.INTEGRATED, ev.CONFLICTED) and task.commit:
             if gitops.rev_parse(coord.repo, task.commit) is not None:
                 done[name] = task.commit
