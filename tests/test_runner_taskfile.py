@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pickle
 import random
+from pathlib import Path
 
 import pytest
 
 from smartmerge.errors import ConfigError
 from smartmerge.runner.executing import TaskRequest, TaskResult
+from smartmerge.runner.gitops import conflict_symbols
 from smartmerge.runner.scheduling import (
     ReadyQueue,
     backoff_delay,
@@ -124,3 +126,13 @@ def test_the_executor_boundary_is_picklable() -> None:
     result = TaskResult("t", 1, True, "1" * 40, 0, False, 0.5, 0.1, "done")
     assert pickle.loads(pickle.dumps(request)) == request
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_conflict_regions_are_named_by_their_enclosing_symbol(tmp_path: Path) -> None:
+    text = (
+        "class C:\n    def m(self):\n<<<<<<< left\n        return 1\n=======\n        return 2\n>>>>>>> right\n\n"
+        "def f():\n    pass\n\n<<<<<<< left\nX = 1\n=======\nX = 2\n>>>>>>> right\n"
+        "<<<<<<< left\ndef g():\n    return 1\n=======\ndef g():\n    return 2\n>>>>>>> right\n"
+    )
+    (tmp_path / "m.py").write_text(text)
+    assert conflict_symbols(tmp_path / "m.py", "m.py") == ["m.py: C.m", "m.py: <module>", "m.py: g"]

@@ -169,10 +169,12 @@ def merge_with_smartmerge(worktree: Path, home: Path, revs: list[str], message: 
 
 
 def conflict_symbols(path: Path, name: str) -> list[str]:
-    """The innermost ``def``/``class`` enclosing each conflict region, read from the markers.
+    """The innermost ``def``/``class`` around each conflict region, read from the markers.
 
     A light reading of the text (indentation and keywords), enough to point a
     person at the right function; the engine's own conflict report is richer.
+    A region is placed by its first line: inside the scopes indented less than
+    it, or named by the ``def``/``class`` it starts with.
     """
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -180,19 +182,23 @@ def conflict_symbols(path: Path, name: str) -> list[str]:
         return []
     found: list[str] = []
     scopes: list[tuple[int, str]] = []
+    pending = False
     for line in lines:
-        stripped = line.lstrip()
-        indent = len(line) - len(stripped)
-        if line.startswith("<<<<<<<"):
-            label = ".".join(n for _, n in scopes) or "<module>"
-            found.append(f"{name}: {label}")
+        if line.startswith(("<<<<<<<", "|||||||", "=======", ">>>>>>>")):
+            pending = pending or line.startswith("<<<<<<<")
             continue
-        for keyword in ("def ", "async def ", "class "):
-            if stripped.startswith(keyword):
-                while scopes and scopes[-1][0] >= indent:
-                    scopes.pop()
-                ident = stripped[len(keyword):].split("(")[0].split(":")[0].strip()
-                scopes.append((indent, ident))
-                break
+        stripped = line.lstrip()
+        if not stripped:
+            continue
+        indent = len(line) - len(stripped)
+        keyword = next((k for k in ("def ", "async def ", "class ") if stripped.startswith(k)), None)
+        if keyword is not None or pending:
+            while scopes and scopes[-1][0] >= indent:
+                scopes.pop()
+        if keyword is not None:
+            ident = stripped[len(keyword):].split("(")[0].split(":")[0].strip()
+            scopes.append((indent, ident))
+        if pending:
+            found.append(f"{name}: {'.'.join(n for _, n in scopes) or '<module>'}")
+            pending = False
     return sorted(set(found), key=found.index)
-
