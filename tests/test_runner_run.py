@@ -519,3 +519,21 @@ def test_time_paused_does_not_count_against_the_time_limit(tmp_path: Path) -> No
     out, _ = runner.communicate(timeout=30)
     assert runner.returncode == 0, out
     assert show(repo, "main", "slow.txt") == "done"
+
+
+def test_landing_is_a_compare_and_swap(tmp_path: Path) -> None:
+    from smartmerge.runner.integrating import land
+
+    repo = make_repo(tmp_path, {"a.txt": "a\n"}, '[tasks.a]\ncmd = "true"\n')
+    git(repo, "checkout", "-q", "-b", "elsewhere")  # main is not checked out anywhere
+    old = git(repo, "rev-parse", "main")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "candidate")
+    new = git(repo, "rev-parse", "HEAD")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "someone else's")
+    moved = git(repo, "rev-parse", "HEAD")
+    git(repo, "update-ref", "refs/heads/main", moved)
+    landing = land(repo, "main", new, old, "r1")
+    assert not landing.landed and landing.moved and landing.current == moved
+    assert git(repo, "rev-parse", "main") == moved  # untouched
+    landing = land(repo, "main", moved, moved, "r1")
+    assert landing.landed and git(repo, "rev-parse", "main") == moved
