@@ -2,9 +2,10 @@
 
 The executor boundary: ``execute_task(TaskRequest) -> TaskResult``. Both are
 frozen dataclasses of plain data, and the function does the whole attempt in
-the task's own worktree: create the worktree at the base commit, run ``setup``,
-run the command under its time limit, commit what it left, remove the
-worktree. Worktree preparation is included so that a remote executor (a Dask
+the task's own worktree: put the slot's worktree on the task's branch at the
+base commit (creating it and running ``setup`` the first time), run the
+command under its time limit, commit what it left, detach. Worktree
+preparation is included so that a remote executor (a Dask
 ``Client.get_executor()``) on a machine that shares the repository folder can
 run it unchanged. The start commit (the merge of several dependencies) is made
 by the coordinator before submission, so ``base_commit`` is always one commit.
