@@ -393,6 +393,8 @@ def test_pause_unpause_and_kill_a_task_without_retries(tmp_path: Path) -> None:
     while time.monotonic() < deadline and not list(pids.glob("*/pids/stuck")):
         time.sleep(0.05)
     pgid = int(next(pids.glob("*/pids/stuck")).read_text())
+    live = json.loads(smartmerge(repo, "status", "--json").stdout)
+    assert live["status"] == "running" and live["tasks"]["stuck"]["state"] == "running"
     assert smartmerge(repo, "pause", "stuck").returncode == 0
     assert _state(pgid) == "T"  # stopped
     assert smartmerge(repo, "unpause", "stuck").returncode == 0

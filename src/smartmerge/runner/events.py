@@ -199,7 +199,9 @@ def fold(run: str, events: list[Event]) -> RunState:
 def _fold_task(task: TaskState, ev: Event) -> None:
     kind, data = ev.kind, ev.data
     if kind == "task_starting":
-        task.state = STARTING
+        # the attempt is under way from the user's view; the log wrote it before the worktree
+        # and the process existed, which is what resume reconciles
+        task.state = RUNNING
         task.attempts = data["attempt"]
         task.started = ev.ts if task.started is None else task.started
         task.reason = ""
