@@ -539,3 +539,24 @@ def test_landing_is_a_compare_and_swap(tmp_path: Path) -> None:
     assert git(repo, "rev-parse", "main") == moved  # untouched
     landing = land(repo, "main", moved, moved, "r1")
     assert landing.landed and git(repo, "rev-parse", "main") == moved
+
+
+def test_a_dependent_that_already_ran_is_left_out_when_its_upstream_conflicts(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"mod.py": module_with_functions(FUNCS)}, f"""
+        [tasks.first]
+        cmd = "sleep 1; {sed('return 1', 'return 11')}"
+        [tasks.second]
+        cmd = "{sed('return 1', 'return 22')}"
+        [tasks.on_second]
+        cmd = "echo ran > on_second.txt"
+        needs = ["second"]
+        """)
+    report = start_run(repo)
+    tasks = report.state.tasks
+    # on_second ran while first was still running, before second's merge was tried
+    assert tasks["on_second"].attempts == 1
+    assert tasks["second"].state == "conflicted"
+    assert tasks["on_second"].state == "blocked"
+    assert tasks["on_second"].reason == "upstream second conflicts"
+    assert "on_second.txt" not in git(repo, "ls-tree", "--name-only", "main")
+    assert "return 11" in show(repo, "main", "mod.py")
