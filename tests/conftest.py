@@ -41,3 +41,4 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite Expected (cases) and Current (known gaps) from today's output; review the git diff",
     )
+

@@ -207,7 +207,15 @@ def git_driver_merge(base: Path, ours: Path, theirs: Path, path: str | None, opt
     return EXIT_CLEAN if clean else EXIT_CONFLICTS
 
 
-RepoOption = Annotated[Path, typer.Option("--repo", help="A folder inside the repository.")]
+# --- runner commands
+# ``smartmerge run`` and friends: the parallel task runner (smartmerge.runner).
+# Exit status: 0 everything landed, 1 the run ended without landing all of it,
+# 2 bad task file or usage.
+
+# shared by the git integration and runner commands
+RepoOption = Annotated[
+    Path, typer.Option("-C", "--repo", help="A folder inside the repository (default: the current folder).")
+]
 GlobalOption = Annotated[
     bool, typer.Option("--global", help="The user's git config and core.attributesFile instead of the repository.")
 ]
@@ -321,6 +329,155 @@ def replay_command(
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
     typer.echo(git_replay.format_table(report), nl=False)
+RunOption = Annotated[str | None, typer.Option("--run", help="The run (default: the latest).")]
+# The runner is imported inside each command: the merge driver starts once per
+# file git merges, and should not pay for rich, sqlite3 and the runner on start-up.
+
+
+@app.command("run")
+def run_command(
+    repo: RepoOption = Path("."),
+    resume: Annotated[
+        str | None, typer.Option("--resume", metavar="RUN", help="Continue RUN after a crash; finished tasks stay.")
+    ] = None,
+    taskfile: Annotated[
+        Path | None, typer.Option("-f", "--file", help="The task file (default: smartmerge.toml in the repository).")
+    ] = None,
+    plain: Annotated[bool, typer.Option("--plain", help="Plain line events even on a terminal.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Debug log on stderr (timings).")] = False,
+    executor_kind: Annotated[
+        str, typer.Option("--executor", help="Where attempts run: 'thread' (default) or 'process' (a process pool).")
+    ] = "thread",
+) -> None:
+    """Run the tasks of smartmerge.toml in parallel worktrees and land their merged work."""
+    from concurrent.futures import Executor, ProcessPoolExecutor
+
+    from smartmerge.runner import resume_run, start_run
+    from smartmerge.runner.progress import PlainProgress, progress_for
+
+    if executor_kind not in ("thread", "process"):
+        raise fail(f"--executor: expected 'thread' or 'process', got {executor_kind!r}")
+    # The runner sizes and owns its default thread pool. A process pool starts its workers
+    # on demand, so a generous size costs nothing; [run] max_parallel still bounds how many
+    # attempts are submitted at once.
+    executor: Executor | None = ProcessPoolExecutor(max_workers=64) if executor_kind == "process" else None
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
+    progress = PlainProgress() if plain else progress_for()
+    try:
+        if resume is not None:
+            report = resume_run(repo, resume, executor=executor, observer=progress)
+        else:
+            report = start_run(repo, taskfile, executor=executor, observer=progress)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        progress.close()
+        if executor is not None:
+            executor.shutdown(wait=True)
+    raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_CONFLICTS)
+
+
+@app.command("runs")
+def runs_command(repo: RepoOption = Path(".")) -> None:
+    """List the runs of this repository, oldest first."""
+    from smartmerge.runner import run_states
+
+    try:
+        states = run_states(repo)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    for state in states:
+        counts = " ".join(f"{k}={v}" for k, v in state.counts().items())
+        typer.echo(f"{state.run}  {state.status:<14} target={state.target}  {counts}")
+
+
+@app.command("status")
+def status_command(
+    run: Annotated[str | None, typer.Argument(help="The run (default: the latest).")] = None,
+    repo: RepoOption = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show a run: its status and the state of every task."""
+    import json
+
+    from smartmerge.runner import run_state
+
+    try:
+        state = run_state(repo, run)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(state.to_json(), indent=2, sort_keys=True))
+        return
+    typer.echo(f"run {state.run}: {state.status}" + (f": {state.message}" if state.message else ""))
+    for task in state.tasks.values():
+        note = f"  ({task.reason})" if task.reason else ""
+        typer.echo(f"  {task.name:<20} {task.state:<11} attempts={task.attempts}{note}")
+
+
+@app.command("logs")
+def logs_command(
+    task: Annotated[str, typer.Argument(help="The task (or 'gate').")],
+    run: RunOption = None,
+    repo: RepoOption = Path("."),
+) -> None:
+    """Print a task's log file."""
+    from smartmerge.runner import log_path
+
+    try:
+        path = log_path(repo, task, run)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    if not path.exists():
+        raise fail(f"task {task} has no log yet")
+    sys.stdout.buffer.write(path.read_bytes())
+    sys.stdout.buffer.flush()
+
+
+def _signal(action: str, task: str, run: str | None, repo: Path) -> None:
+    from smartmerge.runner import signal_task
+
+    try:
+        typer.echo(signal_task(repo, task, action, run))
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("pause")
+def pause_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
+    """Stop a running task's processes (SIGSTOP) until 'unpause'; paused time does not count against its time limit."""
+    _signal("pause", task, run, repo)
+
+
+@app.command("unpause")
+def unpause_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
+    """Let a paused task go on (SIGCONT)."""
+    _signal("unpause", task, run, repo)
+
+
+@app.command("kill")
+def kill_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
+    """Kill a running task's process group; it fails without retries and blocks its dependents."""
+    _signal("kill", task, run, repo)
+
+
+@app.command("gc")
+def gc_command(repo: RepoOption = Path(".")) -> None:
+    """Remove runner worktrees whose owner is dead and lock files nobody holds."""
+    from smartmerge.runner import gc
+
+    try:
+        collected = gc(repo)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    for path in collected.worktrees:
+        typer.echo(f"removed worktree {path}")
+    for path in collected.locks:
+        typer.echo(f"removed lock {path}")
+    for path in collected.kept:
+        typer.echo(f"kept {path} (its owner is alive)")
+
 
 
 def main(argv: list[str] | None = None) -> Any:

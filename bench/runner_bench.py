@@ -1,0 +1,125 @@
+"""Runner benchmark: 25 tasks editing different functions of shared files in a 200-file repository.
+
+    python bench/runner_bench.py [--tasks 25] [--files 200] [--task-seconds 0.5] [--parallel 8]
+
+Reports the runner's wall time against running the same commands one after
+another in one checkout, the runner's own overhead per task (creating and
+removing the worktree), and checks that the landed tree equals the tree of the
+sequential run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from smartmerge.runner import start_run
+from smartmerge.runner.events import open_log
+from smartmerge.runner.worktrees import RunnerHome
+
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@smartmerge.invalid",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@smartmerge.invalid",
+}
+# Functions per shared file; 25 tasks then touch 5 shared files, 5 functions each.
+FUNCS_PER_FILE = 5
+# Blank lines between functions: far enough apart that git's line merge also keeps edits apart.
+GAP = 12
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def generate(repo: Path, tasks: int, files: int, task_seconds: float, parallel: int) -> list[str]:
+    """Write the repository and its task file; returns the task commands in order."""
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    shared = (tasks + FUNCS_PER_FILE - 1) // FUNCS_PER_FILE
+    for k in range(shared):
+        funcs = [f"def f_{k}_{i}():\n    return 'v_{k}_{i}'\n" for i in range(FUNCS_PER_FILE)]
+        (repo / f"shared_{k}.py").write_text(("\n" * GAP).join(funcs))
+    for n in range(files - shared):
+        folder = repo / "pkg" / f"m{n % 10}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"mod_{n}.py").write_text(f"VALUE = {n}\n\n\ndef get():\n    return VALUE\n")
+    commands = []
+    for t in range(tasks):
+        k, i = divmod(t, FUNCS_PER_FILE)
+        commands.append(f"sleep {task_seconds}; sed -i \"s/'v_{k}_{i}'/'edited_{k}_{i}'/\" shared_{k}.py")
+    lines = ["[run]", 'target = "main"', f"max_parallel = {parallel}", ""]
+    for t, cmd in enumerate(commands):
+        # a JSON string of ASCII text is a valid TOML basic string
+        lines += [f"[tasks.t{t:02d}]", f"cmd = {json.dumps(cmd)}", ""]
+    (repo / "smartmerge.toml").write_text("\n".join(lines))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "generated")
+    return commands
+
+
+def sequential(repo: Path, commands: list[str]) -> tuple[float, str]:
+    """The same commands one after another in one checkout, one commit each."""
+    t0 = time.perf_counter()
+    for n, cmd in enumerate(commands):
+        subprocess.run(["/bin/sh", "-c", cmd], cwd=repo, check=True)
+        git(repo, "commit", "-q", "-am", f"task {n}")
+    return time.perf_counter() - t0, git(repo, "rev-parse", "HEAD^{tree}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=25)
+    parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--task-seconds", type=float, default=0.5)
+    parser.add_argument("--parallel", type=int, default=8)
+    args = parser.parse_args()
+    os.environ.update(GIT_ENV)
+    with tempfile.TemporaryDirectory(prefix="smartmerge-runner-bench-") as tmp:
+        root = Path(tmp)
+        commands = generate(root / "runner", args.tasks, args.files, args.task_seconds, args.parallel)
+        generate(root / "seq", args.tasks, args.files, args.task_seconds, args.parallel)
+        seq_seconds, seq_tree = sequential(root / "seq", commands)
+
+        repo = root / "runner"
+        t0 = time.perf_counter()
+        report = start_run(repo)
+        run_seconds = time.perf_counter() - t0
+        landed_tree = git(repo, "rev-parse", "main^{tree}")
+        with open_log(RunnerHome.of(repo).db) as log:
+            succeeded = [e.data for e in log.events(report.run) if e.kind == "task_succeeded"]
+    overheads_ms = sorted(1000 * d["overhead"] for d in succeeded)
+    reused_ms = sorted(1000 * d["overhead"] for d in succeeded if not d["new_worktree"])
+    created_ms = sorted(1000 * d["overhead"] for d in succeeded if d["new_worktree"])
+    p95 = overheads_ms[max(0, round(0.95 * len(overheads_ms)) - 1)]
+    print(f"tasks={args.tasks} files={args.files} task_seconds={args.task_seconds} max_parallel={args.parallel} cpus={os.cpu_count()}")
+    print(f"run status: {report.status} ({report.message})")
+    print(f"sequential wall time: {seq_seconds:.2f} s")
+    print(f"runner wall time:     {run_seconds:.2f} s  (speed-up x{seq_seconds / run_seconds:.2f})")
+    print(f"runner overhead per task (worktree set-up + tear-down): median {statistics.median(overheads_ms):.0f} ms, "
+          f"mean {statistics.mean(overheads_ms):.0f} ms, p95 {p95:.0f} ms, max {overheads_ms[-1]:.0f} ms")
+    if reused_ms and created_ms:
+        print(f"  slot's worktree reused ({len(reused_ms)} tasks): median {statistics.median(reused_ms):.0f} ms, "
+              f"max {reused_ms[-1]:.0f} ms; created ({len(created_ms)} tasks, the first in each slot): "
+              f"median {statistics.median(created_ms):.0f} ms, max {created_ms[-1]:.0f} ms")
+    print(f"(run overhead per task, all of it: {(run_seconds - args.task_seconds * args.tasks / args.parallel) / args.tasks * 1000:.0f} ms "
+          f"= (runner wall - ideal parallel wall) / tasks)")
+    same = landed_tree == seq_tree
+    print(f"landed tree equals the sequential tree: {same} ({landed_tree[:12]})")
+    return 0 if same and report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""Plain ``git`` subprocesses: the only place the runner speaks to git.
+
+GitPython is not used here on purpose: every step is one git command whose
+exit status decides, which keeps the crash-safety reasoning about git's own
+atomic operations (``update-ref`` with an old value, ``worktree add``).
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from smartmerge.errors import SmartmergeError
+
+# The runner's own commits say who made them, whatever the machine's git config is.
+RUNNER_IDENTITY = ("-c", "user.name=smartmerge-runner", "-c", "user.email=runner@smartmerge.invalid")
+_ATTRIBUTES_LINE = "* merge=smartmerge\n"
+
+
+class GitError(SmartmergeError):
+    """A git command failed where the runner cannot go on."""
+
+
+@dataclass(frozen=True)
+class GitResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def git(cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None) -> GitResult:
+    proc = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    result = GitResult(proc.returncode, proc.stdout, proc.stderr)
+    if check and not result.ok:
+        raise GitError(f"git {' '.join(args)} failed in {cwd}: {proc.stderr.strip() or proc.stdout.strip()}")
+    return result
+
+
+def common_dir(repo: Path) -> Path:
+    """The repository's shared git folder (the same for every worktree)."""
+    out = git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").stdout.strip()
+    return Path(out)
+
+
+def toplevel(path: Path) -> Path:
+    return Path(git(path, "rev-parse", "--show-toplevel").stdout.strip())
+
+
+def rev_parse(repo: Path, rev: str) -> str | None:
+    result = git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+    return result.stdout.strip() if result.ok else None
+
+
+def is_ancestor(repo: Path, older: str, newer: str) -> bool:
+    return git(repo, "merge-base", "--is-ancestor", older, newer, check=False).ok
+
+
+def update_ref_cas(repo: Path, ref: str, new: str, old: str | None, message: str) -> bool:
+    """Move ``ref`` to ``new`` only if it still points at ``old`` (None: only if it does not exist)."""
+    expected = old if old is not None else "0" * 40
+    return git(repo, "update-ref", "-m", message, ref, new, expected, check=False).ok
+
+
+def checkout_of_branch(repo: Path, branch: str) -> Path | None:
+    """The worktree (the user's checkout or another) that has ``branch`` checked out, if any."""
+    out = git(repo, "worktree", "list", "--porcelain").stdout
+    current: Path | None = None
+    for line in out.splitlines():
+        if line.startswith("worktree "):
+            current = Path(line[len("worktree "):])
+        elif line == f"branch refs/heads/{branch}" and current is not None:
+            return current
+    return None
+
+
+def has_local_changes(checkout: Path) -> bool:
+    """Tracked files changed in the index or the working tree (untracked files do not count)."""
+    git(checkout, "update-index", "-q", "--refresh", check=False)
+    return bool(git(checkout, "status", "--porcelain", "--untracked-files=no").stdout.strip())
+
+
+def commit_all(worktree: Path, message: str, exclude: tuple[str, ...] = ()) -> bool:
+    """Commit everything a command left behind, as the runner. True when a commit was made.
+
+    ``exclude`` names folders never committed (the worktree's own ``.venv``).
+    """
+    git(worktree, "add", "-A", "--", ".", *(f":(exclude){e}" for e in exclude))
+    if git(worktree, "diff", "--cached", "--quiet", check=False).ok:
+        return False
+    git(worktree, *RUNNER_IDENTITY, "commit", "-q", "--no-verify", "-m", message)
+    return True
+
+
+def attributes_file(home: Path) -> Path:
+    """A runner-owned attributes file routing every path through the smartmerge driver.
+
+    Kept out of the repository so a run never edits the user's ``.gitattributes``;
+    smartmerge itself falls back to the line merge for files it has no profile for.
+    """
+    path = home / "merge.gitattributes"
+    if not path.exists() or path.read_text() != _ATTRIBUTES_LINE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_ATTRIBUTES_LINE)
+    return path
+
+
+def merge_driver_config(home: Path) -> list[str]:
+    """``git -c`` options that make ``git merge`` call smartmerge for each file.
+
+    This is the one place that spells the driver line, so it can switch to the
+    git/ module's driver (``merge --git``) once that exists. The driver pins
+    this very smartmerge (its interpreter and package folder) so the merger a
+    run uses never depends on what a worktree or the cwd would import.
+    """
+    package_root = Path(__file__).resolve().parents[2]
+    driver = (
+        f"PYTHONPATH={shlex.quote(str(package_root))} {shlex.quote(sys.executable)} -m smartmerge merge "
+        "%O %A %B -o %A -p %P -l %L"
+    )
+    return [
+        "-c", "merge.smartmerge.name=smartmerge",
+        "-c", f"merge.smartmerge.driver={driver}",
+        "-c", f"core.attributesFile={attributes_file(home)}",
+    ]
+
+
+@dataclass(frozen=True)
+class MergeAttempt:
+    clean: bool
+    # files git left conflicted (empty when clean)
+    files: tuple[str, ...] = ()
+    # "path: symbol" for each conflict region smartmerge could place inside a def or class
+    symbols: tuple[str, ...] = ()
+    detail: str = ""
+
+
+def merge_with_smartmerge(worktree: Path, home: Path, revs: list[str], message: str) -> MergeAttempt:
+    """Merge ``revs`` into the worktree's HEAD with smartmerge as the file merger.
+
+    On a conflict the merge is aborted, so the worktree is back where it was.
+    """
+    result = git(
+        worktree, *RUNNER_IDENTITY, *merge_driver_config(home),
+        "merge", "--no-ff", "--no-edit", "-q", "-m", message, *revs, check=False,
+    )
+    if result.ok:
+        return MergeAttempt(clean=True)
+    files = tuple(
+        f for f in git(worktree, "diff", "--name-only", "--diff-filter=U", check=False).stdout.splitlines() if f
+    )
+    symbols = tuple(s for f in files for s in conflict_symbols(worktree / f, f))
+    git(worktree, "merge", "--abort", check=False)
+    detail = (result.stdout + result.stderr).strip()
+    return MergeAttempt(clean=False, files=files, symbols=symbols, detail=detail)
+
+
+def conflict_symbols(path: Path, name: str) -> list[str]:
+    """The innermost ``def``/``class`` around each conflict region, read from the markers.
+
+    A light reading of the text (indentation and keywords), enough to point a
+    person at the right function; the engine's own conflict report is richer.
+    A region is placed by its first line: inside the scopes indented less than
+    it, or named by the ``def``/``class`` it starts with.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    found: list[str] = []
+    scopes: list[tuple[int, str]] = []
+    pending = False
+    for line in lines:
+        if line.startswith(("<<<<<<<", "|||||||", "=======", ">>>>>>>")):
+            pending = pending or line.startswith("<<<<<<<")
+            continue
+        stripped = line.lstrip()
+        if not stripped:
+            continue
+        indent = len(line) - len(stripped)
+        keyword = next((k for k in ("def ", "async def ", "class ") if stripped.startswith(k)), None)
+        if keyword is not None or pending:
+            while scopes and scopes[-1][0] >= indent:
+                scopes.pop()
+        if keyword is not None:
+            ident = stripped[len(keyword):].split("(")[0].split(":")[0].strip()
+            scopes.append((indent, ident))
+        if pending:
+            found.append(f"{name}: {'.'.join(n for _, n in scopes) or '<module>'}")
+            pending = False
+    return sorted(set(found), key=found.index)

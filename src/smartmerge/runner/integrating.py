@@ -1,0 +1,185 @@
+"""Bringing task branches together: start commits, the integration worktree, the gate, landing.
+
+Nothing here touches the user's checkout until the very end, and then only by
+a fast-forward of a clean checkout. The target branch moves by one
+compare-and-swap ``update-ref``: either the whole combined tree lands or
+nothing does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smartmerge.runner import gitops, worktrees
+from smartmerge.runner.executing import Command, run_process
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StartCommit:
+    """Where a task starts: one commit, or why it cannot start."""
+
+    commit: str | None
+    reason: str = ""
+
+
+def start_commit(repo: Path, home: worktrees.RunnerHome, run: str, task: str, heads: list[str]) -> StartCommit:
+    """The merge of the task's dependency heads (made with smartmerge in a scratch worktree)."""
+    unique = list(dict.fromkeys(heads))
+    if len(unique) == 1:
+        return StartCommit(unique[0])
+    scratch = home.scratch(run, task)
+    worktrees.add_worktree(repo, worktrees.Checkout(scratch, unique[0], None, run, f"start of {task}"))
+    try:
+        attempt = gitops.merge_with_smartmerge(
+            scratch, home.root, unique[1:], f"smartmerge run {run}: start of {task}"
+        )
+        if not attempt.clean:
+            where = ", ".join(attempt.symbols or attempt.files) or attempt.detail
+            return StartCommit(None, f"merging its dependencies conflicts: {where}")
+        return StartCommit(gitops.rev_parse(scratch, "HEAD"))
+    finally:
+        worktrees.remove_worktree(repo, scratch)
+
+
+@dataclass(frozen=True)
+class Added:
+    task: str
+    clean: bool
+    reason: str = ""
+    # the integration's HEAD after this task (unchanged on a conflict)
+    head: str = ""
+
+
+@dataclass
+class Integration:
+    """A detached worktree where finished task branches are merged, in dependency order."""
+
+    repo: Path
+    home: worktrees.RunnerHome
+    run: str
+    base: str = ""
+    # (task, commit) merged so far, in order: replayed when the target moves
+    merged: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.home.integration(self.run)
+
+    def start(self, base: str) -> None:
+        self.base = base
+        self.merged = []
+        worktrees.add_worktree(self.repo, worktrees.Checkout(self.path, base, None, self.run, "integration"))
+
+    def add(self, task: str, commit: str) -> Added:
+        """Merge one task's branch head; on a conflict nothing changes and the reason names files and symbols."""
+        if gitops.is_ancestor(self.path, commit, "HEAD"):
+            self.merged.append((task, commit))
+            return Added(task, True, head=self.head())
+        t0 = time.perf_counter()
+        attempt = gitops.merge_with_smartmerge(
+            self.path, self.home.root, [commit], f"smartmerge run {self.run}: land task {task}"
+        )
+        log.debug("integrate %s: %s in %.0f ms", task, "clean" if attempt.clean else "conflict",
+                  (time.perf_counter() - t0) * 1e3)
+        if not attempt.clean:
+            if attempt.files:
+                where = "; ".join(attempt.symbols) if attempt.symbols else ", ".join(attempt.files)
+                reason = f"conflict smartmerge cannot resolve in {', '.join(attempt.files)} ({where})"
+            else:
+                reason = f"merge failed: {attempt.detail}"
+            return Added(task, False, reason, head=self.head())
+        self.merged.append((task, commit))
+        return Added(task, True, head=self.head())
+
+    def rebuild(self, base: str) -> list[tuple[str, str]]:
+        """Start again on a new base and replay every merged task; returns the ones that now conflict."""
+        previous = list(self.merged)
+        self.start(base)
+        failed: list[tuple[str, str]] = []
+        for task, commit in previous:
+            added = self.add(task, commit)
+            if not added.clean:
+                failed.append((task, added.reason))
+        return failed
+
+    def head(self) -> str:
+        head = gitops.rev_parse(self.path, "HEAD")
+        assert head is not None  # a worktree made from a commit always has a HEAD
+        return head
+
+    def gate(self, cmd: str, timeout: float | None, log_path: Path) -> tuple[bool, str]:
+        """Run the gate on the combined tree, importing that tree's code."""
+        env = worktrees.isolated_env(self.path, {"SMARTMERGE_RUN": self.run, "SMARTMERGE_TASK": "gate"})
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as out:
+            out.write(f"--- gate: {cmd} on {self.head()}\n".encode())
+            out.flush()
+            outcome = run_process(Command(cmd, self.path, env, timeout), out)
+        if outcome.timed_out:
+            return False, f"gate timed out after {timeout:g} s"
+        if outcome.returncode != 0:
+            return False, f"gate failed (exit {outcome.returncode}); see {log_path}"
+        return True, "gate passed"
+
+    def close(self) -> None:
+        worktrees.remove_worktree(self.repo, self.path)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """How a landing went."""
+
+    landed: bool
+    # target moved under us: the caller may integrate again on top of ``current``
+    moved: bool = False
+    current: str | None = None
+    ref: str = ""
+    message: str = ""
+
+
+def land(repo: Path, target: str, new: str, old: str, run: str) -> Landing:
+    """Move the target to ``new`` if it still is ``old``, keeping the user's checkout whole.
+
+    - target not checked out anywhere: compare-and-swap the branch.
+    - checked out and clean: compare-and-swap, then fast-forward that checkout's
+      index and files from ``old`` to ``new`` (otherwise it would show the
+      landed work reversed as local changes).
+    - checked out with local changes: land on ``smartmerge/landed/<run>`` and
+      say the one command that brings it in.
+    """
+    ref = f"refs/heads/{target}"
+    message = f"smartmerge run {run}: land"
+    checkout = gitops.checkout_of_branch(repo, target)
+    if checkout is not None and gitops.has_local_changes(checkout):
+        side = worktrees.landed_ref(run)
+        if not gitops.update_ref_cas(repo, side, new, gitops.rev_parse(repo, side), message):
+            return Landing(False, message=f"could not write {side}")
+        short = side.removeprefix("refs/heads/")
+        return Landing(
+            True, ref=side,
+            message=(
+                f"{target} is checked out at {checkout} with local changes, so the work landed on {short}; "
+                f"bring it in with: git -C {checkout} merge {short}"
+            ),
+        )
+    if not gitops.update_ref_cas(repo, ref, new, old, message):
+        current = gitops.rev_parse(repo, ref)
+        return Landing(False, moved=True, current=current, message=f"{target} moved to {current} during the run")
+    if checkout is not None:
+        # the branch moved under a clean checkout: bring its index and files along (a two-tree
+        # read-tree is what a fast-forward checkout does, and it refuses to overwrite edits)
+        result = gitops.git(checkout, "read-tree", "-m", "-u", old, new, check=False)
+        if not result.ok:
+            return Landing(
+                True, ref=ref,
+                message=(
+                    f"landed on {target}, but the checkout at {checkout} changed meanwhile and was not updated: "
+                    f"run 'git -C {checkout} reset --keep HEAD' after saving your edits ({result.stderr.strip()})"
+                ),
+            )
+    return Landing(True, ref=ref, message=f"landed on {target} at {new[:12]}")

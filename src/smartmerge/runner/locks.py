@@ -1,0 +1,49 @@
+"""The run lock: one live coordinator per run.
+
+``filelock`` takes an OS lock (``flock``) on ``runs/<run>/run.lock``; the
+kernel drops it when the holder dies, even by ``kill -9``, so a crashed
+coordinator never leaves a run locked. The file itself stays behind; ``gc``
+removes lock files that nobody holds. On file systems without ``flock``
+filelock falls back to a soft lock (a marker file) that a dead holder would
+leave behind: ``gc`` then checks the holder's pid, written next to the lock.
+(filelock's ``lifetime`` applies to soft locks only and warns when given for a
+native one, so age is not used.) The worktree lock is removed by ``gc`` when
+no run is alive, since only a live run can hold it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from smartmerge.errors import SmartmergeError
+
+
+class RunLocked(SmartmergeError):
+    """Another live coordinator holds the run."""
+
+
+def hold_run(path: Path, run: str) -> FileLock:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        owner = path.with_suffix(".pid")
+        who = owner.read_text().strip() if owner.exists() else "another process"
+        raise RunLocked(f"run {run} is being run by a live coordinator (pid {who})") from None
+    path.with_suffix(".pid").write_text(str(os.getpid()))
+    return lock
+
+
+def is_held(path: Path) -> bool:
+    """Whether a live process holds the lock file (tried without waiting)."""
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return True
+    lock.release()
+    return False

@@ -1,0 +1,432 @@
+"""The coordinator: one run from task file to landed branch, and its resume.
+
+It alone writes task events, owns retries and talks to the executor. Every
+state change is appended to the event log before its side effect (a worktree
+created, a command started, a ref moved), so a crash at any point leaves a
+log that ``resume`` can reconcile with git.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import secrets
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from smartmerge.errors import ConfigError, SmartmergeError
+from smartmerge.runner import events as ev
+from smartmerge.runner import gitops, worktrees
+from smartmerge.runner.events import Event, EventLog, RunState
+from smartmerge.runner.executing import (
+    TaskRequest,
+    TaskResult,
+    default_executor,
+    execute_task,
+    group_of_run,
+    kill_group,
+)
+from smartmerge.runner.gitops import GitError
+from smartmerge.runner.integrating import Added, Integration, StartCommit, land, start_commit
+from smartmerge.runner.locks import hold_run
+from smartmerge.runner.scheduling import (
+    ReadyQueue,
+    backoff_delay,
+    dependencies_of,
+    dependency_order,
+    dependents_of,
+)
+from smartmerge.runner.taskfile import TASKFILE_NAME, TaskFile, load_taskfile
+
+log = logging.getLogger(__name__)
+
+# How often the coordinator looks at retry timers and control events while tasks run.
+POLL_SECONDS = 0.1
+# Integrate again on top of a target that moved at most this often before giving up.
+MAX_LANDING_ATTEMPTS = 3
+
+Observer = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run: str
+    status: str
+    message: str
+    state: RunState
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("landed", "landed_side") and all(
+            t.state == ev.INTEGRATED for t in self.state.tasks.values()
+        )
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(2)
+
+
+@dataclass
+class _Coordinator:
+    repo: Path
+    home: worktrees.RunnerHome
+    log: EventLog
+    run: str
+    taskfile: TaskFile
+    base: str
+    executor: Executor
+    observer: Observer | None
+    # shut the executor down at the end only when the runner made it
+    owns_executor: bool = True
+    heads: dict[str, str] = field(default_factory=dict)
+    attempts: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    # tasks left out of the landing because an upstream failed or conflicted, with why
+    excluded: dict[str, str] = field(default_factory=dict)
+    # tasks whose final state is in the log (failed, blocked, integrated, conflicted)
+    final: set[str] = field(default_factory=set)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def emit(self, kind: str, task: str | None = None, **data: object) -> Event:
+        event = self.log.append(self.run, kind, task, **data)
+        if self.observer is not None:
+            self.observer(event)
+        return event
+
+    # --- the task phase
+
+    def execute(self, done_before: dict[str, str], blocked_before: set[str]) -> Integration:
+        """Run every task, integrating finished ones in dependency order as soon as they can be.
+
+        Integration follows the dependency order (not the order tasks happen to
+        finish), so the landed tree is the same whichever task is faster. It
+        runs on its own thread, one merge at a time, so a slow merge never
+        keeps the coordinator from starting the next task.
+        """
+        tasks = self.taskfile.tasks
+        queue = ReadyQueue(tasks, self.taskfile.run.max_parallel)
+        queue.skip |= set(done_before) | blocked_before
+        self.heads.update(done_before)
+        self.final |= blocked_before
+        integration = Integration(self.repo, self.home, self.run)
+        integration.start(self.base)
+        order = dependency_order(tasks)
+        upstream = {name: set(dependencies_of(tasks, name)) for name in tasks}
+        cursor = 0
+        futures: dict[Future[TaskResult], tuple[str, int]] = {}
+        merging: dict[Future[Added], str] = {}
+        retry_at: dict[str, float] = {}
+        free_slots = list(range(self.taskfile.run.max_parallel))
+        merger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartmerge-integration")
+        try:
+            while True:
+                now = time.monotonic()
+                for name, when in list(retry_at.items()):
+                    if name in self.excluded:
+                        # its upstream conflicted meanwhile: no point in another attempt
+                        del retry_at[name]
+                        queue.settle(name)
+                    elif when <= now:
+                        del retry_at[name]
+                        queue.requeue(name)
+                for name in queue.take():
+                    submitted = self._submit(name, queue, free_slots)
+                    if submitted is not None:
+                        futures[submitted[0]] = (name, submitted[1])
+                while cursor < len(order) and order[cursor] in queue.settled:
+                    name = order[cursor]
+                    if upstream[name] & set(merging.values()):
+                        # wait: if an upstream conflicts, this task must be left out, not merged
+                        break
+                    cursor += 1
+                    if name in self.excluded and name not in self.final:
+                        self.final.add(name)
+                        self.emit("task_blocked", name, reason=self.excluded[name])
+                    elif name in self.heads and name not in self.final:
+                        merging[merger.submit(integration.add, name, self.heads[name])] = name
+                if len(queue.settled) == len(tasks) and cursor == len(order) and not merging:
+                    return integration
+                # one wait for both kinds of future; each handler below knows its own kind
+                waiting: list[Future[Any]] = [*futures, *merging]
+                if not waiting:
+                    if retry_at:
+                        time.sleep(max(0.0, min(retry_at.values()) - time.monotonic()))
+                    continue
+                finished, _ = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    if future in merging:
+                        del merging[future]
+                        self._integrated(future.result(), queue)
+                    else:
+                        name, slot = futures.pop(future)
+                        free_slots.append(slot)
+                        free_slots.sort()
+                        self._handle(future, name, queue, retry_at)
+        finally:
+            merger.shutdown(wait=True)
+
+    def _submit(self, name: str, queue: ReadyQueue, free_slots: list[int]) -> tuple[Future[TaskResult], int] | None:
+        spec = self.taskfile.tasks[name]
+        heads = [self.heads[dep] for dep in spec.needs] or [self.base]
+        try:
+            start = start_commit(self.repo, self.home, self.run, name, heads)
+        except GitError as exc:
+            start = StartCommit(None, f"could not prepare its start commit: {exc}")
+        if start.commit is None:
+            self.emit("task_blocked", name, reason=start.reason)
+            self.final.add(name)
+            self._block_dependents(name, queue, f"upstream {name} could not start")
+            queue.settle(name)
+            return None
+        attempt = self.attempts.get(name, 0) + 1
+        self.attempts[name] = attempt
+        slot = free_slots.pop(0)
+        tree = self.home.worktree(self.run, slot)
+        request = TaskRequest(
+            run=self.run,
+            task=name,
+            cmd=spec.cmd,
+            repo=str(self.repo),
+            base_commit=start.commit,
+            branch=worktrees.task_branch(self.run, name),
+            worktree=str(tree),
+            log=str(self.home.log(self.run, name)),
+            pid_file=str(self.home.pid_file(self.run, name)),
+            attempt=attempt,
+            slot=slot,
+            port=worktrees.free_port(),
+            timeout=spec.timeout,
+            setup=self.taskfile.run.setup,
+            env=spec.env,
+        )
+        log.debug("task %s: attempt %d from %s in slot %d", name, attempt, start.commit[:12], slot)
+        # the intent goes into the log before the worktree and the process exist
+        self.emit("task_starting", name, attempt=attempt, base=start.commit, slot=slot, port=request.port)
+        return self.executor.submit(execute_task, request), slot
+
+    def _handle(self, future: Future[TaskResult], name: str, queue: ReadyQueue, retry_at: dict[str, float]) -> None:
+        spec = self.taskfile.tasks[name]
+        try:
+            result = future.result()
+        except Exception as exc:  # an executor may fail (a lost worker); that is one failed attempt
+            result = TaskResult(name, self.attempts[name], False, None, None, False, 0.0, 0.0, f"executor error: {exc}")
+        if result.ok and result.commit:
+            self.emit("task_succeeded", name, commit=result.commit, seconds=result.seconds,
+                      overhead=result.overhead_seconds, new_worktree=result.new_worktree)
+            self.heads[name] = result.commit
+            queue.settle(name)
+            return
+        killed = self._killed(name)
+        # failures, not attempts: an attempt cut short by a crash (see resume) is no failure
+        self.failures[name] = self.failures.get(name, 0) + 1
+        if not killed and self.failures[name] <= spec.retries:
+            delay = backoff_delay(result.attempt, self.taskfile.run.backoff_base, self.taskfile.run.backoff_cap, self.rng)
+            self.emit("task_retrying", name, reason=result.message, delay=delay, attempt=result.attempt)
+            queue.release(name)
+            retry_at[name] = time.monotonic() + delay
+            return
+        reason = "killed by user" if killed else result.message
+        self.emit("task_failed", name, reason=reason, attempt=result.attempt)
+        self.final.add(name)
+        self._block_dependents(name, queue, f"upstream {name} failed")
+        queue.settle(name)
+
+    def _integrated(self, added: Added, queue: ReadyQueue) -> None:
+        self.final.add(added.task)
+        if added.clean:
+            self.emit("task_integrated", added.task, head=added.head)
+        else:
+            self.emit("task_conflicted", added.task, reason=added.reason)
+            self._block_dependents(added.task, queue, f"upstream {added.task} conflicts")
+
+    def _block_dependents(self, name: str, queue: ReadyQueue, reason: str) -> None:
+        for dep in dependents_of(self.taskfile.tasks, name):
+            if dep in self.final or dep in self.excluded:
+                continue
+            self.excluded[dep] = reason
+            started = dep in queue.settled or dep in queue.running or dep in queue.waiting
+            if not started:
+                # never runs; one that already ran (or runs now) is left out when its turn to integrate comes
+                queue.skip.add(dep)
+                self.final.add(dep)
+                self.emit("task_blocked", dep, reason=reason)
+
+    def _killed(self, name: str) -> bool:
+        return any(
+            e.kind == "control" and e.task == name and e.data.get("action") == "kill"
+            for e in self.log.events(self.run)
+        )
+
+    # --- the landing phase
+
+    def finish(self, integration: Integration) -> tuple[str, str]:
+        try:
+            return self._gate_and_land(integration)
+        finally:
+            integration.close()
+
+    def _gate_and_land(self, integration: Integration) -> tuple[str, str]:
+        run_cfg = self.taskfile.run
+        target = run_cfg.target
+        old = integration.base
+        for _ in range(MAX_LANDING_ATTEMPTS):
+            if not integration.merged:
+                return "nothing_to_land", "no task produced work to land"
+            new = integration.head()
+            if run_cfg.gate:
+                self.emit("gate_started", None, commit=new, cmd=run_cfg.gate)
+                passed, why = integration.gate(run_cfg.gate, run_cfg.gate_timeout, self.home.log(self.run, "gate"))
+                self.emit("gate_passed" if passed else "gate_failed", None, commit=new, reason=why)
+                if not passed:
+                    return "gate_failed", f"not landed: {why}"
+            self.emit("landing", None, ref=f"refs/heads/{target}", new=new, old=old)
+            landing = land(self.repo, target, new, old, self.run)
+            if landing.landed:
+                for task, _ in integration.merged:
+                    self.emit("task_landed", task)
+                self.emit("landed", None, ref=landing.ref, commit=new, message=landing.message)
+                status = "landed" if landing.ref == f"refs/heads/{target}" else "landed_side"
+                return status, landing.message
+            if not landing.moved or landing.current is None:
+                return "land_failed", landing.message
+            if run_cfg.on_target_moved == "stop":
+                return "target_moved", f"not landed: {landing.message}; nothing was changed (rerun to try again)"
+            self.emit("reintegrating", None, onto=landing.current, reason=landing.message)
+            old = landing.current
+            for task, reason in self._rebuild(integration, old):
+                self.emit("task_conflicted", task, reason=reason)
+        return "target_moved", f"not landed: {target} kept moving ({MAX_LANDING_ATTEMPTS} attempts)"
+
+    def _rebuild(self, integration: Integration, onto: str) -> list[tuple[str, str]]:
+        """Integrate again on ``onto``; a task that now conflicts is dropped with its dependents."""
+        dropped: list[tuple[str, str]] = []
+        keep = list(integration.merged)
+        while True:
+            integration.merged = keep
+            failed = integration.rebuild(onto)
+            if not failed:
+                return dropped
+            bad = {t for t, _ in failed}
+            for t in list(bad):
+                bad |= set(dependents_of(self.taskfile.tasks, t))
+            dropped += [(t, r) for t, r in failed]
+            dropped += [(t, "upstream conflicts after the target moved") for t, _ in keep if t in bad and t not in {f for f, _ in failed}]
+            keep = [(t, c) for t, c in keep if t not in bad]
+
+
+def start_run(
+    repo: Path,
+    taskfile: Path | None = None,
+    *,
+    executor: Executor | None = None,
+    observer: Observer | None = None,
+    run_id: str | None = None,
+) -> RunReport:
+    """Run every task of the task file and land the result; returns when the run is over."""
+    repo = gitops.toplevel(repo)
+    spec = load_taskfile(taskfile or repo / TASKFILE_NAME)
+    base = gitops.rev_parse(repo, f"refs/heads/{spec.run.target}")
+    if base is None:
+        raise ConfigError(f"[run].target: no branch {spec.run.target!r} in {repo}")
+    home = worktrees.RunnerHome.of(repo)
+    run = run_id or new_run_id()
+    lock = hold_run(home.run_lock(run), run)
+    try:
+        with ev.open_log(home.db) as event_log:
+            coord = _Coordinator(repo, home, event_log, run, spec, base,
+                                 executor or default_executor(spec.run.max_parallel), observer,
+                                 owns_executor=executor is None)
+            coord.emit("run_started", None, target=spec.run.target, base=base, taskfile=spec.to_json(),
+                       pid=os.getpid(), repo=str(repo))
+            return _drive(coord, {}, set())
+    finally:
+        lock.release()
+
+
+def resume_run(
+    repo: Path, run: str, *, executor: Executor | None = None, observer: Observer | None = None
+) -> RunReport:
+    """Continue a run after a crash: finished tasks stay finished, unfinished ones run again."""
+    repo = gitops.toplevel(repo)
+    home = worktrees.RunnerHome.of(repo)
+    lock = hold_run(home.run_lock(run), run)
+    try:
+        with ev.open_log(home.db) as event_log:
+            events = event_log.events(run)
+            if not events:
+                raise SmartmergeError(f"no run {run!r} (see 'smartmerge runs')")
+            state = ev.fold(run, events)
+            if state.finished is not None:
+                raise SmartmergeError(f"run {run} already finished ({state.status}); nothing to resume")
+            spec = TaskFile.from_json(state.taskfile)
+            base = next(e.data["base"] for e in events if e.kind == "run_started")
+            coord = _Coordinator(repo, home, event_log, run, spec, base,
+                                 executor or default_executor(spec.run.max_parallel), observer,
+                                 owns_executor=executor is None)
+            coord.emit("run_resumed", None, pid=os.getpid())
+            done, blocked = _reconcile(coord, state)
+            return _drive(coord, done, blocked)
+    finally:
+        lock.release()
+
+
+def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], set[str]]:
+    """Match the log against git: keep finished work, clear what a crash cut short."""
+    done: dict[str, str] = {}
+    blocked: set[str] = set()
+    for name, task in state.tasks.items():
+        coord.attempts[name] = task.attempts
+        coord.failures[name] = task.failures
+        if task.state in (ev.SUCCEEDED, ev.INTEGRATED, ev.CONFLICTED) and task.commit:
+            if gitops.rev_parse(coord.repo, task.commit) is not None:
+                done[name] = task.commit
+                continue
+            coord.emit("task_reset", name, reason="its recorded commit is gone")
+        elif task.state in (ev.FAILED, ev.BLOCKED):
+            blocked.add(name)
+            continue
+        elif task.state in (ev.STARTING, ev.RUNNING, ev.RETRYING):
+            _clear_attempt(coord, name)
+            coord.emit("task_reset", name, reason=f"attempt {task.attempts} was cut short")
+    # every worktree of the run (slots, integration, start merges) is scratch: the work is on branches
+    worktrees.remove_run_worktrees(coord.repo, coord.home, coord.run)
+    return done, blocked
+
+
+def _clear_attempt(coord: _Coordinator, name: str) -> None:
+    """Stop a process group the dead coordinator left running (its worktree goes with the run's others)."""
+    pid_file = coord.home.pid_file(coord.run, name)
+    try:
+        pgid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        pgid = None
+    if pgid is not None and group_of_run(pgid, coord.run):
+        kill_group(pgid)
+        pid_file.unlink(missing_ok=True)
+
+
+def _drive(coord: _Coordinator, done: dict[str, str], blocked: set[str]) -> RunReport:
+    try:
+        integration = coord.execute(done, blocked)
+        status, message = coord.finish(integration)
+    except KeyboardInterrupt:
+        # tasks run in sessions of their own, so Ctrl-C reaches only the coordinator: stop
+        # them too. The log keeps them as started; --resume runs them again.
+        for pid_file in (coord.home.run_dir(coord.run) / "pids").glob("*"):
+            try:
+                kill_group(int(pid_file.read_text().strip()))
+            except (OSError, ValueError):
+                continue
+        raise
+    finally:
+        if coord.owns_executor:
+            coord.executor.shutdown(wait=True)
+        worktrees.remove_run_worktrees(coord.repo, coord.home, coord.run)
+    coord.emit("run_finished", None, status=status, message=message)
+    state = ev.fold(coord.run, coord.log.events(coord.run))
+    return RunReport(coord.run, status, message, state)

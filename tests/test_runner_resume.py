@@ -1,0 +1,124 @@
+"""kill -9 of the runner mid-run, then --resume: nothing lost, nothing finished run twice."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import SMARTMERGE
+from runner_repo import make_repo, show, smartmerge
+
+from smartmerge.runner.events import open_log
+from smartmerge.runner.worktrees import RunnerHome
+
+
+def _wait_for(predicate: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for the run to get there")
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs (zombies waiting for a reaper do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command name: state, ppid, pgrp
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def test_kill_9_then_resume_loses_nothing_and_reruns_only_unfinished_work(tmp_path: Path) -> None:
+    counts = tmp_path / "counts"
+    counts.mkdir()
+    # each task counts its runs outside the repository; "slow" hangs on its first run only
+    count = "echo run >> {c}/$SMARTMERGE_TASK"
+    repo = make_repo(tmp_path, {"README": "x\n"}, f"""
+        [run]
+        max_parallel = 3
+        [tasks.fast1]
+        cmd = "{count.format(c=counts)}; echo 1 > fast1.txt"
+        [tasks.fast2]
+        cmd = "{count.format(c=counts)}; echo 2 > fast2.txt"
+        [tasks.slow]
+        cmd = "{count.format(c=counts)}; if [ $(wc -l < {counts}/slow) -eq 1 ]; then sleep 60; fi; echo s > slow.txt"
+        [tasks.after]
+        cmd = "{count.format(c=counts)}; cat fast1.txt slow.txt > after.txt"
+        needs = ["fast1", "slow"]
+        """)
+    home = RunnerHome.of(repo)
+    runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+
+    def kinds() -> list[tuple[str | None, str]]:
+        if not home.db.exists():
+            return []
+        with open_log(home.db) as log:
+            run = log.latest_run()
+            return [(e.task, e.kind) for e in log.events(run)] if run else []
+
+    def fast_done_and_slow_running() -> bool:
+        seen = kinds()
+        return (("fast1", "task_integrated") in seen and ("fast2", "task_integrated") in seen
+                and (counts / "slow").exists())
+
+    _wait_for(fast_done_and_slow_running, 30)
+    with open_log(home.db) as log:
+        run = log.latest_run()
+    assert run is not None
+    slow_group = int(home.pid_file(run, "slow").read_text())
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+
+    status = json.loads(smartmerge(repo, "status", "--json").stdout)
+    assert status["status"] == "interrupted"
+    assert status["tasks"]["fast1"]["state"] == "integrated"
+
+    proc = smartmerge(repo, "run", "--resume", run)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "slow: reset: attempt 1 was cut short" in proc.stdout
+
+    # finished work was kept, not run again; the cut-short task ran once more
+    assert (counts / "fast1").read_text().count("run") == 1
+    assert (counts / "fast2").read_text().count("run") == 1
+    assert (counts / "slow").read_text().count("run") == 2
+    assert (counts / "after").read_text().count("run") == 1
+    for name, text in (("fast1.txt", "1"), ("fast2.txt", "2"), ("slow.txt", "s"), ("after.txt", "1\ns")):
+        assert show(repo, "main", name) == text
+    # the first run's hanging process group did not outlive the resume
+    _wait_for(lambda: not _group_alive(slow_group), 5)
+    final = json.loads(smartmerge(repo, "status", run, "--json").stdout)
+    assert final["status"] == "landed"
+    assert {t["state"] for t in final["tasks"].values()} == {"integrated"}
+    # a finished run is not resumed twice
+    again = smartmerge(repo, "run", "--resume", run)
+    assert again.returncode == 2 and "already finished" in again.stderr
+
+
+def test_resume_refuses_a_run_whose_coordinator_is_alive(tmp_path: Path) -> None:
+    from smartmerge.runner.locks import hold_run
+
+    repo = make_repo(tmp_path, {"README": "x\n"}, '[tasks.a]\ncmd = "true"\n')
+    home = RunnerHome.of(repo)
+    with open_log(home.db) as log:
+        log.append("r1", "run_started", None, target="main", base="0" * 40, pid=1,
+                   taskfile={"run": {}, "tasks": {"a": {}}})
+    lock = hold_run(home.run_lock("r1"), "r1")  # this test process plays the live coordinator
+    try:
+        proc = smartmerge(repo, "run", "--resume", "r1")
+    finally:
+        lock.release()
+    assert proc.returncode == 2
+    assert "live coordinator" in proc.stderr
+    unknown = smartmerge(repo, "run", "--resume", "nope")
+    assert unknown.returncode == 2 and "no run 'nope'" in unknown.stderr
