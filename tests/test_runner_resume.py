@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import SMARTMERGE
-from runner_repo import make_repo, show, smartmerge
+from runner_repo import git, make_repo, show, smartmerge
 
 from smartmerge.runner.events import open_log
+from smartmerge.runner.integrating import complete_interrupted_landing
 from smartmerge.runner.worktrees import RunnerHome
 
 
@@ -122,3 +123,34 @@ def test_resume_refuses_a_run_whose_coordinator_is_alive(tmp_path: Path) -> None
     assert "live coordinator" in proc.stderr
     unknown = smartmerge(repo, "run", "--resume", "nope")
     assert unknown.returncode == 2 and "no run 'nope'" in unknown.stderr
+
+
+def test_resume_finishes_a_landing_cut_short_before_the_checkout_was_updated(tmp_path: Path) -> None:
+    # the state a crash leaves between the compare-and-swap of the target and the
+    # fast-forward of its clean checkout: the branch points at the landed commit,
+    # the checkout's index and files are still the old commit's
+    repo = make_repo(tmp_path, {"app.py": "x = 1\n"}, "[tasks.noop]\ncmd = 'true'\n")
+    old = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "app.py").write_text("x = 2\n")
+    git(repo, "commit", "-qam", "landed work")
+    new = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "reset", "-q", "--hard", old)
+    git(repo, "update-ref", "refs/heads/main", new, old)
+    assert (repo / "app.py").read_text() == "x = 1\n"  # the landed work shows reversed
+    done = complete_interrupted_landing(repo, "refs/heads/main", new, old)
+    assert done is not None and "fast-forwarded" in done
+    assert (repo / "app.py").read_text() == "x = 2\n"
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_an_interrupted_landing_never_touches_the_users_own_edits(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"app.py": "x = 1\n"}, "[tasks.noop]\ncmd = 'true'\n")
+    old = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "app.py").write_text("x = 2\n")
+    git(repo, "commit", "-qam", "landed work")
+    new = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "reset", "-q", "--hard", old)
+    git(repo, "update-ref", "refs/heads/main", new, old)
+    (repo / "app.py").write_text("x = 1  # my edit\n")
+    assert complete_interrupted_landing(repo, "refs/heads/main", new, old) is None
+    assert (repo / "app.py").read_text() == "x = 1  # my edit\n"

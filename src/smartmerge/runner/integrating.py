@@ -183,3 +183,27 @@ def land(repo: Path, target: str, new: str, old: str, run: str) -> Landing:
                 ),
             )
     return Landing(True, ref=ref, message=f"landed on {target} at {new[:12]}")
+
+
+def complete_interrupted_landing(repo: Path, ref: str, new: str, old: str) -> str | None:
+    """Finish a landing that a crash cut short between the compare-and-swap and the
+    fast-forward of a clean checkout, which then shows the landed work reversed.
+
+    Only a checkout whose index and files are exactly ``old`` is touched (that is
+    the state the crash left; anything else is the user's own work). Returns what
+    was done, or None when there was nothing to do.
+    """
+    if gitops.rev_parse(repo, ref) != new:
+        return None  # the swap never happened: the resumed run lands normally
+    checkout = gitops.checkout_of_branch(repo, ref.removeprefix("refs/heads/"))
+    if checkout is None:
+        return None
+    untouched = (
+        gitops.git(checkout, "diff", "--cached", "--quiet", old, check=False).ok
+        and gitops.git(checkout, "diff", "--quiet", check=False).ok
+    )
+    if not untouched:
+        return None
+    if not gitops.git(checkout, "read-tree", "-m", "-u", old, new, check=False).ok:
+        return None
+    return f"fast-forwarded the checkout at {checkout} to {new[:12]} (the landing was interrupted)"

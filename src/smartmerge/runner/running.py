@@ -32,7 +32,14 @@ from smartmerge.runner.executing import (
     kill_group,
 )
 from smartmerge.runner.gitops import GitError
-from smartmerge.runner.integrating import Added, Integration, StartCommit, land, start_commit
+from smartmerge.runner.integrating import (
+    Added,
+    Integration,
+    StartCommit,
+    complete_interrupted_landing,
+    land,
+    start_commit,
+)
 from smartmerge.runner.locks import hold_run
 from smartmerge.runner.scheduling import (
     ReadyQueue,
@@ -369,10 +376,27 @@ def resume_run(
                                  executor or default_executor(spec.run.max_parallel), observer,
                                  owns_executor=executor is None)
             coord.emit("run_resumed", None, pid=os.getpid())
+            _complete_landing(coord, events)
             done, blocked = _reconcile(coord, state)
             return _drive(coord, done, blocked)
     finally:
         lock.release()
+
+
+def _complete_landing(coord: _Coordinator, events: list[ev.Event]) -> None:
+    """A crash between moving the target and updating its clean checkout leaves the
+    checkout showing the landed work reversed: finish that first. The resumed run then
+    integrates on top of the moved target, which already holds the work."""
+    kinds = [e.kind for e in events]
+    if "landing" not in kinds:
+        return
+    last = max(i for i, kind in enumerate(kinds) if kind == "landing")
+    if "landed" in kinds[last:]:
+        return
+    data = events[last].data
+    done = complete_interrupted_landing(coord.repo, data["ref"], data["new"], data["old"])
+    if done is not None:
+        coord.emit("landing_completed", None, message=done)
 
 
 def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], set[str]]:
