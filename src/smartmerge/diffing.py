@@ -1,1 +1,0 @@
-"""diffing stage (see docs/architecture.md)."""
