@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 
 from smartmerge.merging.diff3 import merge3
@@ -83,23 +83,38 @@ def _split(text: str) -> _ItemList | None:
     return _ItemList(tuple(lines[: opener + 1]), tuple(items), tuple(commas), indent or "    ", newline, (lines[closing],))
 
 
-def _outside_brackets(item: str) -> str:
-    """The characters of an item at bracket depth zero, strings blanked out."""
-    out, depth, quote = [], 0, ""
-    for char in item:
+def _scan(text: str) -> Iterator[tuple[int, str, int, bool]]:
+    """Each character with the bracket depth after it and whether a string literal is
+    open after it (so a closing quote reports False, and a text whose last character
+    reports True ends inside a string); the one scanner the helpers below share."""
+    depth, quote, escaped = 0, "", False
+    for index, char in enumerate(text):
         if quote:
-            if char == quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
                 quote = ""
+            yield index, char, depth, bool(quote)
             continue
         if char in "'\"":
             quote = char
-        elif char in _OPENERS:
+            yield index, char, depth, True
+            continue
+        if char in _OPENERS:
             depth += 1
         elif char in _CLOSERS:
             depth -= 1
-        elif depth == 0:
-            out.append(char)
-    return "".join(out)
+        yield index, char, depth, False
+
+
+def _outside_brackets(item: str) -> str:
+    """The characters of an item at bracket depth zero, strings blanked out."""
+    return "".join(
+        char for _, char, depth, in_string in _scan(item)
+        if not in_string and depth == 0 and char not in _OPENERS + _CLOSERS
+    )
 
 
 _PARAM = re.compile(r"^\*{0,2}([A-Za-z_][A-Za-z0-9_]*)\s*(?::.*)?(?:=.*)?$", re.S)
@@ -246,49 +261,24 @@ def _common_suffix(texts: tuple[str, ...], prefix: int) -> int:
 
 def _closing(text: str, open_at: int) -> int | None:
     """Index of the bracket closing the one at ``open_at`` (strings skipped)."""
-    depth, quote, escaped = 0, "", False
-    for index in range(open_at, len(text)):
-        char = text[index]
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-            continue
-        if char in "'\"":
-            quote = char
-        elif char in _OPENERS:
-            depth += 1
-        elif char in _CLOSERS:
-            depth -= 1
-            if depth == 0:
-                return index
+    for index, _char, depth, in_string in _scan(text[open_at:]):
+        if not in_string and depth == 0:
+            return open_at + index
     return None
 
 
 def _split_items(inside: str) -> list[str] | None:
     """Top-level comma-separated items; a trailing comma gives no empty item."""
-    items, depth, quote, current = [], 0, "", []
-    for char in inside:
-        if quote:
-            current.append(char)
-            if char == quote:
-                quote = ""
-            continue
-        if char in "'\"":
-            quote = char
-        elif char in _OPENERS:
-            depth += 1
-        elif char in _CLOSERS:
-            depth -= 1
-        if char == "," and depth == 0:
+    items: list[str] = []
+    current: list[str] = []
+    depth, in_string = 0, False
+    for _, char, depth, in_string in _scan(inside):
+        if char == "," and depth == 0 and not in_string:
             items.append("".join(current))
             current = []
-            continue
-        current.append(char)
-    if quote or depth:
+        else:
+            current.append(char)
+    if in_string or depth:
         return None
     if "".join(current).strip():
         items.append("".join(current))
