@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from smartmerge.merging.items import IMPORTS, KEYWORDS, merge_import_names, merge_inline_lists, merge_item_lists
+from smartmerge.merging.items import (
+    IMPORTS,
+    KEYWORDS,
+    merge_import_names,
+    merge_inline_lists,
+    merge_item_lists,
+)
 
 
 def test_keyword_arguments_added_on_both_sides_of_one_line() -> None:
