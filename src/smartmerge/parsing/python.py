@@ -28,6 +28,8 @@ from smartmerge.tree import Node
 _ACCESSOR_ROLES = ("setter", "getter", "deleter")
 _OVERLOAD = "overload"
 
+_BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)
+
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$", re.S)
 
 
@@ -111,20 +113,21 @@ def _statement(group: list[ast.stmt], start: int, lines: _Lines, *, named: bool,
     end = _end(group[-1])
     role = _role(stmt)
     body = getattr(stmt, "body", None)
-    if (
-        len(group) == 1
-        and isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        and body
-        and _start(body[0]) > own_start
-        and not _has_else_parts(stmt)
-    ):
+    is_definition = isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    # compound statements inside a function body are containers too, so edits to two
+    # different statements of one `if` or `with` block merge statement by statement
+    # (only blocks without else/except/finally parts: code that moves between a body and
+    # its clauses would otherwise look deleted from one and added to the other)
+    is_block = not named and isinstance(stmt, _BLOCKS) and not _has_clauses(stmt)
+    if len(group) == 1 and (is_definition or is_block) and body and _start(body[0]) > own_start:
         header_end = _start(body[0])
         # comment lines right above the first body statement are its leading lines
         while header_end > own_start + 1 and lines.is_comment_or_blank(header_end - 1):
             header_end -= 1
         is_class = isinstance(stmt, ast.ClassDef)
+        body_indent = lines.indent(_start(body[0]))
         children, body_end = _body(body, header_end, lines, named=is_class, limit=limit)
-        tail_end = _block_tail(body_end, lines, lines.indent(_start(body[0])), limit)
+        tail_end = _block_tail(body_end, lines, body_indent, limit)
         node = Node(
             kind=kind,
             name=name if named else None,
@@ -139,8 +142,8 @@ def _statement(group: list[ast.stmt], start: int, lines: _Lines, *, named: bool,
     return Node(kind=kind, name=name, head=lines.text(start, end), role=role, line=stmt.lineno), end
 
 
-def _has_else_parts(stmt: ast.stmt) -> bool:
-    return bool(getattr(stmt, "orelse", None) or getattr(stmt, "finalbody", None))
+def _has_clauses(stmt: ast.stmt) -> bool:
+    return any(getattr(stmt, part, None) for part in ("orelse", "handlers", "finalbody"))
 
 
 def _block_tail(end: int, lines: _Lines, body_indent: int, limit: int) -> int:
