@@ -81,3 +81,11 @@ def test_one_side_unchanged_is_trivial() -> None:
 def test_language_can_be_forced_without_a_path() -> None:
     result = merge_texts(BASE, LEFT, RIGHT, options=MergeOptions(language="python"))
     assert result.method is Method.STRUCTURED and result.clean
+
+
+def test_a_bom_added_by_one_side_is_kept() -> None:
+    bom = b"\xef\xbb\xbf"
+    result = merge_texts(BASE, LEFT, bom + RIGHT.encode(), path="m.py")
+    assert result.clean and result.text.startswith(bom)
+    result = merge_texts(bom + BASE.encode(), bom + LEFT.encode(), RIGHT, path="m.py")
+    assert result.clean and not result.text.startswith(bom)

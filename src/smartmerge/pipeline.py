@@ -80,9 +80,11 @@ def merge_texts(
         return _line_result(base_b, left_b, right_b, options, "an input is not UTF-8")
     if any(has_conflict_markers(t) for t in texts):
         return _line_result(base_b, left_b, right_b, options, "an input already contains conflict markers")
-    boms = {b.startswith(_BOM) for b in (base_b, left_b, right_b)}
+    # adding or removing the BOM is an edit like any other: the side that made it wins
+    base_bom, left_bom, right_bom = (b.startswith(_BOM) for b in (base_b, left_b, right_b))
+    bom = _BOM if (left_bom if left_bom != base_bom else right_bom) else b""
     try:
-        return _structured(texts[0], texts[1], texts[2], profile, options, bom=_BOM if (left_b.startswith(_BOM) or boms == {True}) else b"")
+        return _structured(texts[0], texts[1], texts[2], profile, options, bom=bom)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
