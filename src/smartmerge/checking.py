@@ -138,6 +138,10 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> N
     raise CheckFailed(f"{what} (a removal) was undone in the result")
 
 
+def _spelled(text: str) -> tuple[str, ...]:
+    return tuple(token_keys(text))
+
+
 def _multiset_contained(b: Counter[str], s: Counter[str], o: Counter[str], other: Counter[str]) -> bool:
     """What the side added is in the output; what it removed is gone from it
     (unless the other side added it too)."""
@@ -154,6 +158,8 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
     to_other = match_children(base.children, other.children, named=named)
     base_keys = signature_keys(base.children) if named else [None] * len(base.children)
     out_texts = Counter(child.text.strip() for child in out.children)
+    # an addition may arrive restyled (a formatter's quotes on the other side): compare tokens
+    out_spellings = {_spelled(child.text) for child in out.children} if len(to_side) < len(side.children) else set()
     base_texts = Counter(child.text.strip() for child in base.children)
     other_texts = Counter(child.text.strip() for child in other.children)
     for i, child in enumerate(base.children):
@@ -178,7 +184,7 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
     for j, child in enumerate(side.children):
         if j in matched_side:
             continue
-        if out_texts[child.text.strip()] == 0:
+        if out_texts[child.text.strip()] == 0 and _spelled(child.text) not in out_spellings:
             what = child.name or child.text.strip().splitlines()[0][:60]
             raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
     if named:

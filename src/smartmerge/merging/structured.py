@@ -30,7 +30,7 @@ from smartmerge.merging.items import (
     merge_item_lists,
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
-from smartmerge.merging.tokens import changed_only_layout, merge_tokens
+from smartmerge.merging.tokens import changed_only_layout, formatter_quotes, merge_tokens, restyle
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece
 
@@ -46,11 +46,23 @@ _SET_LIKE_KINDS = ("import", "from_import")
 class _Context:
     profile: LanguageProfile
     deadline: float
+    # the quote a side's formatter switched the whole file to: the other side's new or
+    # changed code adopts it, so its content lands in the reformatted layout
+    left_quote: str | None = None
+    right_quote: str | None = None
+
+    def from_left(self, text: str) -> str:
+        return restyle(text, self.right_quote)
+
+    def from_right(self, text: str) -> str:
+        return restyle(text, self.left_quote)
 
 
 def merge_trees(base: Node, left: Node, right: Node, profile: LanguageProfile, deadline: float) -> tuple[Piece, ...]:
     """Merge three module trees into pieces of text and conflicts."""
-    return tuple(_merge_node(base, left, right, _Context(profile, deadline), ""))
+    left_quote, right_quote = formatter_quotes(base.text, left.text, right.text)
+    ctx = _Context(profile, deadline, left_quote, right_quote)
+    return tuple(_merge_node(base, left, right, ctx, ""))
 
 
 def _symbol(path: str, node: Node) -> str:
@@ -63,8 +75,10 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
     if time.monotonic() > ctx.deadline:
         raise MergeTimeout("structured merge ran out of time")
     if left.text == base.text:
-        return [right.text]
-    if right.text == base.text or left.text == right.text:
+        return [ctx.from_right(right.text)]
+    if right.text == base.text:
+        return [ctx.from_left(left.text)]
+    if left.text == right.text:
         return [left.text]
     symbol = _symbol(path, base)
     if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
@@ -170,8 +184,9 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
         if left is not None and right is not None and left.text != right.text:
             # the same name added twice with different texts: never two definitions
             return [_whole_conflict("", left.text, right.text, _symbol(path, left))]
-        survivor = left if left is not None else right
-        return [survivor.text] if survivor is not None else []
+        if left is not None:
+            return [ctx.from_left(left.text)]
+        return [ctx.from_right(right.text)] if right is not None else []
     if left is None and right is None:
         return []
     if left is None or right is None:

@@ -99,6 +99,44 @@ def _requote(token: Token, quote: str | None) -> str:
     return f"{token.raw[:prefix_len]}{quote}{inner}{quote}"
 
 
+# A side counts as a formatter that switched the file's quotes when base had at least
+# this many plain single-quoted strings and the side kept at most this share of them
+# (black leaves a few: strings that contain the other quote).
+FORMATTER_MIN_STRINGS = 5
+FORMATTER_MAX_LEFT_OVER = 0.1
+
+
+# plain one-line strings in each quote (an estimate: a quote inside a comment counts
+# too, which is harmless for telling a whole-file quote switch from an edit)
+_PLAIN_SINGLE = re.compile(r"(?<![\w'\"])[rRbBuUfF]{0,2}'[^'\"\\\r\n]*'(?!')")
+
+
+def _plain_singles(text: str) -> int:
+    """How many plain single-quoted one-line strings the text has."""
+    return len(_PLAIN_SINGLE.findall(text))
+
+
+def formatter_quotes(base: str, left: str, right: str) -> tuple[str | None, str | None]:
+    """The quote a side's formatter switched the whole file to, per side (or None)."""
+    base_single = _plain_singles(base)
+    if base_single < FORMATTER_MIN_STRINGS:
+        return None, None
+    left_single, right_single = _plain_singles(left), _plain_singles(right)
+    left_switched = left_single <= FORMATTER_MAX_LEFT_OVER * base_single
+    right_switched = right_single <= FORMATTER_MAX_LEFT_OVER * base_single
+    if left_switched == right_switched:
+        return None, None
+    return ('"', None) if left_switched else (None, '"')
+
+
+def restyle(text: str, quote: str | None) -> str:
+    """The text with its plain strings in the formatter's quotes; nothing else moves."""
+    if quote is None:
+        return text
+    tokens, end = tokenize(text)
+    return "".join(token.space + _requote(token, quote) for token in tokens) + end
+
+
 def merge_tokens(base: str, left: str, right: str) -> str | None:
     """The token-level merge of three texts, or None when edits clash."""
     (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t) for t in (base, left, right))
