@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -241,3 +242,34 @@ def test_task_resources_are_read_and_checked() -> None:
     assert TaskFile.from_json(tf.to_json()) == tf
     with pytest.raises(Exception, match="resources: values must be positive numbers"):
         parse_taskfile('[tasks.t]\ncmd = "true"\nresources = { gpu = 0 }\n')
+
+
+def test_a_dead_workers_slot_is_removed_and_its_command_stopped(tmp_path: Path) -> None:
+    from smartmerge.runner import dask_executor, worktrees
+
+    origin = make_repo(tmp_path, {"README": "x\n"}, '[tasks.a]\ncmd = "true"\n')
+    base = git(origin, "rev-parse", "HEAD")
+    git(origin, "update-ref", dask_executor.base_ref(base), base)
+    task = dask_executor.RemoteTask(run="r1", task="a", cmd="true", remote=str(origin), base_commit=base,
+                                    attempt=1, slot=0, cache=str(tmp_path / "cache"))
+    cache_repo = dask_executor._cache_repository(task)
+    # a worker process that has exited, leaving its worktree and its command's process group
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    name = f"{socket.gethostname()}-{gone.pid}-1"
+    slot = cache_repo.parent / "slots" / name
+    worktrees.add_worktree(cache_repo, worktrees.Checkout(slot / "tree", base, dask_executor._slot_branch(name),
+                                                          "r1", "a"))
+    orphan = subprocess.Popen(["sleep", "30"], start_new_session=True, env={**os.environ, "SMARTMERGE_RUN": "r1"})
+    (slot / "pgid").write_text(str(orphan.pid))
+    (slot / "run").write_text("r1")
+    try:
+        result = dask_executor.run_remote_task(task)
+        assert orphan.wait(timeout=5) == -signal.SIGKILL
+    finally:
+        orphan.kill()
+    assert result.result.ok, result.result.message
+    assert not slot.exists()
+    assert str(slot / "tree") not in git(cache_repo, "worktree", "list")
+    # the attempt itself ran in a slot of this process and pushed its ref back to the origin
+    assert git(origin, "rev-parse", dask_executor.task_ref("r1", "a", 1)) == result.result.commit
