@@ -216,7 +216,7 @@ def test_the_coordinator_killed_and_resumed_while_tasks_run_on_the_cluster(
 def test_dask_local_starts_its_own_cluster_and_lands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "worker-cache"))
     repo = make_repo(tmp_path, {"README": "x\n"}, '[tasks.a]\ncmd = "echo a > a.txt"\n')
-    proc = smartmerge(repo, "run", "--plain", "--executor", "dask-local:1")
+    proc = smartmerge(repo, "run", "--plain", "--executor", "dask-local:2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert show(repo, "main", "a.txt") == "a"
     assert "ran on worker tcp://" in smartmerge(repo, "logs", "a").stdout
