@@ -346,8 +346,20 @@ def run_command(
     plain: Annotated[bool, typer.Option("--plain", help="Plain line events even on a terminal.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Debug log on stderr (timings).")] = False,
     executor_kind: Annotated[
-        str, typer.Option("--executor", help="Where attempts run: 'thread' (default) or 'process' (a process pool).")
+        str,
+        typer.Option(
+            "--executor",
+            help="Where attempts run: 'thread' (default), 'process' (a process pool), 'dask' (the workers of "
+            "--scheduler) or 'dask-local[:N]' (a local Dask cluster of N process workers).",
+        ),
     ] = "thread",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", metavar="ADDRESS", help="The Dask scheduler of --executor dask (tcp://HOST:8786).")
+    ] = None,
+    remote: Annotated[
+        str | None,
+        typer.Option("--remote", metavar="URL", help="A bare repository the Dask workers reach (default: one in the runner's folder, for workers on this machine or a shared file system)."),
+    ] = None,
 ) -> None:
     """Run the tasks of smartmerge.toml in parallel worktrees and land their merged work."""
     from concurrent.futures import Executor, ProcessPoolExecutor
@@ -355,12 +367,22 @@ def run_command(
     from smartmerge.runner import resume_run, start_run
     from smartmerge.runner.progress import PlainProgress, progress_for
 
-    if executor_kind not in ("thread", "process"):
-        raise fail(f"--executor: expected 'thread' or 'process', got {executor_kind!r}")
+    dask = executor_kind == "dask" or executor_kind.startswith("dask-local")
+    if executor_kind not in ("thread", "process") and not dask:
+        raise fail(f"--executor: expected 'thread', 'process', 'dask' or 'dask-local[:N]', got {executor_kind!r}")
+    if not dask and (scheduler or remote):
+        raise fail("--scheduler and --remote go with --executor dask or dask-local")
     # The runner sizes and owns its default thread pool. A process pool starts its workers
     # on demand, so a generous size costs nothing; [run] max_parallel still bounds how many
     # attempts are submitted at once.
     executor: Executor | None = ProcessPoolExecutor(max_workers=64) if executor_kind == "process" else None
+    if dask:
+        from smartmerge.runner.dask_executor import DaskOptions, make_dask_executor
+
+        try:
+            executor = make_dask_executor(DaskOptions(executor_kind, scheduler, remote))
+        except SmartmergeError as exc:
+            raise fail(str(exc)) from None
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
     progress = PlainProgress() if plain else progress_for()

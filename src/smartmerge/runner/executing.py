@@ -51,6 +51,8 @@ class TaskRequest:
     timeout: float | None = None
     setup: str | None = None
     env: tuple[tuple[str, str], ...] = ()
+    # the task's [tasks.X] resources; local executors ignore them, the dask executor passes them on
+    resources: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,7 @@ class _Coordinator:
             timeout=spec.timeout,
             setup=self.taskfile.run.setup,
             env=spec.env,
+            resources=spec.resources,
         )
         log.debug("task %s: attempt %d from %s in slot %d", name, attempt, start.commit[:12], slot)
         # the intent goes into the log before the worktree and the process exist

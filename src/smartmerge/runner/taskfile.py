@@ -35,6 +35,8 @@ class TaskSpec:
     # names ("test-db") and path globs ("migrations/**") this task holds while it runs
     locks: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
+    # abstract resources one attempt holds on its worker ({gpu = 1}); only the dask executor uses them
+    resources: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class TaskFile:
                 timeout=t["timeout"],
                 locks=tuple(t["locks"]),
                 env=tuple((k, v) for k, v in t["env"]),
+                # .get: snapshots written before resources existed have none
+                resources=tuple((k, float(v)) for k, v in t.get("resources", [])),
             )
         return cls(run=RunConfig(**data["run"]), tasks=tasks)
 
@@ -95,6 +99,7 @@ _TASK_KEYS = {
     "timeout": (str, int, float),
     "locks": list,
     "env": dict,
+    "resources": dict,
 }
 
 
@@ -167,6 +172,9 @@ def _task(name: str, table: Any) -> TaskSpec:
     env = table.get("env", {})
     if not all(isinstance(v, str) for v in env.values()):
         raise ConfigError(f"{where}.env: values must be strings")
+    resources = table.get("resources", {})
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in resources.values()):
+        raise ConfigError(f"{where}.resources: values must be positive numbers")
     timeout = table.get("timeout")
     return TaskSpec(
         name=name,
@@ -176,6 +184,7 @@ def _task(name: str, table: Any) -> TaskSpec:
         timeout=None if timeout is None else parse_duration(timeout, f"{where}.timeout"),
         locks=_strings(table.get("locks", []), f"{where}.locks"),
         env=tuple(sorted(env.items())),
+        resources=tuple(sorted((k, float(v)) for k, v in resources.items())),
     )
 
 
