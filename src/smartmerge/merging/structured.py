@@ -121,7 +121,9 @@ def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | 
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = merge_tokens(*texts) or merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
+        merged_tokens = merge_tokens(*texts)
+        if merged_tokens is None:
+            merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
         if merged_tokens is not None:
             pieces.append(merged_tokens)
         else:
