@@ -150,6 +150,9 @@ def _identities(children: Sequence[Node], pairs: dict[int, int]) -> list[Hashabl
         else:
             if child.signature is not None and child.kind not in _SET_LIKE_KINDS:
                 raw: Hashable = ("named", child.signature)
+            elif child.kind in _SET_LIKE_KINDS:
+                # one import added by both sides, wherever each put it, is one addition
+                raw = ("new", child.text.strip())
             else:
                 raw = ("new", child.text.strip(), previous)
             identity = (raw, seen.get(raw, 0))
@@ -183,7 +186,7 @@ def _merge_body(
 
 def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: _Context, path: str) -> list[Piece]:
     if base is None:
-        if left is not None and right is not None and left.text != right.text:
+        if left is not None and right is not None and not changed_only_layout(left.text, right.text):
             # the same name added twice with different texts: never two definitions
             return [_whole_conflict("", left.text, right.text, _symbol(path, left))]
         if left is not None:
