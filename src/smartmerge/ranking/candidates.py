@@ -1,0 +1,207 @@
+"""Candidate resolutions of a conflicted merge, built from the structured merge's pieces.
+
+The structured merge hands back pieces: text, and ``ConflictPiece``s that each name the
+symbol they are in (``"price"``, ``"Cart.total"``, ``""`` at module level). The conflicts
+of one symbol are its *hunks*. For each conflicting symbol the variants are:
+
+- ``left``: every hunk of the symbol takes left's lines;
+- ``right``: every hunk takes right's lines;
+- when the symbol has two or more hunks, the finer merges: each mix of left and right
+  hunks (up to ``MAX_VARIANTS_PER_SYMBOL`` variants per symbol in all).
+
+A candidate picks one variant per symbol and is the whole file with those choices.
+When the product of all symbols' variants fits ``max_candidates`` every combination is a
+candidate (the *joint* plan). When it does not, the plan is *per symbol*: each symbol's
+variants are tried with every other symbol held at left's version, and the winners are
+combined into one final candidate that must pass on its own (see choosing.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from smartmerge.errors import ParseFailed
+from smartmerge.languages import detect_language, profile_named
+from smartmerge.merging.structured import merge_trees
+from smartmerge.options import MergeOptions
+from smartmerge.parsing import parse_python
+from smartmerge.rendering import render
+from smartmerge.textlines import newline_of
+from smartmerge.tree import ConflictPiece, Piece, Revision
+
+# Default bound on the number of candidates a ranking runs (each is one test run, two
+# when it fails and is repeated). 32 covers every combination of five symbols with two
+# variants each; more symbols switch to the per-symbol plan, which costs one run per
+# variant that differs from left's plus two (all-left and the final combination)
+# instead of their product: up to 30 symbols with two variants each.
+MAX_CANDIDATES = 32
+# Mixes of hunks grow as 2**hunks; past this many variants a symbol keeps only the
+# first ones (left, right, then mixes in order of the first differing hunk).
+MAX_VARIANTS_PER_SYMBOL = 6
+
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to resolve every hunk of one symbol."""
+
+    symbol: str
+    # one choice per hunk of the symbol, in file order: Revision.LEFT or Revision.RIGHT
+    choices: tuple[Revision, ...]
+
+    @property
+    def label(self) -> str:
+        if all(choice is Revision.LEFT for choice in self.choices):
+            return "left"
+        if all(choice is Revision.RIGHT for choice in self.choices):
+            return "right"
+        return "+".join(choice.value for choice in self.choices)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A whole file: one variant per conflicting symbol."""
+
+    variants: tuple[Variant, ...]
+    text: bytes
+
+    @property
+    def name(self) -> str:
+        return ", ".join(f"{symbol_label(v.symbol)}={v.label}" for v in self.variants)
+
+
+@dataclass(frozen=True)
+class Conflicted:
+    """A merge's pieces with the conflicting symbols found in them."""
+
+    pieces: tuple[Piece, ...]
+    # symbol -> its hunks' count, in the order the symbols first appear
+    symbols: Mapping[str, int]
+    newline: str
+    bom: bool
+
+    def variants(self, symbol: str) -> list[Variant]:
+        hunks = self.symbols[symbol]
+        all_left = (Revision.LEFT,) * hunks
+        all_right = (Revision.RIGHT,) * hunks
+        out = [Variant(symbol, all_left), Variant(symbol, all_right)]
+        for mix in itertools.product((Revision.LEFT, Revision.RIGHT), repeat=hunks):
+            if len(out) >= MAX_VARIANTS_PER_SYMBOL:
+                break
+            if mix not in (all_left, all_right):
+                out.append(Variant(symbol, mix))
+        return out
+
+    def text_for(self, chosen: Mapping[str, Variant]) -> bytes:
+        """The file with each conflict replaced by its symbol's chosen hunk."""
+        hunk_index: dict[str, int] = {}
+        pieces: list[Piece] = []
+        for piece in self.pieces:
+            if isinstance(piece, str):
+                pieces.append(piece)
+                continue
+            i = hunk_index.get(piece.symbol, 0)
+            hunk_index[piece.symbol] = i + 1
+            choice = chosen[piece.symbol].choices[i]
+            pieces.append("".join(piece.left if choice is Revision.LEFT else piece.right))
+        text = render(pieces, MergeOptions(), self.newline).text
+        return ((_BOM if self.bom else "") + text).encode("utf-8")
+
+
+def symbol_label(symbol: str) -> str:
+    return symbol or "<module>"
+
+
+def conflicted(base: bytes, left: bytes, right: bytes, path: str | None, options: MergeOptions) -> Conflicted | None:
+    """The structured merge's pieces when they hold conflicts; None when there is nothing
+    to rank (no conflicts, or an input the structured merge cannot read)."""
+    profile = profile_named(options.language) if options.language else detect_language(path)
+    if profile is None:
+        return None
+    try:
+        texts = [data.decode("utf-8").removeprefix(_BOM) for data in (base, left, right)]
+        trees = [parse_python(text) for text in texts]
+    except (UnicodeDecodeError, ParseFailed):
+        return None
+    # no deadline here: merge_texts already merged these inputs within its own limit
+    pieces = merge_trees(trees[0], trees[1], trees[2], profile, math.inf)
+    symbols: dict[str, int] = {}
+    for piece in pieces:
+        if isinstance(piece, ConflictPiece):
+            symbols[piece.symbol] = symbols.get(piece.symbol, 0) + 1
+    if not symbols:
+        return None
+    return Conflicted(pieces, symbols, newline_of(texts[1]), left.startswith(_BOM.encode("utf-8")))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The candidates to run, and how their results are read."""
+
+    # "joint": every combination; "per symbol": one symbol varies at a time
+    mode: str
+    candidates: tuple[Candidate, ...]
+    # candidates that do not parse, by name: never run
+    unparsable: tuple[str, ...]
+    # why nothing can be ranked ("" when there are candidates)
+    refusal: str = ""
+    # per-symbol plan: the variant each symbol is held at while another one varies
+    held: Mapping[str, Variant] = field(default_factory=dict)
+
+
+def _parses(text: bytes) -> bool:
+    try:
+        ast.parse(text.decode("utf-8").removeprefix(_BOM))
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _build(conflict: Conflicted, combos: Sequence[tuple[Variant, ...]]) -> tuple[list[Candidate], list[str]]:
+    candidates: list[Candidate] = []
+    unparsable: list[str] = []
+    for combo in combos:
+        candidate = Candidate(combo, conflict.text_for({v.symbol: v for v in combo}))
+        if _parses(candidate.text):
+            candidates.append(candidate)
+        else:
+            unparsable.append(candidate.name)
+    return candidates, unparsable
+
+
+def plan(conflict: Conflicted, max_candidates: int = MAX_CANDIDATES) -> Plan:
+    """All combinations when they fit ``max_candidates``, else one symbol at a time."""
+    per_symbol = {symbol: conflict.variants(symbol) for symbol in conflict.symbols}
+    joint_size = math.prod(len(v) for v in per_symbol.values())
+    if joint_size <= max_candidates:
+        candidates, unparsable = _build(conflict, list(itertools.product(*per_symbol.values())))
+        return Plan("joint", tuple(candidates), tuple(unparsable))
+    # the all-left file, each other variant of each symbol, and the final combination
+    needed = sum(len(v) - 1 for v in per_symbol.values()) + 2
+    if needed > max_candidates:
+        return Plan(
+            "per symbol", (), (),
+            refusal=(
+                f"{len(per_symbol)} conflicting symbols need {needed} candidate runs even one symbol at a time, "
+                f"more than the limit of {max_candidates} (--max-candidates)"
+            ),
+        )
+    held = {symbol: variants[0] for symbol, variants in per_symbol.items()}  # left's version
+    # every symbol's left variant is the same file (all held at left): run it once
+    combos: dict[tuple[Variant, ...], None] = {}
+    for symbol, variants in per_symbol.items():
+        for variant in variants:
+            combos[tuple(variant if s == symbol else held[s] for s in per_symbol)] = None
+    candidates, unparsable = _build(conflict, list(combos))
+    return Plan("per symbol", tuple(candidates), tuple(unparsable), held=held)
+
+
+def combine(conflict: Conflicted, winners: Mapping[str, Variant]) -> Candidate:
+    """The file with each symbol's winning variant (the per-symbol plan's final candidate)."""
+    ordered = tuple(winners[symbol] for symbol in conflict.symbols)
+    return Candidate(ordered, conflict.text_for(winners))
