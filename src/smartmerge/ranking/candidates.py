@@ -4,10 +4,16 @@ The structured merge hands back pieces: text, and ``ConflictPiece``s that each n
 symbol they are in (``"price"``, ``"Cart.total"``, ``""`` at module level). The conflicts
 of one symbol are its *hunks*. For each conflicting symbol the variants are:
 
-- ``left``: every hunk of the symbol takes left's lines;
-- ``right``: every hunk takes right's lines;
-- when the symbol has two or more hunks, the finer merges: each mix of left and right
-  hunks (up to ``MAX_VARIANTS_PER_SYMBOL`` variants per symbol in all).
+- ``left``: left's whole definition of the symbol (what left wrote, none of right's
+  edits to it; nothing when left deleted it);
+- ``right``: right's whole definition;
+- the finer merges: the structured merge of the symbol with each hunk taken from left
+  or from right (``left hunks``, ``right hunks``, ``left+right``, ...), which keep the
+  edits of both sides that did not clash.
+
+Variants that write the same file are one (a one-hunk conflict's ``left hunks`` is
+usually ``left``); a symbol keeps at most ``MAX_VARIANTS_PER_SYMBOL``. At module level
+(symbol ``""``) there is no definition to take whole: only the hunks vary.
 
 A candidate picks one variant per symbol and is the whole file with those choices.
 When the product of all symbols' variants fits ``max_candidates`` every combination is a
@@ -31,7 +37,7 @@ from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse_python
 from smartmerge.rendering import render
 from smartmerge.textlines import newline_of
-from smartmerge.tree import ConflictPiece, Piece, Revision
+from smartmerge.tree import ConflictPiece, Node, Piece, Revision
 
 # Default bound on the number of candidates a ranking runs (each is one test run, two
 # when it fails and is repeated). 32 covers every combination of five symbols with two
@@ -48,18 +54,20 @@ _BOM = "\ufeff"
 
 @dataclass(frozen=True)
 class Variant:
-    """One way to resolve every hunk of one symbol."""
+    """One way to resolve one symbol: a side's whole definition, or a choice per hunk."""
 
     symbol: str
     # one choice per hunk of the symbol, in file order: Revision.LEFT or Revision.RIGHT
     choices: tuple[Revision, ...]
+    # a side whose whole definition of the symbol replaces the merged one (None: hunks only)
+    whole: Revision | None = None
 
     @property
     def label(self) -> str:
-        if all(choice is Revision.LEFT for choice in self.choices):
-            return "left"
-        if all(choice is Revision.RIGHT for choice in self.choices):
-            return "right"
+        if self.whole is not None:
+            return self.whole.value
+        if len(set(self.choices)) == 1:
+            return f"{self.choices[0].value} hunk{'s' if len(self.choices) > 1 else ''}"
         return "+".join(choice.value for choice in self.choices)
 
 
@@ -75,6 +83,27 @@ class Candidate:
         return ", ".join(f"{symbol_label(v.symbol)}={v.label}" for v in self.variants)
 
 
+def _locate(tree: Node, symbol: str) -> tuple[int, int] | None:
+    """Character span, in ``tree.text``, of the definition at ``symbol`` ("Cls.method")."""
+    if not symbol:
+        return None
+    node, start = tree, 0
+    for name in symbol.split("."):
+        offset = start + len(node.head)
+        for child in node.children:
+            if child.name == name:
+                node, start = child, offset
+                break
+            offset += len(child.text)
+        else:
+            return None
+    return start, start + len(node.text)
+
+
+class Unbuildable(Exception):
+    """A variant cannot be written into this candidate (the merged text does not parse)."""
+
+
 @dataclass(frozen=True)
 class Conflicted:
     """A merge's pieces with the conflicting symbols found in them."""
@@ -84,21 +113,38 @@ class Conflicted:
     symbols: Mapping[str, int]
     newline: str
     bom: bool
+    left: Node
+    right: Node
 
     def variants(self, symbol: str) -> list[Variant]:
+        """left's and right's whole definitions, then every mix of the hunks, each
+        distinct file once (held: every other symbol at left's hunks)."""
         hunks = self.symbols[symbol]
-        all_left = (Revision.LEFT,) * hunks
-        all_right = (Revision.RIGHT,) * hunks
-        out = [Variant(symbol, all_left), Variant(symbol, all_right)]
-        for mix in itertools.product((Revision.LEFT, Revision.RIGHT), repeat=hunks):
+        options = []
+        if _locate(self.left, symbol) or _locate(self.right, symbol):
+            options += [
+                Variant(symbol, (Revision.LEFT,) * hunks, Revision.LEFT),
+                Variant(symbol, (Revision.RIGHT,) * hunks, Revision.RIGHT),
+            ]
+        options += [Variant(symbol, mix) for mix in itertools.product((Revision.LEFT, Revision.RIGHT), repeat=hunks)]
+        held = {s: Variant(s, (Revision.LEFT,) * n) for s, n in self.symbols.items()}
+        out: list[Variant] = []
+        seen: set[bytes] = set()
+        for variant in options:
+            try:
+                text = self.text_for({**held, symbol: variant})
+            except Unbuildable:
+                continue
+            if text not in seen:
+                seen.add(text)
+                out.append(variant)
             if len(out) >= MAX_VARIANTS_PER_SYMBOL:
                 break
-            if mix not in (all_left, all_right):
-                out.append(Variant(symbol, mix))
         return out
 
     def text_for(self, chosen: Mapping[str, Variant]) -> bytes:
-        """The file with each conflict replaced by its symbol's chosen hunk."""
+        """The file with each conflict replaced by its symbol's chosen hunk, then each
+        whole-definition variant written over the symbol's merged definition."""
         hunk_index: dict[str, int] = {}
         pieces: list[Piece] = []
         for piece in self.pieces:
@@ -110,7 +156,22 @@ class Conflicted:
             choice = chosen[piece.symbol].choices[i]
             pieces.append("".join(piece.left if choice is Revision.LEFT else piece.right))
         text = render(pieces, MergeOptions(), self.newline).text
+        for variant in chosen.values():
+            if variant.whole is not None:
+                text = self._splice(text, variant.symbol, self.left if variant.whole is Revision.LEFT else self.right)
         return ((_BOM if self.bom else "") + text).encode("utf-8")
+
+    @staticmethod
+    def _splice(text: str, symbol: str, side: Node) -> str:
+        try:
+            span = _locate(parse_python(text), symbol)
+        except ParseFailed:
+            raise Unbuildable(symbol) from None
+        if span is None:
+            return text  # the hunks already removed it: the side deleted the symbol
+        found = _locate(side, symbol)
+        replacement = side.text[found[0] : found[1]] if found else ""  # "" when the side deleted it
+        return text[: span[0]] + replacement + text[span[1] :]
 
 
 def symbol_label(symbol: str) -> str:
@@ -136,7 +197,7 @@ def conflicted(base: bytes, left: bytes, right: bytes, path: str | None, options
             symbols[piece.symbol] = symbols.get(piece.symbol, 0) + 1
     if not symbols:
         return None
-    return Conflicted(pieces, symbols, newline_of(texts[1]), left.startswith(_BOM.encode("utf-8")))
+    return Conflicted(pieces, symbols, newline_of(texts[1]), left.startswith(_BOM.encode("utf-8")), trees[1], trees[2])
 
 
 @dataclass(frozen=True)
@@ -165,8 +226,16 @@ def _parses(text: bytes) -> bool:
 def _build(conflict: Conflicted, combos: Sequence[tuple[Variant, ...]]) -> tuple[list[Candidate], list[str]]:
     candidates: list[Candidate] = []
     unparsable: list[str] = []
+    seen: set[bytes] = set()
     for combo in combos:
-        candidate = Candidate(combo, conflict.text_for({v.symbol: v for v in combo}))
+        try:
+            candidate = Candidate(combo, conflict.text_for({v.symbol: v for v in combo}))
+        except Unbuildable:
+            unparsable.append(", ".join(f"{symbol_label(v.symbol)}={v.label}" for v in combo))
+            continue
+        if candidate.text in seen:
+            continue  # two choices that write the same file are one candidate
+        seen.add(candidate.text)
         if _parses(candidate.text):
             candidates.append(candidate)
         else:
