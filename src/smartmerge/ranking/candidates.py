@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 
 from smartmerge.errors import ParseFailed
 from smartmerge.languages import detect_language, profile_named
+from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.structured import merge_trees
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse_python
 from smartmerge.rendering import render
-from smartmerge.textlines import newline_of
+from smartmerge.textlines import newline_of, split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece, Revision
 
 # Default bound on the number of candidates a ranking runs (each is one test run, two
@@ -178,9 +179,48 @@ def symbol_label(symbol: str) -> str:
     return symbol or "<module>"
 
 
+def _symbol_at(tree: Node, first: int, last: int) -> str:
+    """The innermost named definition of ``tree`` whose lines hold lines ``first``..``last``
+    (0-based, inclusive), as a symbol path; "" at module level."""
+    path: list[str] = []
+    node, start = tree, 0
+    while True:
+        offset = start + len(split_lines(node.head))
+        for child in node.children:
+            end = offset + len(split_lines(child.text))
+            if offset <= first and last < end and child.name is not None:
+                path.append(child.name)
+                node, start = child, offset
+                break
+            offset = end
+        else:
+            return ".".join(path)
+
+
+def _line_pieces(base: str, left: str, right: str, base_tree: Node) -> tuple[Piece, ...]:
+    """The line diff3 of the whole file as pieces, each conflict named by the definition
+    of base that holds it: for merges the structured merge hands to the line merge."""
+    pieces: list[Piece] = []
+    line = 0
+    for chunk in diff3(split_lines(base), split_lines(left), split_lines(right)):
+        if chunk.conflict:
+            first = line if chunk.base else max(0, line - 1)
+            symbol = _symbol_at(base_tree, first, max(first, line + len(chunk.base) - 1))
+            pieces.append(ConflictPiece(chunk.base, chunk.left, chunk.right, symbol))
+        else:
+            pieces.append("".join(chunk.resolved()))
+        line += len(chunk.base)
+    return tuple(pieces)
+
+
 def conflicted(base: bytes, left: bytes, right: bytes, path: str | None, options: MergeOptions) -> Conflicted | None:
-    """The structured merge's pieces when they hold conflicts; None when there is nothing
-    to rank (no conflicts, or an input the structured merge cannot read)."""
+    """The merge's pieces when they hold conflicts; None when there is nothing to rank (no
+    conflicts, or an input that is not Python or does not parse).
+
+    The structured merge's pieces come first. When they hold no conflict although the
+    merge conflicts (its result failed the check and the line merge was used), the line
+    merge's conflicts are the hunks, each under the definition of base that holds it.
+    """
     profile = profile_named(options.language) if options.language else detect_language(path)
     if profile is None:
         return None
@@ -191,6 +231,8 @@ def conflicted(base: bytes, left: bytes, right: bytes, path: str | None, options
         return None
     # no deadline here: merge_texts already merged these inputs within its own limit
     pieces = merge_trees(trees[0], trees[1], trees[2], profile, math.inf)
+    if not any(isinstance(piece, ConflictPiece) for piece in pieces):
+        pieces = _line_pieces(texts[0], texts[1], texts[2], trees[0])
     symbols: dict[str, int] = {}
     for piece in pieces:
         if isinstance(piece, ConflictPiece):
