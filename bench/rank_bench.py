@@ -21,6 +21,7 @@ project folder.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -89,7 +90,9 @@ def main() -> None:
     runs_per_trial: list[int] = []
     setup: list[float] = []
     run_overhead: dict[str, list[float]] = {"parallel": [], "serial": []}
+    loads: list[float] = []
     for trial in range(args.trials):
+        loads.append(os.getloadavg()[0])
         with tempfile.TemporaryDirectory(prefix="smartmerge-rank-bench-") as scratch:
             root = Path(scratch) / "project"
             base, left, right, expected, good_sides = generate(root, args.symbols, seed=trial)
@@ -120,10 +123,11 @@ def main() -> None:
     print(f"| passing file chosen | {right_files} / {args.trials} trials |")
     print(f"| good side chosen per function | {right_symbols} / {args.symbols * args.trials} |")
     print(f"| candidates run per trial | {', '.join(map(str, runs_per_trial))} |")
-    print(f"| wall time, {args.parallel} at once (median) | {statistics.median(walls['parallel']):.1f} s |")
+    print(f"| load average (1 min) before each trial | {', '.join(f'{x:.1f}' for x in loads)} |")
+    print(f"| wall time per trial, {args.parallel} candidates at once | {', '.join(f'{w:.1f} s' for w in walls['parallel'])} |")
     if walls["serial"]:
         pairs = list(zip(walls["parallel"], walls["serial"], strict=False))
-        print(f"| wall time, one at a time (trials {len(pairs)}) | {', '.join(f'{s:.1f} s' for _, s in pairs)} |")
+        print(f"| wall time per trial, one at a time (first {len(pairs)} trials) | {', '.join(f'{s:.1f} s' for _, s in pairs)} |")
         print(f"| speed-up on those trials | {', '.join(f'x{s / p:.2f}' for p, s in pairs)} |")
     print(f"| copy of the project + writing the candidate, median / max | {statistics.median(setup) * ms:.0f} / {max(setup) * ms:.0f} ms |")
     for mode, values in run_overhead.items():
