@@ -32,7 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from smartmerge.ranking import RunSettings, rank_file
+from smartmerge.ranking.resolving import rank_file
+from smartmerge.ranking.running import RunSettings
 
 COMMAND = f"{sys.executable} -m pytest -q"
 

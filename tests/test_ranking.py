@@ -10,9 +10,16 @@ from pathlib import Path
 from git_helpers import Repo, smartmerge
 
 from smartmerge.options import MergeOptions
-from smartmerge.ranking import RunSettings, rank_file
-from smartmerge.ranking.candidates import conflicted, plan
-from smartmerge.ranking.running import evaluate_all
+from smartmerge.ranking.candidates import Candidate, conflicted, plan
+from smartmerge.ranking.resolving import rank_file
+from smartmerge.ranking.running import (
+    FAILED,
+    PASSED,
+    Evaluation,
+    RunResult,
+    RunSettings,
+    evaluate_all,
+)
 
 PYTEST = f"{sys.executable} -m pytest -q"
 
@@ -248,3 +255,62 @@ def test_a_command_without_junit_that_fails_is_repeated_once(tmp_path: Path) -> 
     assert conflict is not None
     evaluations = evaluate_all(root, "shop.py", plan(conflict).candidates, RunSettings("exit 1", timeout=10, parallel=1))
     assert all(len(e.runs) == 2 and not e.ok for e in evaluations)
+
+
+def test_conflicts_the_line_merge_kept_are_ranked_under_their_definition() -> None:
+    # both sides rewrite the same token of each function; the structured result fails its
+    # check and the merge uses the line merge: its conflicts still become candidates
+    base = "def f0(x):\n    return x + 0\n\n\ndef f1(x):\n    return x + 1\n"
+    left = base.replace("x + 0", "(x + 1) + 0").replace("x + 1\n", "(x or 0) + 1\n")
+    right = base.replace("x + 0", "(x or 0) + 0").replace("x + 1\n", "(x + 1) + 1\n")
+    conflict = conflicted(base.encode(), left.encode(), right.encode(), "m.py", MergeOptions())
+    assert conflict is not None and dict(conflict.symbols) == {"f0": 1, "f1": 1}
+    candidates = {c.name: c.text.decode() for c in plan(conflict).candidates}
+    assert sorted(candidates) == ["f0=left, f1=left", "f0=left, f1=right", "f0=right, f1=left", "f0=right, f1=right"]
+    assert candidates["f0=right, f1=left"] == right.split("\n\n\n")[0] + "\n\n\n" + left.split("\n\n\n")[1]
+
+
+def test_candidates_keep_crlf_and_a_bom() -> None:
+    base = "\ufeffdef f():\r\n    return 1\r\n"
+    left, right = base.replace("1", "2"), base.replace("1", "3")
+    conflict = conflicted(base.encode(), left.encode(), right.encode(), "m.py", MergeOptions())
+    assert conflict is not None
+    texts = sorted(c.text for c in plan(conflict).candidates)
+    assert texts == sorted([left.encode(), right.encode()])
+
+
+def test_a_method_conflict_takes_the_sides_whole_method(tmp_path: Path) -> None:
+    base = "class Cart:\n    def total(self, items):\n        s = sum(items)\n        return s\n"
+    left = base.replace("s = sum(items)", "s = sum(items) * 2").replace("return s", "return int(s)")
+    right = base.replace("s = sum(items)", "s = sum(items) * 3").replace("return s", "return float(s)")
+    conflict = conflicted(base.encode(), left.encode(), right.encode(), "m.py", MergeOptions())
+    assert conflict is not None and list(conflict.symbols) == ["Cart.total"]
+    candidates = {c.name: c.text.decode() for c in plan(conflict).candidates}
+    assert candidates["Cart.total=left"] == left and candidates["Cart.total=right"] == right
+
+
+def test_too_many_candidates_keep_the_conflict_and_say_why(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("base", {"mod.py": MULTI_BASE})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("right", {"mod.py": multi(["20", "21", "22"])})
+    repo.git("checkout", "-q", "main")
+    repo.commit("left", {"mod.py": multi(["10", "11", "12"])})
+    assert repo.git("merge", "--no-edit", "topic", check=False).returncode == 1
+    proc = smartmerge("solve", "--rank-by", "true", "--max-candidates", "3", "mod.py", cwd=repo.root)
+    assert proc.returncode == 1
+    assert "need 5 candidate runs even one symbol at a time, more than the limit of 3 (--max-candidates)" in proc.stdout
+
+
+def test_a_failure_the_tests_do_not_explain_counts_against_the_candidate() -> None:
+    candidate = Candidate((), b"")
+    # every test passed twice, yet the command failed twice (a linter after pytest, say)
+    unexplained = Evaluation(candidate, (RunResult(1, False, 0.1, {"t::a": PASSED}), RunResult(1, False, 0.1, {"t::a": PASSED})), 0.0)
+    assert not unexplained.ok
+    # the first run's only failure flipped on the repeat: flaky, and the candidate passes
+    flipped = Evaluation(
+        candidate,
+        (RunResult(1, False, 0.1, {"t::a": FAILED, "t::b": PASSED}), RunResult(0, False, 0.1, {"t::a": PASSED, "t::b": PASSED})),
+        0.0,
+    )
+    assert flipped.ok and flipped.flaky == ("t::a",) and (flipped.passed, flipped.failed) == (1, 0)

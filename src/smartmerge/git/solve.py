@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from smartmerge.errors import InputError
 from smartmerge.git import review
@@ -26,14 +27,10 @@ from smartmerge.git.gitcmd import git
 from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.options import MergeOptions
 from smartmerge.pipeline import merge_texts
-from smartmerge.ranking import (
-    DEFAULT_PARALLEL,
-    DEFAULT_RANK_TIMEOUT,
-    MAX_CANDIDATES,
-    Ranking,
-    RunSettings,
-    rank_file,
-)
+from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
+
+if TYPE_CHECKING:
+    from smartmerge.ranking.resolving import Ranking
 
 BACKUP_SUFFIX = ".orig"
 
@@ -173,6 +170,10 @@ def added_test_files(root: Path) -> tuple[str, ...]:
 def _rank(
     file: Path, located: tuple[Path, str] | None, revisions: Revisions, options: MergeOptions, request: RankRequest
 ) -> Ranking:
+    # imported here: the merge driver loads this module and never ranks
+    from smartmerge.ranking.resolving import rank_file
+    from smartmerge.ranking.running import RunSettings
+
     # the project is the work tree git stopped in; outside a repository, the file's folder
     project, path = located if located else (file.parent, file.name)
     settings = RunSettings(

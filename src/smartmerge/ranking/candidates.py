@@ -36,16 +36,11 @@ from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.structured import merge_trees
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse_python
+from smartmerge.ranking import MAX_CANDIDATES
 from smartmerge.rendering import render
 from smartmerge.textlines import newline_of, split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece, Revision
 
-# Default bound on the number of candidates a ranking runs (each is one test run, two
-# when it fails and is repeated). 32 covers every combination of five symbols with two
-# variants each; more symbols switch to the per-symbol plan, which costs one run per
-# variant that differs from left's plus two (all-left and the final combination)
-# instead of their product: up to 30 symbols with two variants each.
-MAX_CANDIDATES = 32
 # Mixes of hunks grow as 2**hunks; past this many variants a symbol keeps only the
 # first ones (left, right, then mixes in order of the first differing hunk).
 MAX_VARIANTS_PER_SYMBOL = 6

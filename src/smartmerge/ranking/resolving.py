@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smartmerge.options import MergeOptions
-from smartmerge.ranking.candidates import MAX_CANDIDATES, combine, conflicted, plan
+from smartmerge.ranking import MAX_CANDIDATES
+from smartmerge.ranking.candidates import combine, conflicted, plan
 from smartmerge.ranking.choosing import choose_joint, choose_per_symbol
 from smartmerge.ranking.running import Evaluation, RunSettings, evaluate, evaluate_all
 

@@ -32,15 +32,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT
 from smartmerge.ranking.candidates import Candidate
 
 log = logging.getLogger(__name__)
 
-# Default time limit of one test run of one candidate, in seconds.
-DEFAULT_RANK_TIMEOUT = 120.0
-# Candidates run at once by default: the machine's cores, at most 4 (test suites are
-# often parallel themselves, and each run also holds a copy of the project).
-DEFAULT_PARALLEL = max(1, min(4, os.cpu_count() or 1))
 
 # never copied into a candidate's folder: git's data, environments and caches
 _NOT_COPIED = (".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", "node_modules")
@@ -113,16 +109,17 @@ class Evaluation:
 
     @property
     def ok(self) -> bool:
-        """The candidate passes: no time-out, and the command succeeded or every test
-        that failed turned out flaky (a command without JUnit XML must succeed twice
-        in a row when it failed once: its flips cannot be told apart from failures)."""
+        """The candidate passes: no time-out, and the command succeeded the first time,
+        or every test that failed turned out flaky. A failure the tests do not explain
+        (no JUnit XML, or every test passed and the command still failed, say a linter
+        after pytest) counts: a flip of the exit status cannot be told from a failure."""
         if self.timed_out:
             return False
         if self.runs[0].ok:
             return True
-        if any(run.tests for run in self.runs):
-            return self.failed == 0 and self.passed > 0
-        return False
+        if not any(run.tests for run in self.runs):
+            return False
+        return self.failed == 0 and bool(self.flaky) and self.passed > 0
 
     @property
     def failed_tests(self) -> tuple[str, ...]:
