@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -148,21 +149,44 @@ def _env(tree: Path, junit: Path) -> dict[str, str]:
     return env
 
 
-def _run_shell(command: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[int | None, bool]:
+# process groups of the test runs under way: a session of their own keeps Ctrl-C from
+# reaching them, so an interrupted ranking kills them itself (see evaluate_all)
+_live_groups: set[int] = set()
+_live_lock = threading.Lock()
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+class Interrupted(Exception):
+    """The ranking was interrupted: no more test runs start."""
+
+
+def _run_shell(
+    command: str, cwd: Path, env: dict[str, str], timeout: float, stop: threading.Event | None
+) -> tuple[int | None, bool]:
     """Run ``command`` in its own process group; on time-out kill the whole group."""
+    if stop is not None and stop.is_set():
+        raise Interrupted
     proc = subprocess.Popen(
         ["/bin/sh", "-c", command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
+    with _live_lock:
+        _live_groups.add(proc.pid)
     try:
         code: int | None = proc.wait(timeout=timeout)
         timed_out = False
     except subprocess.TimeoutExpired:
         code, timed_out = None, True
-    # the group goes in every case: a background child of the tests is not ours to keep
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    finally:
+        # the group goes in every case: a background child of the tests is not ours to keep
+        _kill_group(proc.pid)
+        proc.wait()
+        with _live_lock:
+            _live_groups.discard(proc.pid)
     return code, timed_out
 
 
@@ -199,11 +223,11 @@ def _uncollected(added: Sequence[str], tests: dict[str, str], tree: Path) -> lis
     return missing
 
 
-def run_once(tree: Path, settings: RunSettings, attempt: int) -> RunResult:
+def run_once(tree: Path, settings: RunSettings, attempt: int, stop: threading.Event | None = None) -> RunResult:
     junit = tree.parent / f"junit-{attempt}.xml"
     junit.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    code, timed_out = _run_shell(settings.command, tree, _env(tree, junit), settings.timeout)
+    code, timed_out = _run_shell(settings.command, tree, _env(tree, junit), settings.timeout, stop)
     tests = read_junit(junit)
     if not timed_out:
         missing = _uncollected(settings.added_tests, tests, tree)
@@ -211,14 +235,16 @@ def run_once(tree: Path, settings: RunSettings, attempt: int) -> RunResult:
             extra = tree.parent / f"junit-{attempt}-added.xml"
             left_time = max(1.0, settings.timeout - (time.perf_counter() - t0))
             command = shlex.join([sys.executable, "-m", "pytest", "-q", *missing])
-            extra_code, timed_out = _run_shell(command, tree, _env(tree, extra), left_time)
+            extra_code, timed_out = _run_shell(command, tree, _env(tree, extra), left_time, stop)
             tests.update(read_junit(extra))
             if code == 0 and extra_code != 0:
                 code = extra_code
     return RunResult(code, timed_out, time.perf_counter() - t0, tests)
 
 
-def evaluate(project: Path, path: str, candidate: Candidate, settings: RunSettings) -> Evaluation:
+def evaluate(
+    project: Path, path: str, candidate: Candidate, settings: RunSettings, stop: threading.Event | None = None
+) -> Evaluation:
     """Run the tests on one candidate in its own copy of the project; repeat a failure once."""
     with tempfile.TemporaryDirectory(prefix="smartmerge-rank-") as scratch:
         t0 = time.perf_counter()
@@ -228,9 +254,9 @@ def evaluate(project: Path, path: str, candidate: Candidate, settings: RunSettin
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(candidate.text)
         setup = time.perf_counter() - t0
-        runs = [run_once(tree, settings, 1)]
+        runs = [run_once(tree, settings, 1, stop)]
         if not runs[0].ok and not runs[0].timed_out:
-            runs.append(run_once(tree, settings, 2))
+            runs.append(run_once(tree, settings, 2, stop))
     evaluation = Evaluation(candidate, tuple(runs), setup)
     log.debug("%s: ok=%s passed=%d failed=%d", candidate.name, evaluation.ok, evaluation.passed, evaluation.failed)
     return evaluation
@@ -244,13 +270,27 @@ def evaluate_all(
     on_done: Callable[[Evaluation], None] | None = None,
 ) -> list[Evaluation]:
     """Evaluate candidates, ``settings.parallel`` at once; results in the candidates' order."""
+    stop = threading.Event()
+
     def one(candidate: Candidate) -> Evaluation:
-        evaluation = evaluate(project, path, candidate, settings)
+        evaluation = evaluate(project, path, candidate, settings, stop)
         if on_done is not None:
             on_done(evaluation)
         return evaluation
 
     if settings.parallel <= 1 or len(candidates) <= 1:
         return [one(c) for c in candidates]
-    with ThreadPoolExecutor(max_workers=settings.parallel) as pool:
+    pool = ThreadPoolExecutor(max_workers=settings.parallel)
+    try:
         return list(pool.map(one, candidates))
+    except BaseException:
+        # Ctrl-C (or a failure) in the caller: no new runs, and the running ones die now
+        # rather than at their time limit
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        with _live_lock:
+            for pgid in list(_live_groups):
+                _kill_group(pgid)
+        raise
+    finally:
+        pool.shutdown(wait=True)
