@@ -89,6 +89,7 @@ def main() -> None:
     right_files = right_symbols = 0
     walls: dict[str, list[float]] = {"parallel": [], "serial": []}
     runs_per_trial: list[int] = []
+    test_runs: list[int] = []
     setup: list[float] = []
     run_overhead: dict[str, list[float]] = {"parallel": [], "serial": []}
     loads: list[float] = []
@@ -108,6 +109,7 @@ def main() -> None:
                 if mode != "parallel":
                     continue
                 runs_per_trial.append(len(ranking.evaluations))
+                test_runs.append(sum(len(e.runs) for e in ranking.evaluations))
                 right_files += ranking.text == expected
                 if ranking.chosen is not None:
                     chosen = {v.symbol: v.label for v in ranking.chosen.candidate.variants}
@@ -124,6 +126,7 @@ def main() -> None:
     print(f"| passing file chosen | {right_files} / {args.trials} trials |")
     print(f"| good side chosen per function | {right_symbols} / {args.symbols * args.trials} |")
     print(f"| candidates run per trial | {', '.join(map(str, runs_per_trial))} |")
+    print(f"| test runs per trial (a failing run is repeated once) | {', '.join(map(str, test_runs))} |")
     print(f"| load average (1 min) before each trial | {', '.join(f'{x:.1f}' for x in loads)} |")
     print(f"| wall time per trial, {args.parallel} candidates at once | {', '.join(f'{w:.1f} s' for w in walls['parallel'])} |")
     if walls["serial"]:
