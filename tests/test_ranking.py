@@ -10,7 +10,8 @@ from pathlib import Path
 from git_helpers import Repo, smartmerge
 
 from smartmerge.options import MergeOptions
-from smartmerge.ranking.candidates import Candidate, conflicted, plan
+from smartmerge.ranking.candidates import Candidate, Variant, conflicted, plan
+from smartmerge.ranking.choosing import choose_per_symbol
 from smartmerge.ranking.resolving import rank_file
 from smartmerge.ranking.running import (
     FAILED,
@@ -20,6 +21,7 @@ from smartmerge.ranking.running import (
     RunSettings,
     evaluate_all,
 )
+from smartmerge.tree import Revision
 
 PYTEST = f"{sys.executable} -m pytest -q"
 
@@ -314,3 +316,37 @@ def test_a_failure_the_tests_do_not_explain_counts_against_the_candidate() -> No
         0.0,
     )
     assert flipped.ok and flipped.flaky == ("t::a",) and (flipped.passed, flipped.failed) == (1, 0)
+
+
+def test_solve_ranks_a_file_with_markers_outside_a_repository(tmp_path: Path) -> None:
+    # no git: the versions come from the diff3 markers, the project is the file's folder
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_rounds.py").write_text(TEST_ROUNDS)
+    conflicted_text = (
+        "def price(amount, rate):\n<<<<<<< mine\n    return round(amount * rate, 2)\n||||||| base\n"
+        "    return amount * rate\n=======\n    return amount * rate if amount >= 0 else 0\n>>>>>>> yours\n"
+        "\n\ndef other():\n    return 1\n"
+    )
+    (tmp_path / "shop.py").write_text(conflicted_text)
+    proc = smartmerge("solve", "--rank-by", PYTEST, "--no-backup", "shop.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "shop.py").read_text() == ROUNDED
+
+
+def test_per_symbol_ties_leave_the_symbol_undecided() -> None:
+    left_f, right_f = Variant("f", (Revision.LEFT,), Revision.LEFT), Variant("f", (Revision.RIGHT,), Revision.RIGHT)
+    left_g, right_g = Variant("g", (Revision.LEFT,), Revision.LEFT), Variant("g", (Revision.RIGHT,), Revision.RIGHT)
+    held = {"f": left_f, "g": left_g}
+
+    def evaluation(variants: tuple[Variant, ...], tests: dict[str, str]) -> Evaluation:
+        return Evaluation(Candidate(variants, b""), (RunResult(0 if FAILED not in tests.values() else 1, False, 0.1, tests),), 0.0)
+
+    evaluations = [
+        evaluation((left_f, left_g), {"t::f": PASSED, "t::g": FAILED}),
+        # f's variants pass and fail the same tests: a tie; g's right variant fixes t::g
+        evaluation((right_f, left_g), {"t::f": PASSED, "t::g": FAILED}),
+        evaluation((left_f, right_g), {"t::f": PASSED, "t::g": PASSED}),
+    ]
+    winners, undecided = choose_per_symbol(evaluations, held)
+    assert winners == {"g": right_g}
+    assert undecided == ["f: tie between left, right"]
