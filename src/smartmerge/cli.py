@@ -23,9 +23,11 @@ from smartmerge.git import review as git_review
 from smartmerge.git.driver import DriverRequest, drive, label_or_default
 from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.git.gitcmd import repo_root
+from smartmerge.git.solve import RankRequest
 from smartmerge.git.solve import solve as solve_file
 from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
 from smartmerge.pipeline import merge_texts
+from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
 
 EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
 
@@ -271,16 +273,36 @@ def doctor_command(repo: RepoOption = Path(".")) -> None:
 def solve_command(
     files: Annotated[list[Path], typer.Argument(help="Files git left conflicted.", show_default=False)],
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep FILE.orig.")] = False,
+    rank_by: Annotated[
+        str | None,
+        typer.Option(
+            "--rank-by", metavar="CMD",
+            help="Let this test command (e.g. 'pytest -q') choose among the candidate resolutions of "
+            "the conflicts that remain; it runs in throwaway copies of the work tree.",
+        ),
+    ] = None,
+    rank_timeout: Annotated[
+        float, typer.Option("--rank-timeout", min=0.1, help="Time limit of one test run of one candidate, in seconds.")
+    ] = DEFAULT_RANK_TIMEOUT,
+    max_candidates: Annotated[
+        int, typer.Option("--max-candidates", min=1, help="At most this many candidate runs per file.")
+    ] = MAX_CANDIDATES,
+    rank_parallel: Annotated[
+        int, typer.Option("--rank-parallel", min=1, help="Candidates tested at once.")
+    ] = DEFAULT_PARALLEL,
 ) -> None:
     """Re-merge conflicted files from the index stages, or from their diff3 markers (exit 1 if conflicts remain, 2 on errors)."""
     all_clean, errors = True, False
+    rank = RankRequest(rank_by, rank_timeout, max_candidates, rank_parallel) if rank_by else None
     for file in files:
         try:
-            outcome = solve_file(file, backup=not no_backup)
+            outcome = solve_file(file, backup=not no_backup, rank=rank)
         except (SmartmergeError, OSError) as exc:
             typer.echo(f"smartmerge: error: {file}: {exc}", err=True)
             errors = True
             continue
+        if outcome.ranking is not None:
+            typer.echo(outcome.ranking.report(), nl=False)
         typer.echo(f"smartmerge: {outcome.message}")
         all_clean = all_clean and outcome.clean
     raise typer.Exit(EXIT_USAGE if errors else EXIT_CLEAN if all_clean else EXIT_CONFLICTS)

@@ -35,6 +35,9 @@ class ReviewRecord:
     line_merged: bytes
     resolved: int
     recorded_at: float
+    # when tests chose the resolution (`smartmerge solve --rank-by`): the ranking report;
+    # such a resolution may drop one side's version of a symbol, which only tests justify
+    ranking: str = ""
 
 
 def _folder(git_dir: Path, path: str) -> Path:
@@ -48,6 +51,11 @@ def save(git_dir: Path, record: ReviewRecord) -> None:
         (folder / part).write_bytes(getattr(record, part))
     meta = {"path": record.path, "resolved": record.resolved, "recorded_at": record.recorded_at}
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    ranking = folder / "ranking.txt"
+    if record.ranking:
+        ranking.write_text(record.ranking, encoding="utf-8")
+    else:
+        ranking.unlink(missing_ok=True)  # a later driver merge replaces a ranked record
 
 
 def load(git_dir: Path, path: str) -> ReviewRecord | None:
@@ -57,10 +65,15 @@ def load(git_dir: Path, path: str) -> ReviewRecord | None:
         parts = {part: (folder / part).read_bytes() for part in _PARTS}
     except (OSError, ValueError):
         return None
+    try:
+        ranking = (folder / "ranking.txt").read_text(encoding="utf-8")
+    except OSError:
+        ranking = ""  # records of the driver (and of older versions) have none
     return ReviewRecord(
         path=str(meta["path"]),
         resolved=int(meta["resolved"]),
         recorded_at=float(meta["recorded_at"]),
+        ranking=ranking,
         **parts,
     )
 
@@ -88,6 +101,11 @@ def render(record: ReviewRecord) -> str:
         "Lines with '-' are git's line merge (with its conflict markers), "
         "lines with '+' are what smartmerge wrote instead.\n"
     )
+    if record.ranking:
+        header += (
+            "The project's tests chose this resolution (smartmerge solve --rank-by); it may drop "
+            "one side's version of a symbol:\n" + record.ranking
+        )
     line_merged = record.line_merged.decode("utf-8", "replace").splitlines(keepends=True)
     merged = record.merged.decode("utf-8", "replace").splitlines(keepends=True)
     diff = difflib.unified_diff(

@@ -3,6 +3,11 @@
 The three versions come from the index stages (1 base, 2 ours, 3 theirs) while
 git still has them, or else from the diff3 conflict markers in the file itself
 (``git checkout --conflict=diff3 FILE`` writes those).
+
+With a ranking request (``--rank-by CMD``) a file whose conflicts remain is handed
+to the ranking: its candidate resolutions run the project's tests in throwaway
+copies of the work tree (which, after git stopped, holds the rest of the merge),
+and a candidate the tests chose is written and recorded for ``smartmerge review``.
 """
 
 from __future__ import annotations
@@ -11,13 +16,21 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from smartmerge.errors import InputError
+from smartmerge.git import review
 from smartmerge.git.gitcmd import git
+from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.options import MergeOptions
 from smartmerge.pipeline import merge_texts
+from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
+
+if TYPE_CHECKING:
+    from smartmerge.ranking.resolving import Ranking
 
 BACKUP_SUFFIX = ".orig"
 
@@ -41,6 +54,18 @@ class SolveOutcome:
     source: str
     backup: Path | None
     message: str
+    # the ranking by tests, when one was asked for and the merge left conflicts
+    ranking: Ranking | None = None
+
+
+@dataclass(frozen=True)
+class RankRequest:
+    """``solve --rank-by CMD``: let the project's tests choose among the candidates."""
+
+    command: str
+    timeout: float = DEFAULT_RANK_TIMEOUT
+    max_candidates: int = MAX_CANDIDATES
+    parallel: int = DEFAULT_PARALLEL
 
 
 def _repo_path(file: Path) -> tuple[Path, str] | None:
@@ -118,7 +143,66 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-def solve(file: Path, backup: bool = True, options: MergeOptions | None = None) -> SolveOutcome:
+def _is_test_file(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def added_test_files(root: Path) -> tuple[str, ...]:
+    """Test files that either side of the merge in progress added (paths in the repository).
+
+    Only while git has ``MERGE_HEAD``: the sides are ``HEAD`` and ``MERGE_HEAD`` and the
+    base their merge base. Other operations (rebase, cherry-pick) give none.
+    """
+    merge_head = git("rev-parse", "-q", "--verify", "MERGE_HEAD", cwd=root, check=False)
+    if merge_head.returncode != 0:
+        return ()
+    base = git("merge-base", "HEAD", merge_head.out, cwd=root, check=False)
+    if base.returncode != 0:
+        return ()
+    added: set[str] = set()
+    for side in ("HEAD", merge_head.out):
+        names = git("diff", "--name-only", "--diff-filter=A", "-z", base.out, side, cwd=root, check=False)
+        added.update(name for name in names.stdout.decode("utf-8", "replace").split("\0") if name and _is_test_file(name))
+    return tuple(sorted(added))
+
+
+def _rank(
+    file: Path, located: tuple[Path, str] | None, revisions: Revisions, options: MergeOptions, request: RankRequest
+) -> Ranking:
+    # imported here: the merge driver loads this module and never ranks
+    from smartmerge.ranking.resolving import rank_file
+    from smartmerge.ranking.running import RunSettings
+
+    # the project is the work tree git stopped in; outside a repository, the file's folder
+    project, path = located if located else (file.parent, file.name)
+    settings = RunSettings(
+        command=request.command,
+        timeout=request.timeout,
+        parallel=request.parallel,
+        added_tests=added_test_files(project) if located else (),
+    )
+    return rank_file(
+        project, path, revisions.base, revisions.left, revisions.right, settings,
+        max_candidates=request.max_candidates, options=options,
+    )
+
+
+def _record_ranking(root: Path, path: str, revisions: Revisions, ranking: Ranking, conflicts: int) -> None:
+    """Keep the tests' choice for `smartmerge review`, next to git's line merge."""
+    git_dir = find_git_dir(root)
+    if git_dir is None or ranking.text is None:
+        return
+    line = merge_texts(revisions.base, revisions.left, revisions.right, path=path, options=MergeOptions(line_merge=True))
+    review.save(git_dir, review.ReviewRecord(
+        path, revisions.base, revisions.left, revisions.right, ranking.text, line.text, conflicts, time.time(),
+        ranking=ranking.report(),
+    ))
+
+
+def solve(
+    file: Path, backup: bool = True, options: MergeOptions | None = None, rank: RankRequest | None = None
+) -> SolveOutcome:
     """Re-merge one conflicted file in place; the outcome says whether conflicts remain."""
     try:
         current = file.read_bytes()
@@ -142,16 +226,33 @@ def solve(file: Path, backup: bool = True, options: MergeOptions | None = None) 
     )
     path = located[1] if located else file.name
     result = merge_texts(revisions.base, revisions.left, revisions.right, path=path, options=merge_options)
+    ranking = None
+    text, clean = result.text, result.clean
+    if rank is not None and not result.clean:
+        ranking = _rank(file, located, revisions, merge_options, rank)
+        if ranking.text is not None:
+            # the exit-0 exception: a candidate may drop one side's version of a
+            # symbol, and counts as resolved only because the tests chose it
+            text, clean = ranking.text, True
+            if located:
+                _record_ranking(located[0], path, revisions, ranking, len(result.conflicts))
     backup_path = None
     if backup:
         backup_path = file.with_name(file.name + BACKUP_SUFFIX)
         shutil.copy2(file, backup_path)
-    _replace(file, result.text)
-    if result.clean:
+    _replace(file, text)
+    if ranking is not None and ranking.chosen is not None:
+        message = (
+            f"{file}: the tests chose {ranking.chosen.candidate.name}; review with: smartmerge review {file}; "
+            f"mark it resolved with: git add {file}"
+        )
+    elif result.clean:
         message = f"{file}: solved from {revisions.source} ({result.method.value} merge); mark it resolved with: git add {file}"
     else:
         message = f"{file}: conflicts remain after a {result.method.value} merge from {revisions.source}"
-    return SolveOutcome(file, result.clean, revisions.source, backup_path, message)
+        if ranking is not None:
+            message += f"; ranking by tests kept the conflict: {ranking.reason}"
+    return SolveOutcome(file, clean, revisions.source, backup_path, message, ranking)
 
 
 def from_markers_labels(text: bytes) -> tuple[str, str] | None:

@@ -227,6 +227,8 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.finished = ev.ts
     elif kind == "task_integrated":
         task.state = INTEGRATED
+        if data.get("ranked"):
+            task.reason = f"clash resolved by the gate: {data['ranked']}"
     elif kind == "task_conflicted":
         task.state = CONFLICTED
         task.reason = data["reason"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,12 +147,24 @@ class MergeAttempt:
     # "path: symbol" for each conflict region smartmerge could place inside a def or class
     symbols: tuple[str, ...] = ()
     detail: str = ""
+    # why the gate's ranking chose the resolution of a clash ("" when none was ranked),
+    # or, on a conflict, why the ranking kept it
+    ranked: str = ""
 
 
-def merge_with_smartmerge(worktree: Path, home: Path, revs: list[str], message: str) -> MergeAttempt:
+# Resolves the files a merge left conflicted in a worktree (and stages them):
+# (all resolved, what was decided and why)
+Resolver = Callable[[Path, tuple[str, ...]], tuple[bool, str]]
+
+
+def merge_with_smartmerge(
+    worktree: Path, home: Path, revs: list[str], message: str, resolve: Resolver | None = None
+) -> MergeAttempt:
     """Merge ``revs`` into the worktree's HEAD with smartmerge as the file merger.
 
-    On a conflict the merge is aborted, so the worktree is back where it was.
+    On a conflict ``resolve`` (the gate's ranking) may settle every conflicted file,
+    and the merge is committed; otherwise the merge is aborted, so the worktree is
+    back where it was.
     """
     result = git(
         worktree, *RUNNER_IDENTITY, *merge_driver_config(home),
@@ -163,9 +176,14 @@ def merge_with_smartmerge(worktree: Path, home: Path, revs: list[str], message: 
         f for f in git(worktree, "diff", "--name-only", "--diff-filter=U", check=False).stdout.splitlines() if f
     )
     symbols = tuple(s for f in files for s in conflict_symbols(worktree / f, f))
+    ranked = ""
+    if resolve is not None and files:
+        resolved, ranked = resolve(worktree, files)
+        if resolved and git(worktree, *RUNNER_IDENTITY, "commit", "--no-edit", "-q", check=False).ok:
+            return MergeAttempt(clean=True, ranked=ranked)
     git(worktree, "merge", "--abort", check=False)
     detail = (result.stdout + result.stderr).strip()
-    return MergeAttempt(clean=False, files=files, symbols=symbols, detail=detail)
+    return MergeAttempt(clean=False, files=files, symbols=symbols, detail=detail, ranked=ranked)
 
 
 def conflict_symbols(path: Path, name: str) -> list[str]:

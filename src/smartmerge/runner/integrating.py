@@ -53,6 +53,8 @@ class Added:
     reason: str = ""
     # the integration's HEAD after this task (unchanged on a conflict)
     head: str = ""
+    # when two tasks clashed and the gate's ranking chose the resolution: what and why
+    ranked: str = ""
 
 
 @dataclass
@@ -65,6 +67,9 @@ class Integration:
     base: str = ""
     # (task, commit) merged so far, in order: replayed when the target moves
     merged: list[tuple[str, str]] = field(default_factory=list)
+    # the run's gate: when a task's merge clashes, it ranks the candidate resolutions
+    rank_by: str | None = None
+    rank_timeout: float | None = None
 
     @property
     def path(self) -> Path:
@@ -82,7 +87,8 @@ class Integration:
             return Added(task, True, head=self.head())
         t0 = time.perf_counter()
         attempt = gitops.merge_with_smartmerge(
-            self.path, self.home.root, [commit], f"smartmerge run {self.run}: land task {task}"
+            self.path, self.home.root, [commit], f"smartmerge run {self.run}: land task {task}",
+            resolve=self._rank_clash if self.rank_by else None,
         )
         log.debug("integrate %s: %s in %.0f ms", task, "clean" if attempt.clean else "conflict",
                   (time.perf_counter() - t0) * 1e3)
@@ -90,11 +96,41 @@ class Integration:
             if attempt.files:
                 where = "; ".join(attempt.symbols) if attempt.symbols else ", ".join(attempt.files)
                 reason = f"conflict smartmerge cannot resolve in {', '.join(attempt.files)} ({where})"
+                if attempt.ranked:
+                    reason += f"; ranked by the gate: {attempt.ranked}"
             else:
                 reason = f"merge failed: {attempt.detail}"
             return Added(task, False, reason, head=self.head())
         self.merged.append((task, commit))
-        return Added(task, True, head=self.head())
+        return Added(task, True, head=self.head(), ranked=attempt.ranked)
+
+    def _rank_clash(self, worktree: Path, files: tuple[str, ...]) -> tuple[bool, str]:
+        """Let the gate choose among the candidate resolutions of each conflicted file
+        (docs/ranking.md); write and stage the chosen ones. All files or nothing."""
+        # imported here: only runs with a gate and a clash pay for the ranking
+        from smartmerge.git.solve import from_index
+        from smartmerge.ranking import DEFAULT_RANK_TIMEOUT
+        from smartmerge.ranking.resolving import rank_file
+        from smartmerge.ranking.running import RunSettings
+
+        assert self.rank_by is not None  # only called when the run has a gate
+        settings = RunSettings(self.rank_by, timeout=self.rank_timeout or DEFAULT_RANK_TIMEOUT)
+        chosen: dict[str, bytes] = {}
+        notes: list[str] = []
+        for path in files:
+            revisions = from_index(worktree, path)
+            if revisions is None:
+                return False, f"{path}: no index stages to rank"
+            ranking = rank_file(worktree, path, revisions.base, revisions.left, revisions.right, settings)
+            log.info("%s", ranking.report())
+            if ranking.chosen is None or ranking.text is None:
+                return False, f"{path}: {ranking.reason}"
+            chosen[path] = ranking.text
+            notes.append(f"{path}: {ranking.chosen.candidate.name} ({ranking.reason})")
+        for path, text in chosen.items():
+            (worktree / path).write_bytes(text)
+        gitops.git(worktree, "add", "--", *chosen)
+        return True, "; ".join(notes)
 
     def rebuild(self, base: str) -> list[tuple[str, str]]:
         """Start again on a new base and replay every merged task; returns the ones that now conflict."""

@@ -35,6 +35,8 @@ def describe(event: Event) -> str:
     if kind in ("task_failed", "task_blocked", "task_conflicted", "task_reset"):
         return f"{who}{kind.removeprefix('task_')}: {d['reason']}"
     if kind == "task_integrated":
+        if d.get("ranked"):
+            return f"{who}integrated; clash resolved by the gate: {d['ranked']}"
         return f"{who}integrated"
     if kind in ("gate_started",):
         return f"gate: {d['cmd']} on {d['commit'][:12]}"

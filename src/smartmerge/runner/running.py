@@ -120,7 +120,9 @@ class _Coordinator:
         queue.skip |= set(done_before) | blocked_before
         self.heads.update(done_before)
         self.final |= blocked_before
-        integration = Integration(self.repo, self.home, self.run)
+        integration = Integration(
+            self.repo, self.home, self.run, rank_by=self.taskfile.run.gate, rank_timeout=self.taskfile.run.gate_timeout
+        )
         integration.start(self.base)
         order = dependency_order(tasks)
         upstream = {name: set(dependencies_of(tasks, name)) for name in tasks}
@@ -246,7 +248,10 @@ class _Coordinator:
 
     def _integrated(self, added: Added, queue: ReadyQueue) -> None:
         self.final.add(added.task)
-        if added.clean:
+        if added.clean and added.ranked:
+            # a clash the gate's ranking resolved: the event log keeps why this version won
+            self.emit("task_integrated", added.task, head=added.head, ranked=added.ranked)
+        elif added.clean:
             self.emit("task_integrated", added.task, head=added.head)
         else:
             self.emit("task_conflicted", added.task, reason=added.reason)
