@@ -19,13 +19,22 @@ from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.matching import match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
-from smartmerge.parsing import parse_python
+from smartmerge.languages import LanguageProfile
+from smartmerge.parsing import parse, parse_python
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
 
-def check_merge(base: Node, left: Node, right: Node, merged: str) -> None:
+def check_merge(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None = None) -> None:
     """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes."""
+    if profile is not None and profile.parser != "python":
+        # other parsers: the profile's own, strictly (a tree-sitter output with an
+        # ERROR or MISSING node fails), then the same containment test on its tree
+        try:
+            out = parse(merged, profile, strict=True)
+        except ParseFailed as exc:
+            raise CheckFailed(f"output does not parse: {exc}") from None
+        return _check_changes(base, left, right, out)
     try:
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
@@ -153,15 +162,23 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
     to_out = match_children(base.children, out.children, named=named)
     to_other = match_children(base.children, other.children, named=named)
     base_keys = signature_keys(base.children) if named else [None] * len(base.children)
-    out_texts = Counter(child.text.strip() for child in out.children)
-    base_texts = Counter(child.text.strip() for child in base.children)
-    other_texts = Counter(child.text.strip() for child in other.children)
+    sep = base.separator
+
+    def key(node: Node) -> str:
+        # a member's separator comes and goes with its position (the last one of a
+        # JSON object has none): compare members without it
+        text = node.text.strip()
+        return text[: -len(sep)].rstrip() if sep and text.endswith(sep) else text
+
+    out_texts = Counter(key(child) for child in out.children)
+    base_texts = Counter(key(child) for child in base.children)
+    other_texts = Counter(key(child) for child in other.children)
     for i, child in enumerate(base.children):
         name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
         if i not in to_side:
             if base_keys[i] is not None and i in to_out and out.children[to_out[i]].signature == child.signature:
                 raise CheckFailed(f"{label} deleted {name}, but the result still has it")
-            text = child.text.strip()
+            text = key(child)
             if base_keys[i] is None and out_texts[text] > base_texts[text] - 1 + max(0, other_texts[text] - base_texts[text]):
                 raise CheckFailed(f"{label} deleted a statement of {name}, but the result still has it")
             continue
@@ -178,7 +195,7 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
     for j, child in enumerate(side.children):
         if j in matched_side:
             continue
-        if out_texts[child.text.strip()] == 0:
+        if out_texts[key(child)] == 0:
             what = child.name or child.text.strip().splitlines()[0][:60]
             raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
     if named:

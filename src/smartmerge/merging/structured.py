@@ -30,6 +30,7 @@ from smartmerge.merging.items import (
     merge_item_lists,
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
+from smartmerge.merging.separators import merged_trailing, strip_last, with_separator
 from smartmerge.merging.tokens import changed_only_layout, merge_tokens
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece
@@ -69,7 +70,8 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
     symbol = _symbol(path, base)
     if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
         pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None)
-        pieces += _merge_body(base.children, left.children, right.children, base.named_body, ctx, symbol)
+        separator = base.separator if base.separator == left.separator == right.separator else ""
+        pieces += _merge_body(base.children, left.children, right.children, base.named_body, ctx, symbol, separator)
         pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None)
         return pieces
     return _merge_leaf(base, left, right, ctx, symbol)
@@ -144,8 +146,29 @@ def _identities(children: Sequence[Node], pairs: dict[int, int]) -> list[Hashabl
 
 
 def _merge_body(
-    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], named: bool, ctx: _Context, path: str
+    base: Sequence[Node],
+    left: Sequence[Node],
+    right: Sequence[Node],
+    named: bool,
+    ctx: _Context,
+    path: str,
+    separator: str = "",
 ) -> list[Piece]:
+    if separator:
+        prefix = ctx.profile.comment_prefix
+        trailing = merged_trailing(base, left, right, separator, prefix)
+        base, left, right = ([with_separator(n, separator, prefix) for n in nodes] for nodes in (base, left, right))
+        groups = _merge_members(base, left, right, named, ctx, path)
+        if not trailing:
+            strip_last(groups, separator, prefix)
+        return [piece for group in groups for piece in group]
+    return [piece for group in _merge_members(base, left, right, named, ctx, path) for piece in group]
+
+
+def _merge_members(
+    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], named: bool, ctx: _Context, path: str
+) -> list[list[Piece]]:
+    """The merged body, as the pieces of each member in order."""
     left_pairs = match_children(base, left, named=named)
     right_pairs = match_children(base, right, named=named)
     base_ids = [("base", i) for i in range(len(base))]
@@ -154,15 +177,15 @@ def _merge_body(
     order = merge_order(base_ids, left_ids, right_ids, _sorted_imports(base, left, right, left_ids, right_ids, ctx))
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
-        return _merge_text(_joined(base), _joined(left), _joined(right), path, None)
+        return [_merge_text(_joined(base), _joined(left), _joined(right), path, None)]
     left_of = dict(zip(left_ids, left, strict=True))
     right_of = dict(zip(right_ids, right, strict=True))
-    pieces: list[Piece] = []
+    groups: list[list[Piece]] = []
     for identity in order:
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
-        pieces += _merge_child(b, lnode, rnode, ctx, path)
-    return pieces
+        groups.append(_merge_child(b, lnode, rnode, ctx, path))
+    return groups
 
 
 def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: _Context, path: str) -> list[Piece]:
