@@ -35,6 +35,7 @@ _KNOWN_KEYS = frozenset(
         "grammar",
         "grammar_function",
         "comment_kinds",
+        "leading_kinds",
         "atomic_kinds",
         "tolerate_errors",
         "separators",
@@ -64,6 +65,8 @@ class LanguageProfile:
     grammar: str = ""
     grammar_function: str = "language"
     comment_kinds: tuple[str, ...] = ()
+    # kinds that belong to the member below them, like comments (Rust's attributes)
+    leading_kinds: tuple[str, ...] = ()
     atomic_kinds: tuple[str, ...] = ()
     tolerate_errors: bool = False
     # body kind -> the token between its members ("," in a JSON object): when both
@@ -123,6 +126,7 @@ def load_profile(path: Path) -> LanguageProfile:
         grammar=str(data.get("grammar", "")),
         grammar_function=str(data.get("grammar_function", "language")),
         comment_kinds=tuple(data.get("comment_kinds", ())),
+        leading_kinds=tuple(data.get("leading_kinds", ())),
         atomic_kinds=tuple(data.get("atomic_kinds", ())),
         tolerate_errors=bool(data.get("tolerate_errors", False)),
         separators=dict(data.get("separators", {})),

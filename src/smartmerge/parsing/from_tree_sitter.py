@@ -107,7 +107,10 @@ class _Builder:
             self.line_starts.append(self.line_starts[-1] + len(line.encode("utf-8")))
         self.language = language_of(profile.grammar, profile.grammar_function)
         self.bodies = profile.named_bodies | profile.sequence_bodies
-        self.stop_kinds = frozenset(profile.atomic_kinds) | frozenset(profile.comment_kinds)
+        # comments and leading kinds (attributes) are not members: their lines belong
+        # to the member below them
+        self.leading = frozenset(profile.comment_kinds) | frozenset(profile.leading_kinds)
+        self.stop_kinds = frozenset(profile.atomic_kinds) | self.leading
         self.comment_rows: set[int] = set()
 
     # --- rows -------------------------------------------------------------------
@@ -136,7 +139,8 @@ class _Builder:
         return not rest or rest.startswith(self.profile.comment_prefix.encode()) or rest.startswith(b"/*")
 
     def _mark_comment_rows(self, root: TSNode) -> None:
-        query = _comment_query(self.profile.grammar, self.profile.grammar_function, self.profile.comment_kinds)
+        kinds = (*self.profile.comment_kinds, *self.profile.leading_kinds)
+        query = _comment_query(self.profile.grammar, self.profile.grammar_function, kinds)
         if query is None:
             return
         for nodes in QueryCursor(query).captures(root).values():
@@ -201,7 +205,7 @@ class _Builder:
         cannot be cut into whole lines."""
         members: list[TSNode] = []
         for child in body.named_children:
-            if child.type in self.profile.comment_kinds or child.end_byte == child.start_byte:
+            if child.type in self.leading or child.end_byte == child.start_byte:
                 continue
             # named children before the first member on the body's opening line are
             # its header (a TOML table's name), not members
@@ -263,6 +267,7 @@ def kinds_and_fields(profile: LanguageProfile) -> tuple[list[str], list[str]]:
         *profile.named_bodies,
         *profile.sequence_bodies,
         *profile.comment_kinds,
+        *profile.leading_kinds,
         *profile.atomic_kinds,
         *profile.separators,
         *profile.signatures,

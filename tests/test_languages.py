@@ -1,0 +1,77 @@
+"""Every profile in grammars/ loads, and names only kinds and fields its grammar has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smartmerge.errors import ConfigError
+from smartmerge.languages import all_profiles, detect_language, load_profile
+from smartmerge.parsing import parse
+from smartmerge.parsing.from_tree_sitter import kinds_and_fields, language_of
+
+TREE_SITTER = [p for p in all_profiles() if p.parser == "tree-sitter"]
+
+
+@pytest.mark.parametrize("profile", TREE_SITTER, ids=lambda p: p.name)
+def test_profile_names_only_kinds_and_fields_of_its_grammar(profile) -> None:  # type: ignore[no-untyped-def]
+    language = language_of(profile.grammar, profile.grammar_function)
+    kinds, steps = kinds_and_fields(profile)
+    unknown = [k for k in kinds if language.id_for_node_kind(k, True) is None]
+    assert not unknown, f"{profile.name}: no such node kind(s) {unknown}"
+    bad_steps = [s for s in steps if language.field_id_for_name(s) is None and language.id_for_node_kind(s, True) is None]
+    assert not bad_steps, f"{profile.name}: no such field or kind(s) {bad_steps}"
+
+
+def test_unknown_keys_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text('name = "x"\nparser = "tree-sitter"\ngrammar = "m"\nextensions = []\ncoment_kinds = []\n')
+    with pytest.raises(ConfigError, match="coment_kinds"):
+        load_profile(path)
+    path.write_text('name = "x"\nparser = "lines"\nextensions = []\n[identity]\nnamed_body = []\n')
+    with pytest.raises(ConfigError, match=r"identity\.named_body"):
+        load_profile(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("a/pyproject.toml", "pyproject.toml"),
+        ("Cargo.toml", "toml"),
+        ("requirements.txt", "requirements.txt"),
+        ("x.json", "json"),
+        ("x.yml", "yaml"),
+        ("x.tsx", "tsx"),
+        ("x.ts", "typescript"),
+        ("x.mjs", "javascript"),
+        ("main.go", "go"),
+        ("lib.rs", "rust"),
+        ("A.java", "java"),
+    ],
+)
+def test_detection(path: str, name: str) -> None:
+    profile = detect_language(path)
+    assert profile is not None and profile.name == name
+
+
+SAMPLES = {
+    "json": '{\n  // c\n  "a": [1, 2],\n  "b": {\n    "c": 1\n  }\n}',
+    "toml": '# top\na = 1\n\n[t]\nb = [\n  1,\n]\n\r\n[[arr]]\nx = "y"\n',
+    "yaml": "# c\na: 1\nb:\n  c: [1]\n  d:\n    - x\n",
+    "go": "package main\n\nimport (\n\t\"fmt\"\n)\n\n// F.\nfunc F() {\n\tfmt.Println(1)\n}\n",
+    "rust": "#[derive(Debug)]\nstruct S {\n    a: i32,\n}\n\nimpl T for S {\n    fn f(&self) {}\n}\n",
+    "java": "package a;\n\nclass A {\n    int x;\n    void f(int a) {\n        g();\n    }\n}\n",
+    "javascript": "const a = {\n  b: 1,\n};\nfunction f() {\n  return 1;\n}\n",
+    "typescript": "interface I {\n  a: number;\n}\nexport class C {\n  m(): void {}\n}\n",
+    "requirements.txt": "# pins\nrequests==2.0\n-r base.txt\n\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_parse_is_lossless(name: str) -> None:
+    profile = next(p for p in all_profiles() if p.name == name)
+    text = SAMPLES[name]
+    tree = parse(text, profile)
+    assert tree.text == text
+    assert tree.children, "the sample's top level should split into members"
