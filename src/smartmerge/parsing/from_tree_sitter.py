@@ -255,10 +255,15 @@ class _Builder:
 
 
 def _step(node: TSNode, step: str) -> TSNode | None:
+    """A field or child kind; ``field:kind`` only when the field holds that kind
+    (``name:identifier``: a destructuring pattern is no name)."""
+    step, _, kind = step.partition(":")
     child = node.child_by_field_name(step)
-    if child is not None:
-        return child
-    return next((c for c in node.named_children if c.type == step), None)
+    if child is None:
+        child = next((c for c in node.named_children if c.type == step), None)
+    if child is not None and kind and child.type != kind:
+        return None
+    return child
 
 
 def kinds_and_fields(profile: LanguageProfile) -> tuple[list[str], list[str]]:
@@ -277,5 +282,8 @@ def kinds_and_fields(profile: LanguageProfile) -> tuple[list[str], list[str]]:
         alternatives: Sequence[str] = [spec] if isinstance(spec, str) else spec
         for alternative in alternatives:
             for path in alternative.split(","):
-                steps += [step.strip() for step in path.split("/")]
+                for step in path.split("/"):
+                    name, _, kind = step.strip().partition(":")
+                    steps.append(name)
+                    kinds += [kind] if kind else []
     return kinds, steps
