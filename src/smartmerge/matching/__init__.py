@@ -86,6 +86,10 @@ def _align(
         if tag == "equal":
             for offset in range(i2 - i1):
                 pairs[base_ix[i1 + offset]] = side_ix[j1 + offset]
+        elif tag == "replace" and i2 - i1 == j2 - j1 == 1 and base[base_ix[i1]].kind == side[side_ix[j1]].kind and base[base_ix[i1]].is_container:
+            # one container replaced by one of its kind (an object that grew a lot):
+            # an edit, whatever the similarity, so its members still merge one by one
+            pairs[base_ix[i1]] = side_ix[j1]
         elif tag == "replace":
             _pair_similar(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
 
