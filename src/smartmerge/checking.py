@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from smartmerge.errors import CheckFailed, ParseFailed
-from smartmerge.matching import match_children, signature_keys
+from smartmerge.matching import DEFAULT_RENAMABLE, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
 from smartmerge.languages import LanguageProfile
@@ -34,7 +34,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
             out = parse(merged, profile, strict=True)
         except ParseFailed as exc:
             raise CheckFailed(f"output does not parse: {exc}") from None
-        return _check_changes(base, left, right, out)
+        return _check_changes(base, left, right, out, profile.renamable_kinds)
     try:
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
@@ -56,29 +56,29 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
     _check_changes(base, left, right, out)
 
 
-def _check_changes(base: Node, left: Node, right: Node, out: Node) -> None:
-    _contains(base, left, right, out, "left", "")
-    _contains(base, right, left, out, "right", "")
-    _nothing_dropped_or_invented(base, left, right, out, "")
+def _check_changes(base: Node, left: Node, right: Node, out: Node, renamable: frozenset[str] = DEFAULT_RENAMABLE) -> None:
+    _contains(base, left, right, out, "left", "", renamable)
+    _contains(base, right, left, out, "right", "", renamable)
+    _nothing_dropped_or_invented(base, left, right, out, "", renamable)
 
 
-def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node, path: str) -> None:
+def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node, path: str, renamable: frozenset[str]) -> None:
     """What both sides kept is still there; every new definition comes from a side."""
     if not (base.is_container and out.is_container and base.kind == out.kind):
         return
     if not (left.is_container and right.is_container):
         return
     named = base.named_body
-    to_left = match_children(base.children, left.children, named=named)
-    to_right = match_children(base.children, right.children, named=named)
-    to_out = match_children(base.children, out.children, named=named)
+    to_left = match_children(base.children, left.children, named=named, renamable=renamable)
+    to_right = match_children(base.children, right.children, named=named, renamable=renamable)
+    to_out = match_children(base.children, out.children, named=named, renamable=renamable)
     for i, child in enumerate(base.children):
         if i in to_left and i in to_right:
             name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
             if i not in to_out:
                 raise CheckFailed(f"both sides kept {name}, but the result lost it")
             _nothing_dropped_or_invented(
-                child, left.children[to_left[i]], right.children[to_right[i]], out.children[to_out[i]], name
+                child, left.children[to_left[i]], right.children[to_right[i]], out.children[to_out[i]], name, renamable
             )
     if named:
         known = {c.signature for c in (*base.children, *left.children, *right.children)}
@@ -87,14 +87,14 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
                 raise CheckFailed(f"the result defines {child.name}, which no side wrote")
 
 
-def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str) -> None:
+def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
     if side.text == base.text or out.text == side.text:
         return
     where = path or "module"
     if base.is_container and side.is_container and out.is_container and base.kind == side.kind == out.kind:
         _lines_contained(base.head, side.head, other.head, out.head, f"{label}'s change to the header of {where}")
         _lines_contained(base.tail, side.tail, other.tail, out.tail, f"{label}'s change to the end of {where}")
-        _body_contains(base, side, other, out, label, path)
+        _body_contains(base, side, other, out, label, path, renamable)
         return
     if base.kind == side.kind == out.kind == "from_import":
         _names_contained(base.text, side.text, out.text, f"{label}'s change to the import of {where}")
@@ -156,11 +156,11 @@ def _multiset_contained(b: Counter[str], s: Counter[str], o: Counter[str], other
     return all(o[item] <= b[item] - count + other_added[item] for item, count in removed.items())
 
 
-def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str) -> None:
+def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
     named = base.named_body
-    to_side = match_children(base.children, side.children, named=named)
-    to_out = match_children(base.children, out.children, named=named)
-    to_other = match_children(base.children, other.children, named=named)
+    to_side = match_children(base.children, side.children, named=named, renamable=renamable)
+    to_out = match_children(base.children, out.children, named=named, renamable=renamable)
+    to_other = match_children(base.children, other.children, named=named, renamable=renamable)
     base_keys = signature_keys(base.children) if named else [None] * len(base.children)
     sep = base.separator
 
@@ -190,7 +190,7 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
         if i not in to_out:
             raise CheckFailed(f"{label} changed {name}, but the result lost it")
         other_child = other.children[to_other[i]] if i in to_other else child
-        _contains(child, side_child, other_child, out.children[to_out[i]], label, name)
+        _contains(child, side_child, other_child, out.children[to_out[i]], label, name, renamable)
     matched_side = set(to_side.values())
     for j, child in enumerate(side.children):
         if j in matched_side:

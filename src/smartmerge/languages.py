@@ -43,7 +43,7 @@ _KNOWN_KEYS = frozenset(
 )
 # Keys of the sub-tables; a typo there is rejected too.
 _KNOWN_SUBKEYS = {
-    "identity": frozenset({"named_bodies", "sequence_bodies", "signatures", "line_name"}),
+    "identity": frozenset({"named_bodies", "sequence_bodies", "signatures", "line_name", "renamable_kinds", "repeatable_kinds"}),
     "unordered": frozenset({"list_assignments", "import_names"}),
     "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
 }
@@ -80,6 +80,11 @@ class LanguageProfile:
     @property
     def sequence_bodies(self) -> frozenset[str]:
         return frozenset(self.identity.get("sequence_bodies", ()))
+
+    @property
+    def renamable_kinds(self) -> frozenset[str]:
+        """Named kinds whose renames are followed (matched by body similarity)."""
+        return frozenset(self.identity.get("renamable_kinds", ("def", "class")))
 
     @property
     def signatures(self) -> Mapping[str, str | list[str]]:

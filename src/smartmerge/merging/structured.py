@@ -169,8 +169,9 @@ def _merge_members(
     base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], named: bool, ctx: _Context, path: str
 ) -> list[list[Piece]]:
     """The merged body, as the pieces of each member in order."""
-    left_pairs = match_children(base, left, named=named)
-    right_pairs = match_children(base, right, named=named)
+    renamable = ctx.profile.renamable_kinds
+    left_pairs = match_children(base, left, named=named, renamable=renamable)
+    right_pairs = match_children(base, right, named=named, renamable=renamable)
     base_ids = [("base", i) for i in range(len(base))]
     left_ids = _identities(left, left_pairs)
     right_ids = _identities(right, right_pairs)

@@ -18,6 +18,7 @@ Every byte of the input lands in exactly one node, so ``parse(text).text == text
 from __future__ import annotations
 
 import importlib
+import re
 from collections import deque
 from collections.abc import Sequence
 from functools import cache
@@ -35,6 +36,7 @@ from smartmerge.tree import Node
 _BODY_SEARCH_DEPTH = 5
 # Tokens that may follow the last member on its line (a trailing separator).
 _TRAILING_SEPARATORS = ",;"
+_PUNCT_SPACE = re.compile(r" ?([^\w\s]) ?")
 
 
 @cache
@@ -251,7 +253,8 @@ class _Builder:
             current = _step(current, step)
         if current is None or current.text is None:
             return None
-        return " ".join(current.text.decode("utf-8", "replace").split())
+        # white space next to punctuation is layout: `f( int a )` names what `f(int a)` does
+        return _PUNCT_SPACE.sub(r"\1", " ".join(current.text.decode("utf-8", "replace").split()))
 
 
 def _step(node: TSNode, step: str) -> TSNode | None:
@@ -276,6 +279,7 @@ def kinds_and_fields(profile: LanguageProfile) -> tuple[list[str], list[str]]:
         *profile.atomic_kinds,
         *profile.separators,
         *profile.signatures,
+        *profile.renamable_kinds,
     ]
     steps: list[str] = []
     for spec in profile.signatures.values():
