@@ -21,6 +21,7 @@ from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
 from smartmerge.languages import LanguageProfile
 from smartmerge.parsing import parse, parse_python
+from smartmerge.parsing.from_tree_sitter import duplicate_names
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -34,6 +35,8 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
             out = parse(merged, profile, strict=True)
         except ParseFailed as exc:
             raise CheckFailed(f"output does not parse: {exc}") from None
+        if profile.parser == "tree-sitter":
+            _no_duplicate_keys(base, left, right, merged, profile)
         return _check_changes(base, left, right, out, profile.renamable_kinds)
     try:
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
@@ -54,6 +57,14 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
         except libcst.ParserSyntaxError as exc:
             raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
+
+
+def _no_duplicate_keys(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile) -> None:
+    """Two members of one body with the same key (a JSON object, a TOML inline
+    table) that no input had that often: a silent duplicate, never a clean merge."""
+    out = duplicate_names(merged, profile)
+    if out and out > max(duplicate_names(node.text, profile) for node in (base, left, right)):
+        raise CheckFailed("the result repeats a key within one object")
 
 
 def _check_changes(base: Node, left: Node, right: Node, out: Node, renamable: frozenset[str] = DEFAULT_RENAMABLE) -> None:

@@ -99,6 +99,30 @@ def parse_tree_sitter(text: str, profile: LanguageProfile, *, strict: bool = Fal
     return _Builder(data, split_lines(text), profile).root(root)
 
 
+def duplicate_names(text: str, profile: LanguageProfile) -> int:
+    """How many members of named bodies repeat a sibling's name, counted over the
+    whole tree, inline bodies too (``{ a = 1, a = 2 }`` on one line): the check
+    stage refuses a result with more of them than any input had."""
+    data = text.encode("utf-8")
+    root = _parser(profile.grammar, profile.grammar_function).parse(data).root_node
+    builder = _Builder(data, split_lines(text), profile)
+    repeats = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in profile.named_bodies:
+            seen: set[tuple[str, str]] = set()
+            for child in node.named_children:
+                name = builder.signature(child)
+                if name is None:
+                    continue
+                repeats += (child.type, name) in seen
+                seen.add((child.type, name))
+        if node.type not in profile.atomic_kinds:
+            stack.extend(node.named_children)
+    return repeats
+
+
 class _Builder:
     def __init__(self, data: bytes, lines: list[str], profile: LanguageProfile) -> None:
         self.data = data
@@ -171,7 +195,7 @@ class _Builder:
             group_end = _last_row(group[-1]) + 1
             if index + 1 == len(groups):
                 group_end = max(group_end, cursor)
-            child_name = self._signature(group[0]) if named and len(group) == 1 else None
+            child_name = self.signature(group[0]) if named and len(group) == 1 else None
             child_kind = group[0].type if len(group) == 1 else "group"
             if len(group) == 1:
                 children.append(self._node(group[0], cursor, group_end, kind=child_kind, name=child_name))
@@ -233,7 +257,7 @@ class _Builder:
             row -= 1
         return row
 
-    def _signature(self, member: TSNode) -> str | None:
+    def signature(self, member: TSNode) -> str | None:
         spec = self.profile.signatures.get(member.type)
         if spec is None:
             return None
