@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from smartmerge import MergeOptions, merge_texts  # noqa: E402 (after the sys.path line above)
-from smartmerge.errors import ParseFailed  # noqa: E402 (after the sys.path line above)
-from smartmerge.languages import detect_language  # noqa: E402 (after the sys.path line above)
-from smartmerge.parsing import parse  # noqa: E402 (after the sys.path line above)
-from smartmerge.textlines import has_conflict_markers  # noqa: E402 (after the sys.path line above)
+from smartmerge import MergeOptions, merge_texts
+from smartmerge.errors import ParseFailed
+from smartmerge.languages import detect_language
+from smartmerge.parsing import parse
+from smartmerge.textlines import has_conflict_markers
 
 SUITES = ("javascript", "typescript", "go", "rust", "java", "json", "yaml", "toml", "pyproject.toml", "requirements.txt")
 LABELS = MergeOptions(left_label="LEFT", base_label="BASE", right_label="RIGHT")

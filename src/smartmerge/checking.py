@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Sequence
 
 from smartmerge.errors import CheckFailed, ParseFailed
+from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
-from smartmerge.languages import LanguageProfile
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
 from smartmerge.textlines import split_lines

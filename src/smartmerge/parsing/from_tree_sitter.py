@@ -23,7 +23,8 @@ from collections import deque
 from collections.abc import Sequence
 from functools import cache
 
-from tree_sitter import Language, Node as TSNode, Parser, Query, QueryCursor
+from tree_sitter import Language, Parser, Query, QueryCursor
+from tree_sitter import Node as TSNode
 
 from smartmerge.errors import ParseFailed
 from smartmerge.languages import LanguageProfile
