@@ -75,3 +75,18 @@ def test_parse_is_lossless(name: str) -> None:
     tree = parse(text, profile)
     assert tree.text == text
     assert tree.children, "the sample's top level should split into members"
+
+
+def test_languages_command_lists_profiles_and_attribute_lines() -> None:
+    from typer.testing import CliRunner
+
+    from smartmerge.cli import app
+
+    runner = CliRunner()
+    listing = runner.invoke(app, ["languages"])
+    assert listing.exit_code == 0
+    assert "json" in listing.output and "tree_sitter_json" in listing.output
+    lines = runner.invoke(app, ["languages", "--gitattributes"]).output.splitlines()
+    assert "*.rs merge=smartmerge" in lines
+    assert "pyproject.toml merge=smartmerge" in lines
+    assert all(line.endswith(" merge=smartmerge") for line in lines)

@@ -164,3 +164,12 @@ def detect_language(path: str | None) -> LanguageProfile | None:
         if suffix and suffix in profile.extensions:
             return profile
     return None
+
+
+def attribute_lines(profiles: tuple[LanguageProfile, ...] | None = None) -> list[str]:
+    """The ``.gitattributes`` lines that send every supported file to the driver."""
+    lines: list[str] = []
+    for profile in profiles if profiles is not None else all_profiles():
+        patterns = [f"*{ext}" for ext in profile.extensions] + list(profile.file_names)
+        lines += [f"{pattern} merge=smartmerge" for pattern in patterns]
+    return list(dict.fromkeys(lines))
