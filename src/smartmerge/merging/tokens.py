@@ -21,6 +21,7 @@ _TOKEN = re.compile(
     (?P<ws>(?:[ \t\f]|\\\r?\n|\r\n|\n|\r)+)
   | (?P<comment>\#[^\r\n]*)
   | (?P<string>[rRbBuUfF]{0,2}(?:'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\r\n])*'|"(?:\\.|[^"\\\r\n])*"))
+  | (?P<number>\d+(?:\.\d+)+)  # one token: two edits of "2.0" must not merge into "3.1"
   | (?P<word>\w+)
   | (?P<op>\*\*=?|//=?|->|:=|[<>=!]=|<<=?|>>=?|[-+*/%&|^@]=|\.\.\.|\S)
     """,

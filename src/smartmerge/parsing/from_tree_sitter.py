@@ -64,12 +64,12 @@ def _comment_query(module: str, function: str, kinds: tuple[str, ...]) -> Query 
 
 
 def _last_row(node: TSNode) -> int:
-    """The row of a node's last byte (a comment that includes its newline ends at
-    column 0 of the next row)."""
-    end = node.end_point
-    if end.column == 0 and end.row > node.start_point.row:
-        return end.row - 1
-    return end.row
+    """The row of a node's last non-white-space byte: a comment that includes its
+    newline, or a TOML table that runs over the blank lines after it, ends there."""
+    text = node.text or b""
+    trailing = text[len(text.rstrip()) :]
+    row = node.end_point.row - trailing.count(b"\n")
+    return max(row, node.start_point.row)
 
 
 def first_error_line(root: TSNode) -> int | None:
