@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
@@ -81,9 +82,17 @@ def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str)
     mode = KEYWORDS
     if base.kind == left.kind == right.kind == "from_import":
         mode = IMPORTS
-    elif base.kind == "assign" and base.name in ctx.profile.unordered_list_assignments:
+    elif _unordered_list(base, symbol, ctx.profile):
         mode = UNORDERED
     return _merge_text(base.text, left.text, right.text, symbol, mode)
+
+
+def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
+    """Whether a leaf's bracketed list is a set: Python's ``__all__``, or a value
+    at a path the profile lists (pyproject's dependency arrays)."""
+    if base.kind == "assign" and base.name in profile.unordered_list_assignments:
+        return True
+    return any(fnmatchcase(symbol, pattern) for pattern in profile.unordered_item_list_paths)
 
 
 def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | None) -> list[Piece]:

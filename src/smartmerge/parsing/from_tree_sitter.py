@@ -286,6 +286,9 @@ def _step(node: TSNode, step: str) -> TSNode | None:
     """A field or child kind; ``field:kind`` only when the field holds that kind
     (``name:identifier``: a destructuring pattern is no name)."""
     step, _, kind = step.partition(":")
+    if step == ".":
+        # the member itself: an array element that is its own name (a set of strings)
+        return node
     child = node.child_by_field_name(step)
     if child is None:
         child = next((c for c in node.named_children if c.type == step), None)
@@ -313,6 +316,6 @@ def kinds_and_fields(profile: LanguageProfile) -> tuple[list[str], list[str]]:
             for path in alternative.split(","):
                 for step in path.split("/"):
                     name, _, kind = step.strip().partition(":")
-                    steps.append(name)
+                    steps += [name] if name != "." else []
                     kinds += [kind] if kind else []
     return kinds, steps
