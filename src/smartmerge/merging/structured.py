@@ -92,6 +92,8 @@ def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
     at a path the profile lists (pyproject's dependency arrays)."""
     if base.kind == "assign" and base.name in profile.unordered_list_assignments:
         return True
+    if base.kind in profile.unordered_item_list_kinds:
+        return True
     return any(fnmatchcase(symbol, pattern) for pattern in profile.unordered_item_list_paths)
 
 

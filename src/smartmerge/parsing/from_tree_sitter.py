@@ -308,6 +308,7 @@ def kinds_and_fields(profile: LanguageProfile) -> tuple[list[str], list[str]]:
         *profile.separators,
         *profile.signatures,
         *profile.renamable_kinds,
+        *profile.unordered_item_list_kinds,
     ]
     steps: list[str] = []
     for spec in profile.signatures.values():
