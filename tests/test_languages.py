@@ -90,3 +90,61 @@ def test_languages_command_lists_profiles_and_attribute_lines() -> None:
     assert "*.rs merge=smartmerge" in lines
     assert "pyproject.toml merge=smartmerge" in lines
     assert all(line.endswith(" merge=smartmerge") for line in lines)
+
+
+def _fixture_inputs() -> list[tuple[Path, str]]:
+    import tomllib
+
+    from conftest import FIXTURES
+
+    found = []
+    for folder in sorted((FIXTURES / "merges").glob("*/*")):
+        if folder.parent.name == "python":
+            continue
+        base = next(folder.glob("Base*"))
+        ext = base.name[len("Base") :]
+        config = tomllib.loads((folder / "case.toml").read_text()) if (folder / "case.toml").exists() else {}
+        path = config.get("path", f"{folder.name}{ext}")
+        found += [(folder / f"{name}{ext}", path) for name in ("Base", "Left", "Right")]
+    return found
+
+
+@pytest.mark.parametrize(("file", "path"), _fixture_inputs(), ids=lambda v: f"{v.parent.name}/{v.name}" if isinstance(v, Path) else "")
+def test_fixture_inputs_parse_losslessly(file: Path, path: str) -> None:
+    profile = detect_language(path)
+    assert profile is not None
+    text = file.read_text(encoding="utf-8")
+    assert parse(text, profile).text == text
+
+
+JSON_BASE = '{\n  "a": 1\n}\n'
+JSON_LEFT = '{\n  "a": 1,\n  "b": 2\n}\n'
+JSON_RIGHT = '{\n  "a": 1,\n  "c": 3\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("merged", "why"),
+    [
+        ('{\n  "a": 1,\n  "b": 2\n  "c": 3\n}\n', "does not parse"),
+        ('{\n  "a": 1,\n  "b": 2,\n  "c": 3,\n  "c": 3\n}\n', "repeats a key"),
+        ('{\n  "a": 1,\n  "c": 3\n}\n', "left added"),
+        ('{\n  "a": 1,\n  "b": 2,\n  "c": 4\n}\n', "right added"),
+    ],
+)
+def test_check_rejects_bad_json_results(merged: str, why: str) -> None:
+    from smartmerge.checking import check_merge
+    from smartmerge.errors import CheckFailed
+
+    profile = next(p for p in all_profiles() if p.name == "json")
+    trees = [parse(t, profile) for t in (JSON_BASE, JSON_LEFT, JSON_RIGHT)]
+    with pytest.raises(CheckFailed, match=why):
+        check_merge(*trees, merged, profile)
+
+
+def test_crlf_json_merges_and_stays_crlf() -> None:
+    from smartmerge import merge_texts
+
+    crlf = [t.replace("\n", "\r\n") for t in (JSON_BASE, JSON_LEFT, JSON_RIGHT)]
+    result = merge_texts(*crlf, path="x.json")
+    assert result.clean
+    assert result.text == b'{\r\n  "a": 1,\r\n  "b": 2,\r\n  "c": 3\r\n}\r\n'
