@@ -86,11 +86,18 @@ def merged_trailing(base: Sequence[Node], left: Sequence[Node], right: Sequence[
     """Whether the merged body's last member keeps its separator."""
 
     def trailing(nodes: Sequence[Node]) -> bool | None:
-        return ends_with_separator(nodes[-1].text, separator, comment_prefix) if nodes else None
+        # an empty body (no members, or only an empty body's placeholder) has no style
+        if not nodes or not nodes[-1].text.strip():
+            return None
+        return ends_with_separator(nodes[-1].text, separator, comment_prefix)
 
     b, lt, rt = trailing(base), trailing(left), trailing(right)
-    merged = lt if lt != b else rt
-    return bool(merged) if merged is not None else False
+    if lt is not None and lt != b:
+        return lt
+    for style in (rt, lt, b):
+        if style is not None:
+            return style
+    return False
 
 
 def strip_last(groups: list[list[Piece]], separator: str, comment_prefix: str) -> None:

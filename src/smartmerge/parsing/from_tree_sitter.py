@@ -186,6 +186,10 @@ class _Builder:
         that cuts into whole lines inside those rows, else a leaf."""
         body = self._find_body(ts)
         groups = self._groups(body, start_row) if body is not None else None
+        if body is not None and groups is None:
+            empty = self._empty_body(body, ts, start_row, end_row, kind=kind, name=name)
+            if empty is not None:
+                return empty
         if body is None or not groups:
             return Node(kind=kind, name=name, head=self.text(start_row, end_row), line=start_row + 1)
         named = body.type in self.profile.named_bodies
@@ -212,6 +216,29 @@ class _Builder:
             children=tuple(children),
             tail=self.text(cursor, end_row),
             named_body=named,
+            line=start_row + 1,
+            separator=self.profile.separators.get(body.type, ""),
+        )
+
+    def _empty_body(self, body: TSNode, ts: TSNode, start_row: int, end_row: int, *, kind: str, name: str | None) -> Node | None:
+        """A body with no members whose brackets are on different lines (``struct {``
+        / ``}``) is a container holding one empty child, so members both sides add
+        there merge like additions to any other body."""
+        tokens = body.children
+        if len(tokens) < 2 or any(child.is_named and child.type not in self.leading for child in tokens):
+            return None
+        opening, closing = tokens[0], tokens[-1]
+        head_end = _last_row(opening) + 1
+        if not (start_row < head_end <= closing.start_point.row < end_row) or not self.starts_row(closing):
+            return None
+        placeholder = Node(kind="empty", name=None, head="", line=head_end + 1)
+        return Node(
+            kind=kind,
+            name=name,
+            head=self.text(start_row, head_end),
+            children=(placeholder,),
+            tail=self.text(head_end, end_row),
+            named_body=body.type in self.profile.named_bodies,
             line=start_row + 1,
             separator=self.profile.separators.get(body.type, ""),
         )
