@@ -194,8 +194,8 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
                 raise CheckFailed(f"{label} deleted a statement of {name}, but the result still has it")
             continue
         side_child = side.children[to_side[i]]
-        if side_child.text == child.text:
-            continue
+        if side_child.text == child.text or (sep and key(side_child) == key(child)):
+            continue  # unchanged, or only its separator came or went
         if i not in to_out and changed_only_layout(child.text, side_child.text):
             continue  # a reformat of what the other side deleted
         if i not in to_out:
