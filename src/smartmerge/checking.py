@@ -86,10 +86,11 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
     for i, child in enumerate(base.children):
         if i in to_left and i in to_right:
             name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
-            if i not in to_out:
+            at = _out_index(i, to_out, out, left.children[to_left[i]], right.children[to_right[i]])
+            if at is None:
                 raise CheckFailed(f"both sides kept {name}, but the result lost it")
             _nothing_dropped_or_invented(
-                child, left.children[to_left[i]], right.children[to_right[i]], out.children[to_out[i]], name, renamable
+                child, left.children[to_left[i]], right.children[to_right[i]], out.children[at], name, renamable
             )
     if named:
         known = {c.signature for c in (*base.children, *left.children, *right.children)}
@@ -167,6 +168,22 @@ def _multiset_contained(b: Counter[str], s: Counter[str], o: Counter[str], other
     return all(o[item] <= b[item] - count + other_added[item] for item, count in removed.items())
 
 
+def _out_index(i: int, to_out: dict[int, int], out: Node, *sides: Node | None) -> int | None:
+    """Where base child ``i`` is in the output: matched directly, or, when a side
+    renamed it and the result's version differs too much from base to match, the one
+    output child with the side's new signature (renames followed by identity)."""
+    if i in to_out:
+        return to_out[i]
+    taken = set(to_out.values())
+    for node in sides:
+        if node is None or node.signature is None:
+            continue
+        hits = [j for j, c in enumerate(out.children) if c.signature == node.signature and j not in taken]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
 def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
     named = base.named_body
     to_side = match_children(base.children, side.children, named=named, renamable=renamable)
@@ -196,12 +213,13 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
         side_child = side.children[to_side[i]]
         if side_child.text == child.text or (sep and key(side_child) == key(child)):
             continue  # unchanged, or only its separator came or went
-        if i not in to_out and changed_only_layout(child.text, side_child.text):
+        at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
+        if at is None and changed_only_layout(child.text, side_child.text):
             continue  # a reformat of what the other side deleted
-        if i not in to_out:
+        if at is None:
             raise CheckFailed(f"{label} changed {name}, but the result lost it")
         other_child = other.children[to_other[i]] if i in to_other else child
-        _contains(child, side_child, other_child, out.children[to_out[i]], label, name, renamable)
+        _contains(child, side_child, other_child, out.children[at], label, name, renamable)
     matched_side = set(to_side.values())
     for j, child in enumerate(side.children):
         if j in matched_side:
