@@ -151,7 +151,8 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> N
     if _multiset_contained(b, s, o, oth):
         return
     # item merges inside one line (call arguments, set literals): the same test on tokens
-    tb, ts, to, tother = (Counter(token_keys(t)) for t in (base, side, out, other))
+    # (commas left out, like trailing commas above: they come and go with neighbours)
+    tb, ts, to, tother = (Counter(k for k in token_keys(t) if k != ",") for t in (base, side, out, other))
     if _multiset_contained(tb, ts, to, tother):
         return
     if any(o[line] < count for line, count in (s - b).items()):
