@@ -11,6 +11,7 @@ conflict, and then the caller keeps its line-level conflict.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -30,6 +31,7 @@ _TOKEN = re.compile(
 
 
 QUOTES = ("'", '"')
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,12 @@ def merge_tokens(base: str, left: str, right: str) -> str | None:
     left_quote, right_quote = _requoted_to(base_t, left_t), _requoted_to(base_t, right_t)
     out: list[str] = []
     positions = [0, 0, 0]
+    added: dict[str, Counter[str]] = {"left": Counter(), "right": Counter()}
     for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
+        if not chunk.stable and not chunk.conflict:
+            side = "left" if chunk.left != chunk.base else "right"
+            changed = chunk.left if side == "left" else chunk.right
+            added[side].update(Counter(k for k in changed if _WORD.fullmatch(k)) - Counter(chunk.base))
         b, lft, rgt = positions
         nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
         positions = [nb, nl, nr]
@@ -120,6 +127,10 @@ def merge_tokens(base: str, left: str, right: str) -> str | None:
             out.extend(t.space + _requote(t, right_quote) for t in left_t[lft:nl])
         else:
             out.extend(t.space + _requote(t, left_quote) for t in right_t[rgt:nr])
+    if added["left"] & added["right"]:
+        # both sides added the same word at different places (`public static` and
+        # `static public`): merging both would write it twice
+        return None
     out.append(_pick(base_end, left_end, right_end))
     return "".join(out)
 
