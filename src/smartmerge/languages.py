@@ -44,7 +44,7 @@ _KNOWN_KEYS = frozenset(
 # Keys of the sub-tables; a typo there is rejected too.
 _KNOWN_SUBKEYS = {
     "identity": frozenset({"named_bodies", "sequence_bodies", "signatures", "line_name", "renamable_kinds", "repeatable_kinds"}),
-    "unordered": frozenset({"list_assignments", "import_names", "item_list_paths", "item_list_kinds"}),
+    "unordered": frozenset({"list_assignments", "import_names", "item_list_paths", "item_list_kinds", "commutative_operators"}),
     "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
 }
 # The parsers a profile may name: Python's own (ast + libcst), a tree-sitter grammar
@@ -95,6 +95,11 @@ class LanguageProfile:
     @property
     def unordered_list_assignments(self) -> frozenset[str]:
         return frozenset(self.unordered.get("list_assignments", ()))
+
+    @property
+    def commutative_operators(self) -> tuple[str, ...]:
+        """Operator tokens whose operands may be added in any order (``|`` of union types)."""
+        return tuple(self.unordered.get("commutative_operators", ()))
 
     @property
     def unordered_item_list_kinds(self) -> frozenset[str]:

@@ -70,10 +70,11 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
         return [left.text]
     symbol = _symbol(path, base)
     if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
-        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None)
+        ops = ctx.profile.commutative_operators
+        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None, ops)
         separator = base.separator if base.separator == left.separator == right.separator else ""
         pieces += _merge_body(base.children, left.children, right.children, base.named_body, ctx, symbol, separator)
-        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None)
+        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None, ops)
         return pieces
     return _merge_leaf(base, left, right, ctx, symbol)
 
@@ -84,7 +85,7 @@ def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str)
         mode = IMPORTS
     elif _unordered_list(base, symbol, ctx.profile):
         mode = UNORDERED
-    return _merge_text(base.text, left.text, right.text, symbol, mode)
+    return _merge_text(base.text, left.text, right.text, symbol, mode, ctx.profile.commutative_operators)
 
 
 def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
@@ -97,7 +98,9 @@ def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
     return any(fnmatchcase(symbol, pattern) for pattern in profile.unordered_item_list_paths)
 
 
-def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | None) -> list[Piece]:
+def _merge_text(
+    base: str, left: str, right: str, symbol: str, item_mode: str | None, commutative: tuple[str, ...] = ()
+) -> list[Piece]:
     """Line diff3 of one node's text; clashing lines may still merge as item lists."""
     if left == base:
         return [right]
@@ -120,7 +123,7 @@ def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | 
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = merge_tokens(*texts) or merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
+        merged_tokens = merge_tokens(*texts, commutative=commutative) or merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
         if merged_tokens is not None:
             pieces.append(merged_tokens)
         else:

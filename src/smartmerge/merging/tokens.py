@@ -102,8 +102,19 @@ def _requote(token: Token, quote: str | None) -> str:
     return f"{token.raw[:prefix_len]}{quote}{inner}{quote}"
 
 
-def merge_tokens(base: str, left: str, right: str) -> str | None:
-    """The token-level merge of three texts, or None when edits clash."""
+def _joins(keys: tuple[str, ...], commutative: tuple[str, ...]) -> bool:
+    """An insertion that is one more operand of a commutative operator (``| 'warn'``)."""
+    if len(keys) < 2 or any(k in commutative for k in keys[1:-1]):
+        return False
+    return (keys[0] in commutative) != (keys[-1] in commutative)
+
+
+def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ...] = ()) -> str | None:
+    """The token-level merge of three texts, or None when edits clash.
+
+    ``commutative`` (from the profile: ``|`` of TypeScript's union types) lets two
+    insertions at one spot that each add an operand of such an operator both land,
+    left's first: ``'a' | 'b'`` plus ``| 'c'`` and ``| 'd'``."""
     (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t) for t in (base, left, right))
     # a side that switched quotes like a formatter sets the quotes of the other side's new strings
     left_quote, right_quote = _requoted_to(base_t, left_t), _requoted_to(base_t, right_t)
@@ -119,7 +130,17 @@ def merge_tokens(base: str, left: str, right: str) -> str | None:
         nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
         positions = [nb, nl, nr]
         if chunk.conflict:
-            return None
+            if not (
+                commutative
+                and not chunk.base
+                and _joins(chunk.left, commutative)
+                and _joins(chunk.right, commutative)
+                and (chunk.left[0] in commutative) == (chunk.right[0] in commutative)
+            ):
+                return None
+            out.extend(t.space + t.raw for t in left_t[lft:nl])
+            out.extend(t.space + t.raw for t in right_t[rgt:nr])
+            continue
         if chunk.stable:
             for bt, lt, rt in zip(base_t[b:nb], left_t[lft:nl], right_t[rgt:nr], strict=True):
                 out.append(_pick(bt.space, lt.space, rt.space) + _pick(bt.raw, lt.raw, rt.raw))
