@@ -159,3 +159,15 @@ def test_global_and_local_only_exclude_each_other(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "exclude each other" in proc.stderr
     assert config(repo, "merge.smartmerge.driver") == ""
+
+
+def test_install_languages_adds_every_supported_pattern_and_uninstall_removes_them(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    proc = smartmerge("install", "--languages", cwd=repo.root)
+    assert proc.returncode == 0, proc.stderr
+    attributes = repo.read(".gitattributes")
+    assert "*.py merge=smartmerge\n" in attributes
+    assert "*.json merge=smartmerge\n" in attributes
+    assert repo.git("check-attr", "merge", "--", "src/lib.rs").stdout.strip() == "src/lib.rs: merge: smartmerge"
+    assert smartmerge("uninstall", cwd=repo.root).returncode == 0
+    assert not (repo.root / ".gitattributes").exists()

@@ -16,16 +16,28 @@ from collections import Counter
 from collections.abc import Sequence
 
 from smartmerge.errors import CheckFailed, ParseFailed
-from smartmerge.matching import match_children, signature_keys
+from smartmerge.languages import LanguageProfile
+from smartmerge.matching import DEFAULT_RENAMABLE, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
-from smartmerge.parsing import parse_python
+from smartmerge.parsing import parse, parse_python
+from smartmerge.parsing.from_tree_sitter import duplicate_names
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
 
-def check_merge(base: Node, left: Node, right: Node, merged: str) -> None:
+def check_merge(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None = None) -> None:
     """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes."""
+    if profile is not None and profile.parser != "python":
+        # other parsers: the profile's own, strictly (a tree-sitter output with an
+        # ERROR or MISSING node fails), then the same containment test on its tree
+        try:
+            out = parse(merged, profile, strict=True)
+        except ParseFailed as exc:
+            raise CheckFailed(f"output does not parse: {exc}") from None
+        if profile.parser == "tree-sitter":
+            _no_duplicate_keys(base, left, right, merged, profile)
+        return _check_changes(base, left, right, out, profile.renamable_kinds)
     try:
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
@@ -47,29 +59,38 @@ def check_merge(base: Node, left: Node, right: Node, merged: str) -> None:
     _check_changes(base, left, right, out)
 
 
-def _check_changes(base: Node, left: Node, right: Node, out: Node) -> None:
-    _contains(base, left, right, out, "left", "")
-    _contains(base, right, left, out, "right", "")
-    _nothing_dropped_or_invented(base, left, right, out, "")
+def _no_duplicate_keys(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile) -> None:
+    """Two members of one body with the same key (a JSON object, a TOML inline
+    table) that no input had that often: a silent duplicate, never a clean merge."""
+    out = duplicate_names(merged, profile)
+    if out and out > max(duplicate_names(node.text, profile) for node in (base, left, right)):
+        raise CheckFailed("the result repeats a key within one object")
 
 
-def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node, path: str) -> None:
+def _check_changes(base: Node, left: Node, right: Node, out: Node, renamable: frozenset[str] = DEFAULT_RENAMABLE) -> None:
+    _contains(base, left, right, out, "left", "", renamable)
+    _contains(base, right, left, out, "right", "", renamable)
+    _nothing_dropped_or_invented(base, left, right, out, "", renamable)
+
+
+def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node, path: str, renamable: frozenset[str]) -> None:
     """What both sides kept is still there; every new definition comes from a side."""
     if not (base.is_container and out.is_container and base.kind == out.kind):
         return
     if not (left.is_container and right.is_container):
         return
     named = base.named_body
-    to_left = match_children(base.children, left.children, named=named)
-    to_right = match_children(base.children, right.children, named=named)
-    to_out = match_children(base.children, out.children, named=named)
+    to_left = match_children(base.children, left.children, named=named, renamable=renamable)
+    to_right = match_children(base.children, right.children, named=named, renamable=renamable)
+    to_out = match_children(base.children, out.children, named=named, renamable=renamable)
     for i, child in enumerate(base.children):
         if i in to_left and i in to_right:
             name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
-            if i not in to_out:
+            at = _out_index(i, to_out, out, left.children[to_left[i]], right.children[to_right[i]])
+            if at is None:
                 raise CheckFailed(f"both sides kept {name}, but the result lost it")
             _nothing_dropped_or_invented(
-                child, left.children[to_left[i]], right.children[to_right[i]], out.children[to_out[i]], name
+                child, left.children[to_left[i]], right.children[to_right[i]], out.children[at], name, renamable
             )
     if named:
         known = {c.signature for c in (*base.children, *left.children, *right.children)}
@@ -78,14 +99,14 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
                 raise CheckFailed(f"the result defines {child.name}, which no side wrote")
 
 
-def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str) -> None:
+def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
     if side.text == base.text or out.text == side.text:
         return
     where = path or "module"
     if base.is_container and side.is_container and out.is_container and base.kind == side.kind == out.kind:
         _lines_contained(base.head, side.head, other.head, out.head, f"{label}'s change to the header of {where}")
         _lines_contained(base.tail, side.tail, other.tail, out.tail, f"{label}'s change to the end of {where}")
-        _body_contains(base, side, other, out, label, path)
+        _body_contains(base, side, other, out, label, path, renamable)
         return
     if base.kind == side.kind == out.kind == "from_import":
         _names_contained(base.text, side.text, out.text, f"{label}'s change to the import of {where}")
@@ -130,7 +151,8 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> N
     if _multiset_contained(b, s, o, oth):
         return
     # item merges inside one line (call arguments, set literals): the same test on tokens
-    tb, ts, to, tother = (Counter(token_keys(t)) for t in (base, side, out, other))
+    # (commas left out, like trailing commas above: they come and go with neighbours)
+    tb, ts, to, tother = (Counter(k for k in token_keys(t) if k != ",") for t in (base, side, out, other))
     if _multiset_contained(tb, ts, to, tother):
         return
     if any(o[line] < count for line, count in (s - b).items()):
@@ -151,40 +173,67 @@ def _multiset_contained(b: Counter[str], s: Counter[str], o: Counter[str], other
     return all(o[item] <= b[item] - count + other_added[item] for item, count in removed.items())
 
 
-def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str) -> None:
+def _out_index(i: int, to_out: dict[int, int], out: Node, *sides: Node | None) -> int | None:
+    """Where base child ``i`` is in the output: matched directly, or, when a side
+    renamed it and the result's version differs too much from base to match, the one
+    output child with the side's new signature (renames followed by identity)."""
+    if i in to_out:
+        return to_out[i]
+    taken = set(to_out.values())
+    for node in sides:
+        if node is None or node.signature is None:
+            continue
+        hits = [j for j, c in enumerate(out.children) if c.signature == node.signature and j not in taken]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
     named = base.named_body
-    to_side = match_children(base.children, side.children, named=named)
-    to_out = match_children(base.children, out.children, named=named)
-    to_other = match_children(base.children, other.children, named=named)
+    to_side = match_children(base.children, side.children, named=named, renamable=renamable)
+    to_out = match_children(base.children, out.children, named=named, renamable=renamable)
+    to_other = match_children(base.children, other.children, named=named, renamable=renamable)
     base_keys = signature_keys(base.children) if named else [None] * len(base.children)
-    out_texts = Counter(child.text.strip() for child in out.children)
+    sep = base.separator
+
+    def key(node: Node) -> str:
+        # a member's separator comes and goes with its position (the last one of a
+        # JSON object has none): compare members without it
+        text = node.text.strip()
+        return text[: -len(sep)].rstrip() if sep and text.endswith(sep) else text
+
+    out_texts = Counter(key(child) for child in out.children)
     # an addition may arrive restyled (a formatter's quotes on the other side): compare tokens
     out_spellings = {_spelled(child.text) for child in out.children} if len(to_side) < len(side.children) else set()
-    base_texts = Counter(child.text.strip() for child in base.children)
-    other_texts = Counter(child.text.strip() for child in other.children)
+    base_texts = Counter(key(child) for child in base.children)
+    other_texts = Counter(key(child) for child in other.children)
+    side_texts = Counter(key(child) for child in side.children)
     for i, child in enumerate(base.children):
         name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
         if i not in to_side:
             if base_keys[i] is not None and i in to_out and out.children[to_out[i]].signature == child.signature:
                 raise CheckFailed(f"{label} deleted {name}, but the result still has it")
-            text = child.text.strip()
-            if base_keys[i] is None and out_texts[text] > base_texts[text] - 1 + max(0, other_texts[text] - base_texts[text]):
+            text = key(child)
+            # the side may have deleted it here and written it elsewhere (a move)
+            if base_keys[i] is None and out_texts[text] > side_texts[text] + max(0, other_texts[text] - base_texts[text]):
                 raise CheckFailed(f"{label} deleted a statement of {name}, but the result still has it")
             continue
         side_child = side.children[to_side[i]]
-        if side_child.text == child.text:
-            continue
-        if i not in to_out and changed_only_layout(child.text, side_child.text):
+        if side_child.text == child.text or (sep and key(side_child) == key(child)):
+            continue  # unchanged, or only its separator came or went
+        at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
+        if at is None and changed_only_layout(child.text, side_child.text):
             continue  # a reformat of what the other side deleted
-        if i not in to_out:
+        if at is None:
             raise CheckFailed(f"{label} changed {name}, but the result lost it")
         other_child = other.children[to_other[i]] if i in to_other else child
-        _contains(child, side_child, other_child, out.children[to_out[i]], label, name)
+        _contains(child, side_child, other_child, out.children[at], label, name, renamable)
     matched_side = set(to_side.values())
     for j, child in enumerate(side.children):
         if j in matched_side:
             continue
-        if out_texts[child.text.strip()] == 0 and _spelled(child.text) not in out_spellings:
+        if child.text.strip() and out_texts[key(child)] == 0 and _spelled(child.text) not in out_spellings:  # an empty body's placeholder adds nothing
             what = child.name or child.text.strip().splitlines()[0][:60]
             raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
     if named:

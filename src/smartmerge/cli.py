@@ -25,6 +25,7 @@ from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.git.gitcmd import repo_root
 from smartmerge.git.solve import RankRequest
 from smartmerge.git.solve import solve as solve_file
+from smartmerge.languages import all_profiles, attribute_lines
 from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
 from smartmerge.pipeline import merge_texts
 from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
@@ -233,12 +234,18 @@ def _report(changes: list[str], nothing: str) -> None:
 
 @app.command("install")
 def install_command(
-    global_: GlobalOption = False, local_only: LocalOnlyOption = False, repo: RepoOption = Path(".")
+    global_: GlobalOption = False,
+    local_only: LocalOnlyOption = False,
+    repo: RepoOption = Path("."),
+    languages: Annotated[
+        bool, typer.Option("--languages", help="Every supported language's files, not only *.py (see 'smartmerge languages').")
+    ] = False,
 ) -> None:
     """Make git use smartmerge for *.py files (config + attributes); running it again changes nothing."""
     try:
         scope = git_install.scope_for(repo, global_=global_, local_only=local_only)
-        changes = git_install.install(scope)
+        lines = attribute_lines() if languages else [git_install.ATTRIBUTES_LINE]
+        changes = git_install.install(scope, attribute_lines=lines)
     except (SmartmergeError, OSError) as exc:
         raise fail(str(exc)) from None
     _report(changes, f"already installed ({scope.description})")
@@ -522,6 +529,27 @@ def gc_command(repo: RepoOption = Path(".")) -> None:
     for path in collected.kept:
         typer.echo(f"kept {path} (its owner is alive)")
 
+
+
+# --- language commands
+# What grammars/ supports, and the .gitattributes lines for it.
+
+
+@app.command("languages")
+def languages_command(
+    gitattributes: Annotated[
+        bool, typer.Option("--gitattributes", help="Print only the .gitattributes lines for every supported file.")
+    ] = False,
+) -> None:
+    """List the supported languages: name, parser, file extensions and names."""
+    if gitattributes:
+        for line in attribute_lines():
+            typer.echo(line)
+        return
+    for profile in all_profiles():
+        patterns = [f"*{ext}" for ext in profile.extensions] + list(profile.file_names)
+        parser = f"tree-sitter ({profile.grammar})" if profile.parser == "tree-sitter" else profile.parser
+        typer.echo(f"{profile.name:<18} {parser:<36} {' '.join(patterns)}")
 
 
 def main(argv: list[str] | None = None) -> Any:

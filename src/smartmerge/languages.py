@@ -20,8 +20,36 @@ GRAMMARS_DIR = Path(__file__).resolve().parent / "grammars"
 
 # Top-level keys a profile may have; anything else is a typo and is rejected.
 _KNOWN_KEYS = frozenset(
-    {"name", "parser", "extensions", "file_names", "comment_prefix", "identity", "unordered", "sorting"}
+    {
+        "name",
+        "parser",
+        "extensions",
+        "file_names",
+        "comment_prefix",
+        "identity",
+        "unordered",
+        "sorting",
+        # tree-sitter profiles: the grammar wheel's module and the function in it that
+        # returns the language (tree_sitter_typescript has two), the kinds that are
+        # comments, kinds never split, whether inputs with ERROR nodes may merge
+        "grammar",
+        "grammar_function",
+        "comment_kinds",
+        "leading_kinds",
+        "atomic_kinds",
+        "tolerate_errors",
+        "separators",
+    }
 )
+# Keys of the sub-tables; a typo there is rejected too.
+_KNOWN_SUBKEYS = {
+    "identity": frozenset({"named_bodies", "sequence_bodies", "signatures", "line_name", "renamable_kinds", "repeatable_kinds"}),
+    "unordered": frozenset({"list_assignments", "import_names", "item_list_paths", "item_list_kinds", "commutative_operators"}),
+    "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
+}
+# The parsers a profile may name: Python's own (ast + libcst), a tree-sitter grammar
+# wheel, or one record per line (requirements.txt: no grammar needed).
+PARSERS = frozenset({"python", "tree-sitter", "lines"})
 
 
 @dataclass(frozen=True)
@@ -34,10 +62,55 @@ class LanguageProfile:
     identity: Mapping[str, Any] = field(default_factory=dict)
     unordered: Mapping[str, Any] = field(default_factory=dict)
     sorting: Mapping[str, Any] = field(default_factory=dict)
+    grammar: str = ""
+    grammar_function: str = "language"
+    comment_kinds: tuple[str, ...] = ()
+    # kinds that belong to the member below them, like comments (Rust's attributes)
+    leading_kinds: tuple[str, ...] = ()
+    atomic_kinds: tuple[str, ...] = ()
+    tolerate_errors: bool = False
+    # body kind -> the token between its members ("," in a JSON object): when both
+    # sides append members, the separators are put back where the grammar wants them
+    separators: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def named_bodies(self) -> frozenset[str]:
+        return frozenset(self.identity.get("named_bodies", ()))
+
+    @property
+    def sequence_bodies(self) -> frozenset[str]:
+        return frozenset(self.identity.get("sequence_bodies", ()))
+
+    @property
+    def renamable_kinds(self) -> frozenset[str]:
+        """Named kinds whose renames are followed (matched by body similarity)."""
+        return frozenset(self.identity.get("renamable_kinds", ("def", "class")))
+
+    @property
+    def signatures(self) -> Mapping[str, str | list[str]]:
+        """Member kind -> where its name is: a field or child kind, ``/`` for a path,
+        a list for several parts (an ``impl`` block's trait and type)."""
+        return dict(self.identity.get("signatures", {}))
 
     @property
     def unordered_list_assignments(self) -> frozenset[str]:
         return frozenset(self.unordered.get("list_assignments", ()))
+
+    @property
+    def commutative_operators(self) -> tuple[str, ...]:
+        """Operator tokens whose operands may be added in any order (``|`` of union types)."""
+        return tuple(self.unordered.get("commutative_operators", ()))
+
+    @property
+    def unordered_item_list_kinds(self) -> frozenset[str]:
+        """Leaf kinds whose bracketed lists are sets (Rust's ``use a::{b, c}``)."""
+        return frozenset(self.unordered.get("item_list_kinds", ()))
+
+    @property
+    def unordered_item_list_paths(self) -> tuple[str, ...]:
+        """Symbol paths (glob patterns) of values whose bracketed lists are sets
+        (pyproject's ``build-system.requires``, ``project.dependencies``)."""
+        return tuple(self.unordered.get("item_list_paths", ()))
 
     @property
     def keep_sorted_imports(self) -> bool:
@@ -51,11 +124,17 @@ def load_profile(path: Path) -> LanguageProfile:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read language profile: {exc}") from exc
     unknown = sorted(set(data) - _KNOWN_KEYS)
+    for table, known in _KNOWN_SUBKEYS.items():
+        unknown += [f"{table}.{key}" for key in sorted(set(data.get(table, {})) - known)]
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}")
     for required in ("name", "parser", "extensions"):
         if required not in data:
             raise ConfigError(f"{path}: missing required key {required!r}")
+    if data["parser"] not in PARSERS:
+        raise ConfigError(f"{path}: parser must be one of {', '.join(sorted(PARSERS))}")
+    if data["parser"] == "tree-sitter" and not data.get("grammar"):
+        raise ConfigError(f"{path}: a tree-sitter profile needs `grammar` (the wheel's module)")
     return LanguageProfile(
         name=str(data["name"]),
         parser=str(data["parser"]),
@@ -65,6 +144,13 @@ def load_profile(path: Path) -> LanguageProfile:
         identity=dict(data.get("identity", {})),
         unordered=dict(data.get("unordered", {})),
         sorting=dict(data.get("sorting", {})),
+        grammar=str(data.get("grammar", "")),
+        grammar_function=str(data.get("grammar_function", "language")),
+        comment_kinds=tuple(data.get("comment_kinds", ())),
+        leading_kinds=tuple(data.get("leading_kinds", ())),
+        atomic_kinds=tuple(data.get("atomic_kinds", ())),
+        tolerate_errors=bool(data.get("tolerate_errors", False)),
+        separators=dict(data.get("separators", {})),
     )
 
 
@@ -94,3 +180,12 @@ def detect_language(path: str | None) -> LanguageProfile | None:
         if suffix and suffix in profile.extensions:
             return profile
     return None
+
+
+def attribute_lines(profiles: tuple[LanguageProfile, ...] | None = None) -> list[str]:
+    """The ``.gitattributes`` lines that send every supported file to the driver."""
+    lines: list[str] = []
+    for profile in profiles if profiles is not None else all_profiles():
+        patterns = [f"*{ext}" for ext in profile.extensions] + list(profile.file_names)
+        lines += [f"{pattern} merge=smartmerge" for pattern in patterns]
+    return list(dict.fromkeys(lines))

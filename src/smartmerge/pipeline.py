@@ -15,7 +15,7 @@ from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.merging.structured import merge_trees
 from smartmerge.options import MergeOptions
-from smartmerge.parsing import parse_python
+from smartmerge.parsing import parse
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of
@@ -108,13 +108,13 @@ def _structured(
     timings: dict[str, float] = {}
     deadline = time.monotonic() + options.timeout
     t0 = time.perf_counter()
-    base_tree, left_tree, right_tree = (parse_python(text) for text in (base, left, right))
+    base_tree, left_tree, right_tree = (parse(text, profile) for text in (base, left, right))
     t1 = time.perf_counter()
     pieces = merge_trees(base_tree, left_tree, right_tree, profile, deadline)
     rendered = render(pieces, options, newline_of(left))
     t2 = time.perf_counter()
     if not rendered.conflicts:
-        check_merge(base_tree, left_tree, right_tree, rendered.text)
+        check_merge(base_tree, left_tree, right_tree, rendered.text, profile)
     t3 = time.perf_counter()
     timings.update(parse=t1 - t0, merge=t2 - t1, check=t3 - t2)
     log.debug("parse %.1f ms, merge %.1f ms, check %.1f ms", *(1e3 * timings[k] for k in ("parse", "merge", "check")))

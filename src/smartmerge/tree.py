@@ -36,6 +36,9 @@ class Node:
     named_body: bool = True
     # 1-based first line in its revision (for conflict reports)
     line: int = 0
+    # the token the grammar puts between this container's children ("," in a JSON
+    # object, from the profile's ``separators``), "" when there is none
+    separator: str = ""
 
     @cached_property
     def text(self) -> str:

@@ -11,6 +11,7 @@ import os
 import shlex
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,8 +82,8 @@ def _get(scope: Scope, key: str) -> str | None:
     return run.out if run.returncode == 0 else None
 
 
-def install(scope: Scope, python: str | None = None) -> list[str]:
-    """Write the driver config and the attributes line; say what changed (nothing, the second time)."""
+def install(scope: Scope, python: str | None = None, attribute_lines: Sequence[str] = (ATTRIBUTES_LINE,)) -> list[str]:
+    """Write the driver config and the attributes lines; say what changed (nothing, the second time)."""
     changes: list[str] = []
     for key, value in ((NAME_KEY, DRIVER_NAME), (DRIVER_KEY, driver_command(python))):
         current = _get(scope, key)
@@ -90,13 +91,14 @@ def install(scope: Scope, python: str | None = None) -> list[str]:
             git("config", scope.config_flag, key, value, cwd=scope.cwd)
             changes.append(f"{'set' if current is None else 'updated'} {key} ({scope.description})")
     attributes = scope.attributes_file
-    text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-    if ATTRIBUTES_LINE not in (line.strip() for line in text.splitlines()):
-        if text and not text.endswith("\n"):
-            text += "\n"
-        attributes.parent.mkdir(parents=True, exist_ok=True)
-        attributes.write_text(f"{text}{ATTRIBUTES_COMMENT}\n{ATTRIBUTES_LINE}\n", encoding="utf-8")
-        changes.append(f"added '{ATTRIBUTES_LINE}' to {attributes}")
+    for attribute_line in attribute_lines:
+        text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+        if attribute_line not in (line.strip() for line in text.splitlines()):
+            if text and not text.endswith("\n"):
+                text += "\n"
+            attributes.parent.mkdir(parents=True, exist_ok=True)
+            attributes.write_text(f"{text}{ATTRIBUTES_COMMENT}\n{attribute_line}\n", encoding="utf-8")
+            changes.append(f"added '{attribute_line}' to {attributes}")
     return changes
 
 
@@ -121,7 +123,8 @@ def uninstall(scope: Scope) -> list[str]:
         index = 0
         while index < len(lines):
             pair = [line.strip() for line in lines[index : index + 2]]
-            if pair == [ATTRIBUTES_COMMENT, ATTRIBUTES_LINE]:
+            # any line install wrote (``*.py`` or a language's, from ``--languages``)
+            if len(pair) == 2 and pair[0] == ATTRIBUTES_COMMENT and pair[1].endswith(" merge=smartmerge"):
                 index += 2
                 continue
             kept.append(lines[index])
@@ -131,7 +134,7 @@ def uninstall(scope: Scope) -> list[str]:
                 attributes.write_text("".join(kept), encoding="utf-8")
             else:
                 attributes.unlink()
-            changes.append(f"removed '{ATTRIBUTES_LINE}' from {attributes}")
+            changes.append(f"removed {(len(lines) - len(kept)) // 2} attribute line(s) from {attributes}")
     return changes
 
 

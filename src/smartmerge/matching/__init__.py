@@ -45,7 +45,13 @@ def signature_keys(children: Sequence[Node]) -> list[Key | None]:
     return keys
 
 
-def match_children(base: Sequence[Node], side: Sequence[Node], *, named: bool) -> dict[int, int]:
+# Kinds whose renames are followed when a profile names none (Python's).
+DEFAULT_RENAMABLE = frozenset({"def", "class"})
+
+
+def match_children(
+    base: Sequence[Node], side: Sequence[Node], *, named: bool, renamable: frozenset[str] = DEFAULT_RENAMABLE
+) -> dict[int, int]:
     """Base child index -> side child index, for children that are the same node."""
     pairs: dict[int, int] = {}
     if named:
@@ -53,7 +59,7 @@ def match_children(base: Sequence[Node], side: Sequence[Node], *, named: bool) -
         base_anon = [i for i, node in enumerate(base) if node.signature is None]
         side_anon = [j for j, node in enumerate(side) if node.signature is None]
         _align(base, side, base_anon, side_anon, pairs)
-        _match_renames(base, side, pairs)
+        _match_renames(base, side, pairs, renamable)
     else:
         _align(base, side, list(range(len(base))), list(range(len(side))), pairs)
     return pairs
@@ -86,6 +92,10 @@ def _align(
         if tag == "equal":
             for offset in range(i2 - i1):
                 pairs[base_ix[i1 + offset]] = side_ix[j1 + offset]
+        elif tag == "replace" and i2 - i1 == j2 - j1 == 1 and base[base_ix[i1]].kind == side[side_ix[j1]].kind and base[base_ix[i1]].is_container:
+            # one container replaced by one of its kind (an object that grew a lot):
+            # an edit, whatever the similarity, so its members still merge one by one
+            pairs[base_ix[i1]] = side_ix[j1]
         elif tag == "replace":
             _pair_similar(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
 
@@ -109,11 +119,11 @@ def _pair_similar(
             next_side = best + 1
 
 
-def _match_renames(base: Sequence[Node], side: Sequence[Node], pairs: dict[int, int]) -> None:
+def _match_renames(base: Sequence[Node], side: Sequence[Node], pairs: dict[int, int], renamable: frozenset[str]) -> None:
     """Pair definitions that disappeared under one name and appeared under another."""
     taken = set(pairs.values())
-    lost = [i for i, node in enumerate(base) if i not in pairs and node.kind in ("def", "class")]
-    new = [j for j, node in enumerate(side) if j not in taken and node.kind in ("def", "class")]
+    lost = [i for i, node in enumerate(base) if i not in pairs and node.kind in renamable]
+    new = [j for j, node in enumerate(side) if j not in taken and node.kind in renamable]
     if not lost or not new:
         return
     candidates = []

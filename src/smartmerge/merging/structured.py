@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
@@ -30,6 +31,7 @@ from smartmerge.merging.items import (
     merge_item_lists,
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
+from smartmerge.merging.separators import merged_trailing, strip_last, with_separator
 from smartmerge.merging.tokens import changed_only_layout, formatter_quotes, merge_tokens, restyle
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece
@@ -82,9 +84,11 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
         return [left.text]
     symbol = _symbol(path, base)
     if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
-        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None)
-        pieces += _merge_body(base.children, left.children, right.children, base.named_body, ctx, symbol)
-        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None)
+        ops = ctx.profile.commutative_operators
+        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None, ops)
+        separator = base.separator if base.separator == left.separator == right.separator else ""
+        pieces += _merge_body(base.children, left.children, right.children, base.named_body, ctx, symbol, separator)
+        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None, ops)
         return pieces
     return _merge_leaf(base, left, right, ctx, symbol)
 
@@ -93,12 +97,24 @@ def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str)
     mode = KEYWORDS
     if base.kind == left.kind == right.kind == "from_import":
         mode = IMPORTS
-    elif base.kind == "assign" and base.name in ctx.profile.unordered_list_assignments:
+    elif _unordered_list(base, symbol, ctx.profile):
         mode = UNORDERED
-    return _merge_text(base.text, left.text, right.text, symbol, mode)
+    return _merge_text(base.text, left.text, right.text, symbol, mode, ctx.profile.commutative_operators)
 
 
-def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | None) -> list[Piece]:
+def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
+    """Whether a leaf's bracketed list is a set: Python's ``__all__``, or a value
+    at a path the profile lists (pyproject's dependency arrays)."""
+    if base.kind == "assign" and base.name in profile.unordered_list_assignments:
+        return True
+    if base.kind in profile.unordered_item_list_kinds:
+        return True
+    return any(fnmatchcase(symbol, pattern) for pattern in profile.unordered_item_list_paths)
+
+
+def _merge_text(
+    base: str, left: str, right: str, symbol: str, item_mode: str | None, commutative: tuple[str, ...] = ()
+) -> list[Piece]:
     """Line diff3 of one node's text; clashing lines may still merge as item lists."""
     if left == base:
         return [right]
@@ -121,7 +137,7 @@ def _merge_text(base: str, left: str, right: str, symbol: str, item_mode: str | 
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = merge_tokens(*texts)
+        merged_tokens = merge_tokens(*texts, commutative=commutative)
         if merged_tokens is None:
             merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
         if merged_tokens is not None:
@@ -163,25 +179,47 @@ def _identities(children: Sequence[Node], pairs: dict[int, int]) -> list[Hashabl
 
 
 def _merge_body(
-    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], named: bool, ctx: _Context, path: str
+    base: Sequence[Node],
+    left: Sequence[Node],
+    right: Sequence[Node],
+    named: bool,
+    ctx: _Context,
+    path: str,
+    separator: str = "",
 ) -> list[Piece]:
-    left_pairs = match_children(base, left, named=named)
-    right_pairs = match_children(base, right, named=named)
+    if separator:
+        prefix = ctx.profile.comment_prefix
+        trailing = merged_trailing(base, left, right, separator, prefix)
+        base, left, right = ([with_separator(n, separator, prefix) for n in nodes] for nodes in (base, left, right))
+        groups = _merge_members(base, left, right, named, ctx, path)
+        if not trailing:
+            strip_last(groups, separator, prefix)
+        return [piece for group in groups for piece in group]
+    return [piece for group in _merge_members(base, left, right, named, ctx, path) for piece in group]
+
+
+def _merge_members(
+    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], named: bool, ctx: _Context, path: str
+) -> list[list[Piece]]:
+    """The merged body, as the pieces of each member in order."""
+    renamable = ctx.profile.renamable_kinds
+    left_pairs = match_children(base, left, named=named, renamable=renamable)
+    right_pairs = match_children(base, right, named=named, renamable=renamable)
     base_ids = [("base", i) for i in range(len(base))]
     left_ids = _identities(left, left_pairs)
     right_ids = _identities(right, right_pairs)
     order = merge_order(base_ids, left_ids, right_ids, _sorted_imports(base, left, right, left_ids, right_ids, ctx))
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
-        return _merge_text(_joined(base), _joined(left), _joined(right), path, None)
+        return [_merge_text(_joined(base), _joined(left), _joined(right), path, None)]
     left_of = dict(zip(left_ids, left, strict=True))
     right_of = dict(zip(right_ids, right, strict=True))
-    pieces: list[Piece] = []
+    groups: list[list[Piece]] = []
     for identity in order:
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
-        pieces += _merge_child(b, lnode, rnode, ctx, path)
-    return pieces
+        groups.append(_merge_child(b, lnode, rnode, ctx, path))
+    return groups
 
 
 def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: _Context, path: str) -> list[Piece]:

@@ -11,6 +11,7 @@ conflict, and then the caller keeps its line-level conflict.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -21,6 +22,7 @@ _TOKEN = re.compile(
     (?P<ws>(?:[ \t\f]|\\\r?\n|\r\n|\n|\r)+)
   | (?P<comment>\#[^\r\n]*)
   | (?P<string>[rRbBuUfF]{0,2}(?:'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\r\n])*'|"(?:\\.|[^"\\\r\n])*"))
+  | (?P<number>\d+(?:\.\d+)+)  # one token: two edits of "2.0" must not merge into "3.1"
   | (?P<word>\w+)
   | (?P<op>\*\*=?|//=?|->|:=|[<>=!]=|<<=?|>>=?|[-+*/%&|^@]=|\.\.\.|\S)
     """,
@@ -29,6 +31,7 @@ _TOKEN = re.compile(
 
 
 QUOTES = ("'", '"')
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -137,19 +140,45 @@ def restyle(text: str, quote: str | None) -> str:
     return "".join(token.space + _requote(token, quote) for token in tokens) + end
 
 
-def merge_tokens(base: str, left: str, right: str) -> str | None:
-    """The token-level merge of three texts, or None when edits clash."""
+def _joins(keys: tuple[str, ...], commutative: tuple[str, ...]) -> bool:
+    """An insertion that is one more operand of a commutative operator (``| 'warn'``)."""
+    if len(keys) < 2 or any(k in commutative for k in keys[1:-1]):
+        return False
+    return (keys[0] in commutative) != (keys[-1] in commutative)
+
+
+def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ...] = ()) -> str | None:
+    """The token-level merge of three texts, or None when edits clash.
+
+    ``commutative`` (from the profile: ``|`` of TypeScript's union types) lets two
+    insertions at one spot that each add an operand of such an operator both land,
+    left's first: ``'a' | 'b'`` plus ``| 'c'`` and ``| 'd'``."""
     (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t) for t in (base, left, right))
     # a side that switched quotes like a formatter sets the quotes of the other side's new strings
     left_quote, right_quote = _requoted_to(base_t, left_t), _requoted_to(base_t, right_t)
     out: list[str] = []
     positions = [0, 0, 0]
+    added: dict[str, Counter[str]] = {"left": Counter(), "right": Counter()}
     for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
+        if not chunk.stable and not chunk.conflict:
+            side = "left" if chunk.left != chunk.base else "right"
+            changed = chunk.left if side == "left" else chunk.right
+            added[side].update(Counter(k for k in changed if _WORD.fullmatch(k)) - Counter(chunk.base))
         b, lft, rgt = positions
         nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
         positions = [nb, nl, nr]
         if chunk.conflict:
-            return None
+            if not (
+                commutative
+                and not chunk.base
+                and _joins(chunk.left, commutative)
+                and _joins(chunk.right, commutative)
+                and (chunk.left[0] in commutative) == (chunk.right[0] in commutative)
+            ):
+                return None
+            out.extend(t.space + t.raw for t in left_t[lft:nl])
+            out.extend(t.space + t.raw for t in right_t[rgt:nr])
+            continue
         if chunk.stable:
             for bt, lt, rt in zip(base_t[b:nb], left_t[lft:nl], right_t[rgt:nr], strict=True):
                 out.append(_pick(bt.space, lt.space, rt.space) + _pick(bt.raw, lt.raw, rt.raw))
@@ -157,6 +186,10 @@ def merge_tokens(base: str, left: str, right: str) -> str | None:
             out.extend(t.space + _requote(t, right_quote) for t in left_t[lft:nl])
         else:
             out.extend(t.space + _requote(t, left_quote) for t in right_t[rgt:nr])
+    if added["left"] & added["right"]:
+        # both sides added the same word at different places (`public static` and
+        # `static public`): merging both would write it twice
+        return None
     out.append(_pick(base_end, left_end, right_end))
     return "".join(out)
 
