@@ -125,10 +125,10 @@ def test_resume_refuses_a_run_whose_coordinator_is_alive(tmp_path: Path) -> None
     assert unknown.returncode == 2 and "no run 'nope'" in unknown.stderr
 
 
-def test_resume_finishes_a_landing_cut_short_before_the_checkout_was_updated(tmp_path: Path) -> None:
-    # the state a crash leaves between the compare-and-swap of the target and the
-    # fast-forward of its clean checkout: the branch points at the landed commit,
-    # the checkout's index and files are still the old commit's
+def _interrupted_landing(tmp_path: Path) -> tuple[Path, str, str]:
+    """The state a crash leaves between the compare-and-swap of the target and the
+    fast-forward of its clean checkout: the branch points at the landed commit, the
+    checkout's index and files are still the old commit's."""
     repo = make_repo(tmp_path, {"app.py": "x = 1\n"}, "[tasks.noop]\ncmd = 'true'\n")
     old = git(repo, "rev-parse", "HEAD").strip()
     (repo / "app.py").write_text("x = 2\n")
@@ -136,6 +136,11 @@ def test_resume_finishes_a_landing_cut_short_before_the_checkout_was_updated(tmp
     new = git(repo, "rev-parse", "HEAD").strip()
     git(repo, "reset", "-q", "--hard", old)
     git(repo, "update-ref", "refs/heads/main", new, old)
+    return repo, old, new
+
+
+def test_resume_finishes_a_landing_cut_short_before_the_checkout_was_updated(tmp_path: Path) -> None:
+    repo, old, new = _interrupted_landing(tmp_path)
     assert (repo / "app.py").read_text() == "x = 1\n"  # the landed work shows reversed
     done = complete_interrupted_landing(repo, "refs/heads/main", new, old)
     assert done is not None and "fast-forwarded" in done
@@ -144,13 +149,7 @@ def test_resume_finishes_a_landing_cut_short_before_the_checkout_was_updated(tmp
 
 
 def test_an_interrupted_landing_never_touches_the_users_own_edits(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, {"app.py": "x = 1\n"}, "[tasks.noop]\ncmd = 'true'\n")
-    old = git(repo, "rev-parse", "HEAD").strip()
-    (repo / "app.py").write_text("x = 2\n")
-    git(repo, "commit", "-qam", "landed work")
-    new = git(repo, "rev-parse", "HEAD").strip()
-    git(repo, "reset", "-q", "--hard", old)
-    git(repo, "update-ref", "refs/heads/main", new, old)
+    repo, old, new = _interrupted_landing(tmp_path)
     (repo / "app.py").write_text("x = 1  # my edit\n")
     assert complete_interrupted_landing(repo, "refs/heads/main", new, old) is None
     assert (repo / "app.py").read_text() == "x = 1  # my edit\n"
