@@ -47,8 +47,8 @@ def test_replay_reports_each_file_of_each_merge_and_touches_nothing(history: Rep
     assert "2 merges, 3 files changed on both sides" in out
     # merge 1: app.py clean and equal to the commit; merge 2: app.py conflicts (resolved by
     # hand), notes.txt merges clean and equal
-    assert "| python, git clean | git merge-file | 1 | 1 (100.0%) | 1 (100.0%) | 0 (0.0%) | 0 (0.0%) | 0 (0.0%) |" in out
-    assert "| python, git conflict | git merge-file | 1 | 0 (0.0%) | 0 (0.0%) | 0 (0.0%) | 1 (100.0%) | 0 (0.0%) |" in out
+    assert "| known language, git clean | git merge-file | 1 | 1 (100.0%) | 1 (100.0%) | 0 (0.0%) | 0 (0.0%) | 0 (0.0%) |" in out
+    assert "| known language, git conflict | git merge-file | 1 | 0 (0.0%) | 0 (0.0%) | 0 (0.0%) | 1 (100.0%) | 0 (0.0%) |" in out
     assert "| other, git clean | smartmerge | 1 | 1 (100.0%) | 1 (100.0%) |" in out
     assert "| all | smartmerge | 3 |" in out
     assert history.git("status", "--porcelain").stdout == status

@@ -230,7 +230,8 @@ def format_table(report: ReplayReport) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     strata: list[tuple[str, list[FileReplay]]] = []
-    for language, is_python in (("python", True), ("other", False)):
+    # "known language": a grammars/ profile merges it structurally; "other": git's line merge
+    for language, is_python in (("known language", True), ("other", False)):
         for outcome, git_clean in (("git clean", True), ("git conflict", False)):
             chosen = [f for f in report.files if f.python == is_python and f.git_clean == git_clean]
             strata.append((f"{language}, {outcome}", chosen))
