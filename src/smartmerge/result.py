@@ -46,8 +46,6 @@ class MergeResult:
     reason: str = ""
     # seconds per stage, for logs and the benchmark
     timings: dict[str, float] = field(default_factory=dict)
-    # conflicts that a line merge would have left and the structured merge resolved
-    resolved_vs_line: int = 0
 
     @property
     def clean(self) -> bool:

@@ -116,7 +116,8 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
     if result.method is Method.STRUCTURED:
         line = line_merge(base, ours, theirs, options)
         line_text = line.text
-        resolved = result.resolved_vs_line or max(0, line.conflicts - len(result.conflicts))
+        # what git's line merge would have left conflicted and the structured merge resolved
+        resolved = max(0, line.conflicts - len(result.conflicts))
     if resolved:
         noun = "conflict" if resolved == 1 else "conflicts"
         messages.append(f"smartmerge: resolved {resolved} {noun} in {shown}; review with: smartmerge review {shown}")
