@@ -51,3 +51,23 @@ def test_a_clash_the_gate_cannot_decide_stays_a_conflict(tmp_path: Path) -> None
     assert states == ["conflicted", "integrated"]
     conflicted = next(t for t in report.state.tasks.values() if t.state == "conflicted")
     assert "ranked by the gate: mod.py: tie: 2 candidates pass" in conflicted.reason
+
+
+def test_task_variants_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    for variants in ('["touch {m}", "touch {m}"]', "2", "0"):
+        repo_root = tmp_path / f"case-{len(list(tmp_path.iterdir()))}"
+        repo_root.mkdir()
+        repo = make_repo(repo_root, {"mod.py": module_with_functions(FUNCS)}, f"""
+            [run]
+            gate = "true"
+            [tasks.first]
+            cmd = "touch {marker}"
+            variants = {variants.format(m=marker)}
+            [tasks.other]
+            cmd = "touch {marker}"
+            """)
+        proc = smartmerge(repo, "run", "--plain")
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "[tasks.first].variants:" in proc.stderr
+        assert not marker.exists()

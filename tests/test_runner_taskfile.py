@@ -65,6 +65,19 @@ def test_a_longer_cycle_names_every_step() -> None:
         ('[tasks.a]\ncmd="x"\ntimeout="soon"\n', "expected a duration"),
         ('[task.a]\ncmd="x"\n', "unknown table [task]"),
         ('[tasks.a]\ncmd="x"\nretries=true\n', "wrong type"),
+        ('[tasks.a]\ncmd="x"\nvariants=0\n', "[tasks.a].variants: a count must be from 1 to 16, got 0"),
+        ('[tasks.a]\ncmd="x"\nvariants=-2\n', "a count must be from 1 to 16"),
+        ('[tasks.a]\ncmd="x"\nvariants=17\n', "a count must be from 1 to 16"),
+        ('[tasks.a]\ncmd="x"\nvariants=true\n', "[tasks.a].variants: wrong type bool"),
+        ('[tasks.a]\ncmd="x"\nvariants="3"\n', "expected a count (variants = 3) or a list of commands"),
+        ('[tasks.a]\ncmd="x"\nvariants=2.5\n', "expected a count"),
+        ('[tasks.a]\ncmd="x"\nvariants=[]\n', "a list must hold 1 to 16 commands, got 0"),
+        ('[tasks.a]\nvariants=["x", 3]\n', "a list must hold non-empty command strings"),
+        ('[tasks.a]\nvariants=["x", " "]\n', "a list must hold non-empty command strings"),
+        ('[tasks.a]\nvariants=2\n', "a count repeats the task's 'cmd', which is missing"),
+        # valid values are refused until variants are built, rather than silently run once
+        ('[tasks.a]\ncmd="x"\nvariants=3\n', "[tasks.a].variants: task variants are not built yet"),
+        ('[tasks.a]\nvariants=["x", "y"]\n', "task variants are not built yet"),
     ],
 )
 def test_bad_task_files_are_rejected_with_the_place(text: str, message: str) -> None:

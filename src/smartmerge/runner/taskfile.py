@@ -100,7 +100,12 @@ _TASK_KEYS = {
     "locks": list,
     "env": dict,
     "resources": dict,
+    # checked by _variants: an int or a list of commands, so no single type fits here
+    "variants": object,
 }
+
+# At most this many variants of one task: each is a whole run of the task's command.
+MAX_VARIANTS = 16
 
 
 def parse_duration(value: str | int | float, where: str) -> float:
@@ -157,6 +162,26 @@ def _run_config(table: dict[str, Any]) -> RunConfig:
     )
 
 
+def _variants(value: Any, cmd: str, where: str) -> tuple[str, ...]:
+    """The commands of a task's variants: ``variants = 3`` repeats ``cmd``, a list names each one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not cmd:
+            raise ConfigError(f"{where}.variants: a count repeats the task's 'cmd', which is missing")
+        if not 1 <= value <= MAX_VARIANTS:
+            raise ConfigError(f"{where}.variants: a count must be from 1 to {MAX_VARIANTS}, got {value}")
+        return (cmd,) * value
+    if isinstance(value, list):
+        if not value or len(value) > MAX_VARIANTS:
+            raise ConfigError(f"{where}.variants: a list must hold 1 to {MAX_VARIANTS} commands, got {len(value)}")
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(f"{where}.variants: a list must hold non-empty command strings")
+        return tuple(value)
+    raise ConfigError(
+        f"{where}.variants: expected a count (variants = 3) or a list of commands "
+        f"(variants = [\"cmd a\", \"cmd b\"]), got {type(value).__name__}"
+    )
+
+
 def _task(name: str, table: Any) -> TaskSpec:
     where = f"[tasks.{name}]"
     if not isinstance(table, dict):
@@ -164,6 +189,11 @@ def _task(name: str, table: Any) -> TaskSpec:
     if not _NAME.match(name):
         raise ConfigError(f"{where}: a task name uses letters, digits, '_', '.', '-' and starts with a letter or digit")
     _check_keys(table, _TASK_KEYS, where)
+    if "variants" in table:
+        _variants(table["variants"], table.get("cmd", ""), where)
+        # a valid value is refused too: running the variants and letting the gate choose is not
+        # built, and silently running the task once would not be what the file asks for
+        raise ConfigError(f"{where}.variants: task variants are not built yet (docs/ranking.md, \"Limits\")")
     if "cmd" not in table:
         raise ConfigError(f"{where}: missing key 'cmd'")
     retries = table.get("retries", 0)
