@@ -65,6 +65,16 @@ def test_a_longer_cycle_names_every_step() -> None:
         ('[tasks.a]\ncmd="x"\ntimeout="soon"\n', "expected a duration"),
         ('[task.a]\ncmd="x"\n', "unknown table [task]"),
         ('[tasks.a]\ncmd="x"\nretries=true\n', "wrong type"),
+        ('[tasks.a]\ncmd="x"\nvariants=0\n', "[tasks.a].variants: a count must be from 1 to 16, got 0"),
+        ('[tasks.a]\ncmd="x"\nvariants=-2\n', "a count must be from 1 to 16"),
+        ('[tasks.a]\ncmd="x"\nvariants=17\n', "a count must be from 1 to 16"),
+        ('[tasks.a]\ncmd="x"\nvariants=true\n', "[tasks.a].variants: wrong type bool"),
+        ('[tasks.a]\ncmd="x"\nvariants="3"\n', "expected a count (variants = 3) or a list of commands"),
+        ('[tasks.a]\ncmd="x"\nvariants=2.5\n', "expected a count"),
+        ('[tasks.a]\ncmd="x"\nvariants=[]\n', "a list must hold 1 to 16 commands, got 0"),
+        ('[tasks.a]\nvariants=["x", 3]\n', "a list must hold non-empty command strings"),
+        ('[tasks.a]\nvariants=["x", " "]\n', "a list must hold non-empty command strings"),
+        ('[tasks.a]\nvariants=2\n', "a count repeats the task's 'cmd', which is missing"),
     ],
 )
 def test_bad_task_files_are_rejected_with_the_place(text: str, message: str) -> None:
@@ -136,3 +146,15 @@ def test_conflict_regions_are_named_by_their_enclosing_symbol(tmp_path: Path) ->
     )
     (tmp_path / "m.py").write_text(text)
     assert conflict_symbols(tmp_path / "m.py", "m.py") == ["m.py: C.m", "m.py: <module>", "m.py: g"]
+
+
+def test_variants_expand_into_one_task_per_variant_and_the_task_that_chooses() -> None:
+    from smartmerge.runner.taskfile import expand_variants
+
+    spec = parse_taskfile('[tasks.a]\ncmd="x"\nvariants=2\nlocks=["db"]\n[tasks.b]\nvariants=["p", "q"]\nneeds=["a"]\n')
+    assert spec.tasks["a"].variants == ("x", "x") and spec.tasks["b"].variants == ("p", "q")
+    tasks = expand_variants(spec.tasks)
+    assert list(tasks) == ["a#1", "a#2", "a", "b#1", "b#2", "b"]
+    assert tasks["a#2"].cmd == "x" and tasks["a#2"].locks == ("db",) and not tasks["a#2"].variants
+    assert tasks["b#2"].cmd == "q" and tasks["b#2"].needs == ("a",)
+    assert tasks["b"].needs == ("a", "b#1", "b#2") and tasks["b"].locks == ()

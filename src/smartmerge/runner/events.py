@@ -110,6 +110,8 @@ class TaskState:
     pgid: int | None = None
     killed: bool = False
     paused: bool = False
+    # a task with variants: the one the gate chose ("api#2"), once chosen
+    variant: str | None = None
 
 
 @dataclass
@@ -160,6 +162,7 @@ class RunState:
                     "attempts": t.attempts,
                     "commit": t.commit,
                     "reason": t.reason,
+                    "variant": t.variant,
                     "started": t.started,
                     "finished": t.finished,
                 }
@@ -178,7 +181,10 @@ def fold(run: str, events: list[Event]) -> RunState:
             state.target = ev.data["target"]
             state.taskfile = ev.data["taskfile"]
             state.coordinator_pid = ev.data.get("pid")
-            for name in ev.data["taskfile"]["tasks"]:
+            for name, spec in ev.data["taskfile"]["tasks"].items():
+                # variants first, as the scheduler expands them: "api#1", "api#2", then "api"
+                for number in range(1, len(spec.get("variants", [])) + 1):
+                    state.tasks.setdefault(f"{name}#{number}", TaskState(f"{name}#{number}"))
                 state.tasks.setdefault(name, TaskState(name))
         elif ev.kind == "run_resumed":
             state.status = "running"
@@ -229,6 +235,10 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.state = INTEGRATED
         if data.get("ranked"):
             task.reason = f"clash resolved by the gate: {data['ranked']}"
+    elif kind == "variant_chosen":
+        task.variant = data["variant"]
+        task.commit = data["commit"]
+        task.reason = f"variant {data['variant']} chosen by the gate: {data['reason']}"
     elif kind == "task_conflicted":
         task.state = CONFLICTED
         task.reason = data["reason"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from smartmerge.runner import gitops, worktrees
@@ -55,6 +55,12 @@ class Added:
     head: str = ""
     # when two tasks clashed and the gate's ranking chose the resolution: what and why
     ranked: str = ""
+    # a task with variants: the variant chosen, its commit, why, and every variant's
+    # gate result as (variant, passed, what the gate said)
+    variant: str = ""
+    commit: str = ""
+    choice: str = ""
+    results: tuple[tuple[str, bool, str], ...] = ()
 
 
 @dataclass
@@ -103,6 +109,52 @@ class Integration:
             return Added(task, False, reason, head=self.head())
         self.merged.append((task, commit))
         return Added(task, True, head=self.head(), ranked=attempt.ranked)
+
+    def add_variants(
+        self, task: str, candidates: list[tuple[str, str]], gate: str | None, timeout: float | None, log_path: Path
+    ) -> Added:
+        """Merge the variant of ``task`` the gate chooses (docs/runner.md, "Task variants").
+
+        ``candidates`` are the (variant, commit) pairs that succeeded, lowest number first.
+        Each is merged onto the integration so far and the gate runs on that tree; the
+        integration is reset between tries. Only passing variants count and the
+        lowest-numbered one wins. Without a gate the first variant is merged.
+        """
+        if gate is None:
+            variant, commit = candidates[0]
+            added = self.add(task, commit)
+            if not added.clean:
+                return added
+            return replace(added, variant=variant, commit=commit,
+                           choice="no gate: the lowest-numbered variant that succeeded")
+        before = self.head()
+        results: list[tuple[str, bool, str]] = []
+        commits = dict(candidates)
+        for variant, commit in candidates:
+            added = self.add(task, commit)
+            if added.clean:
+                self.merged.pop()
+                passed, why = self.gate(gate, timeout, log_path)
+            else:
+                passed, why = False, added.reason
+            results.append((variant, passed, why))
+            # back to the integration before this task, without anything the gate left behind
+            gitops.git(self.path, "reset", "-q", "--hard", before)
+            gitops.git(self.path, "clean", "-q", "-ffd")
+        summary = "; ".join(f"{v}: {why}" for v, _, why in results)
+        passing = [v for v, passed, _ in results if passed]
+        if not passing:
+            return Added(task, False, f"no variant passes the gate ({summary})", head=before, results=tuple(results))
+        winner = passing[0]
+        if len(passing) == 1:
+            why = "the only variant that passes the gate"
+        else:
+            why = f"{len(passing)} variants pass the gate; the lowest-numbered one wins"
+        added = self.add(task, commits[winner])
+        if not added.clean:
+            return replace(added, results=tuple(results))
+        return replace(added, variant=winner, commit=commits[winner], choice=f"{why} ({summary})",
+                       results=tuple(results))
 
     def _rank_clash(self, worktree: Path, files: tuple[str, ...]) -> tuple[bool, str]:
         """Let the gate choose among the candidate resolutions of each conflicted file

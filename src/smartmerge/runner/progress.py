@@ -34,6 +34,8 @@ def describe(event: Event) -> str:
         return f"{who}attempt {d['attempt']} failed ({d['reason']}); retrying in {d['delay']:.1f} s"
     if kind in ("task_failed", "task_blocked", "task_conflicted", "task_reset"):
         return f"{who}{kind.removeprefix('task_')}: {d['reason']}"
+    if kind == "variant_chosen":
+        return f"{who}variant {d['variant']} chosen by the gate: {d['reason']}"
     if kind == "task_integrated":
         if d.get("ranked"):
             return f"{who}integrated; clash resolved by the gate: {d['ranked']}"
@@ -82,7 +84,7 @@ class LiveProgress:
     def __call__(self, event: Event) -> None:
         self.events.append(event)
         self.state = ev.fold(event.run, self.events)
-        if event.kind in ("task_failed", "task_blocked", "task_conflicted", "landed", "gate_failed", "run_finished"):
+        if event.kind in ("task_failed", "task_blocked", "task_conflicted", "variant_chosen", "landed", "gate_failed", "run_finished"):
             self.live.console.print(describe(event), highlight=False, markup=False)
         self.live.update(self._view())
 

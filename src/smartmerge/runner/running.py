@@ -48,7 +48,13 @@ from smartmerge.runner.scheduling import (
     dependency_order,
     dependents_of,
 )
-from smartmerge.runner.taskfile import TASKFILE_NAME, TaskFile, load_taskfile
+from smartmerge.runner.taskfile import (
+    TASKFILE_NAME,
+    TaskFile,
+    expand_variants,
+    load_taskfile,
+    parent_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +75,9 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
+        # a variant is never integrated itself: its task is, with the chosen variant's work
         return self.status in ("landed", "landed_side") and all(
-            t.state == ev.INTEGRATED for t in self.state.tasks.values()
+            t.state == ev.INTEGRATED for name, t in self.state.tasks.items() if parent_of(name) is None
         )
 
 
@@ -98,6 +105,12 @@ class _Coordinator:
     # tasks whose final state is in the log (failed, blocked, integrated, conflicted)
     final: set[str] = field(default_factory=set)
     rng: random.Random = field(default_factory=random.Random)
+    # tasks with variants whose variants have all finished: the gate's choice is their turn
+    choosing: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        # the scheduler sees each variant as a task of its own (the event log keeps the file as written)
+        self.taskfile = TaskFile(self.taskfile.run, expand_variants(self.taskfile.tasks))
 
     def emit(self, kind: str, task: str | None = None, **data: object) -> Event:
         event = self.log.append(self.run, kind, task, **data)
@@ -144,10 +157,15 @@ class _Coordinator:
                         del retry_at[name]
                         queue.requeue(name)
                 for name in queue.take():
+                    if tasks[name].variants:
+                        # runs nothing and holds no slot: it waits for its turn to integrate
+                        queue.running.discard(name)
+                        self.choosing.add(name)
+                        continue
                     submitted = self._submit(name, queue, free_slots)
                     if submitted is not None:
                         futures[submitted[0]] = (name, submitted[1])
-                while cursor < len(order) and order[cursor] in queue.settled:
+                while cursor < len(order) and (order[cursor] in queue.settled or order[cursor] in self.choosing):
                     name = order[cursor]
                     if upstream[name] & set(merging.values()):
                         # wait: if an upstream conflicts, this task must be left out, not merged
@@ -156,6 +174,13 @@ class _Coordinator:
                     if name in self.excluded and name not in self.final:
                         self.final.add(name)
                         self.emit("task_blocked", name, reason=self.excluded[name])
+                        queue.settle(name)
+                    elif parent_of(name) is not None:
+                        continue  # a variant lands only through its task's choice
+                    elif tasks[name].variants and name not in self.heads and name not in self.final:
+                        choice = self._choose(name, integration, merger, queue)
+                        if choice is not None:
+                            merging[choice] = name
                     elif name in self.heads and name not in self.final:
                         merging[merger.submit(integration.add, name, self.heads[name])] = name
                 if len(queue.settled) == len(tasks) and cursor == len(order) and not merging:
@@ -178,6 +203,22 @@ class _Coordinator:
                         self._handle(future, name, queue, retry_at)
         finally:
             merger.shutdown(wait=True)
+
+    def _choose(
+        self, name: str, integration: Integration, merger: ThreadPoolExecutor, queue: ReadyQueue
+    ) -> Future[Added] | None:
+        """Start the gate's choice among the variants of ``name`` that succeeded."""
+        candidates = [(v, self.heads[v]) for v in self.taskfile.tasks[name].needs
+                      if parent_of(v) == name and v in self.heads]
+        if not candidates:
+            self.emit("task_failed", name, reason="no variant succeeded", attempt=0)
+            self.final.add(name)
+            self._block_dependents(name, queue, f"upstream {name} failed")
+            queue.settle(name)
+            return None
+        run_cfg = self.taskfile.run
+        return merger.submit(integration.add_variants, name, candidates, run_cfg.gate, run_cfg.gate_timeout,
+                             self.home.log(self.run, "gate"))
 
     def _submit(self, name: str, queue: ReadyQueue, free_slots: list[int]) -> tuple[Future[TaskResult], int] | None:
         spec = self.taskfile.tasks[name]
@@ -226,6 +267,8 @@ class _Coordinator:
         except Exception as exc:  # an executor may fail (a lost worker); that is one failed attempt
             result = TaskResult(name, self.attempts[name], False, None, None, False, 0.0, 0.0, f"executor error: {exc}")
         if result.ok and result.commit:
+            if parent_of(name) is not None:
+                self.final.add(name)
             self.emit("task_succeeded", name, commit=result.commit, seconds=result.seconds,
                       overhead=result.overhead_seconds, new_worktree=result.new_worktree)
             self.heads[name] = result.commit
@@ -243,12 +286,16 @@ class _Coordinator:
         reason = "killed by user" if killed else result.message
         self.emit("task_failed", name, reason=reason, attempt=result.attempt)
         self.final.add(name)
-        self._block_dependents(name, queue, f"upstream {name} failed")
+        if parent_of(name) is None:
+            # a failed variant blocks nothing: its task goes on with the variants that succeed
+            self._block_dependents(name, queue, f"upstream {name} failed")
         queue.settle(name)
 
     def _integrated(self, added: Added, queue: ReadyQueue) -> None:
         self.final.add(added.task)
-        if added.clean and added.ranked:
+        if self.taskfile.tasks[added.task].variants:
+            self._variant_integrated(added, queue)
+        elif added.clean and added.ranked:
             # a clash the gate's ranking resolved: the event log keeps why this version won
             self.emit("task_integrated", added.task, head=added.head, ranked=added.ranked)
         elif added.clean:
@@ -256,6 +303,23 @@ class _Coordinator:
         else:
             self.emit("task_conflicted", added.task, reason=added.reason)
             self._block_dependents(added.task, queue, f"upstream {added.task} conflicts")
+
+    def _variant_integrated(self, added: Added, queue: ReadyQueue) -> None:
+        """The gate chose (or rejected every variant): record why, then free the dependents."""
+        results = [{"variant": v, "passed": passed, "reason": why} for v, passed, why in added.results]
+        if added.clean:
+            # the chosen variant's branch is the task's branch for the tasks that need it
+            self.heads[added.task] = added.commit
+            self.emit("variant_chosen", added.task, variant=added.variant, commit=added.commit,
+                      reason=added.choice, results=results)
+            self.emit("task_integrated", added.task, head=added.head)
+        elif added.results and not added.variant:
+            self.emit("task_failed", added.task, reason=added.reason, attempt=0, results=results)
+            self._block_dependents(added.task, queue, f"upstream {added.task} failed")
+        else:
+            self.emit("task_conflicted", added.task, reason=added.reason)
+            self._block_dependents(added.task, queue, f"upstream {added.task} conflicts")
+        queue.settle(added.task)
 
     def _block_dependents(self, name: str, queue: ReadyQueue, reason: str) -> None:
         for dep in dependents_of(self.taskfile.tasks, name):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,22 @@ class TaskSpec:
     env: tuple[tuple[str, str], ...] = ()
     # abstract resources one attempt holds on its worker ({gpu = 1}); only the dask executor uses them
     resources: tuple[tuple[str, float], ...] = ()
+    # the commands of the task's variants (empty: no variants); the gate chooses which one lands
+    variants: tuple[str, ...] = ()
+
+
+VARIANT_MARK = "#"
+
+
+def variant_name(task: str, number: int) -> str:
+    """``api#2``: task names cannot hold '#', so a variant's name never clashes with a task's."""
+    return f"{task}{VARIANT_MARK}{number}"
+
+
+def parent_of(name: str) -> str | None:
+    """The task a variant belongs to, or None for a plain task."""
+    parent, mark, _ = name.partition(VARIANT_MARK)
+    return parent if mark else None
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,7 @@ class TaskFile:
                 env=tuple((k, v) for k, v in t["env"]),
                 # .get: snapshots written before resources existed have none
                 resources=tuple((k, float(v)) for k, v in t.get("resources", [])),
+                variants=tuple(t.get("variants", [])),
             )
         return cls(run=RunConfig(**data["run"]), tasks=tasks)
 
@@ -100,7 +117,12 @@ _TASK_KEYS = {
     "locks": list,
     "env": dict,
     "resources": dict,
+    # checked by _variants: an int or a list of commands, so no single type fits here
+    "variants": object,
 }
+
+# At most this many variants of one task: each is a whole run of the task's command.
+MAX_VARIANTS = 16
 
 
 def parse_duration(value: str | int | float, where: str) -> float:
@@ -157,6 +179,26 @@ def _run_config(table: dict[str, Any]) -> RunConfig:
     )
 
 
+def _variants(value: Any, cmd: str, where: str) -> tuple[str, ...]:
+    """The commands of a task's variants: ``variants = 3`` repeats ``cmd``, a list names each one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not cmd:
+            raise ConfigError(f"{where}.variants: a count repeats the task's 'cmd', which is missing")
+        if not 1 <= value <= MAX_VARIANTS:
+            raise ConfigError(f"{where}.variants: a count must be from 1 to {MAX_VARIANTS}, got {value}")
+        return (cmd,) * value
+    if isinstance(value, list):
+        if not value or len(value) > MAX_VARIANTS:
+            raise ConfigError(f"{where}.variants: a list must hold 1 to {MAX_VARIANTS} commands, got {len(value)}")
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(f"{where}.variants: a list must hold non-empty command strings")
+        return tuple(value)
+    raise ConfigError(
+        f"{where}.variants: expected a count (variants = 3) or a list of commands "
+        f"(variants = [\"cmd a\", \"cmd b\"]), got {type(value).__name__}"
+    )
+
+
 def _task(name: str, table: Any) -> TaskSpec:
     where = f"[tasks.{name}]"
     if not isinstance(table, dict):
@@ -164,7 +206,8 @@ def _task(name: str, table: Any) -> TaskSpec:
     if not _NAME.match(name):
         raise ConfigError(f"{where}: a task name uses letters, digits, '_', '.', '-' and starts with a letter or digit")
     _check_keys(table, _TASK_KEYS, where)
-    if "cmd" not in table:
+    variants = _variants(table["variants"], table.get("cmd", ""), where) if "variants" in table else ()
+    if "cmd" not in table and not variants:
         raise ConfigError(f"{where}: missing key 'cmd'")
     retries = table.get("retries", 0)
     if retries < 0:
@@ -178,14 +221,31 @@ def _task(name: str, table: Any) -> TaskSpec:
     timeout = table.get("timeout")
     return TaskSpec(
         name=name,
-        cmd=table["cmd"],
+        cmd=table.get("cmd", ""),
         needs=_strings(table.get("needs", []), f"{where}.needs"),
         retries=retries,
         timeout=None if timeout is None else parse_duration(timeout, f"{where}.timeout"),
         locks=_strings(table.get("locks", []), f"{where}.locks"),
         env=tuple(sorted(env.items())),
         resources=tuple(sorted((k, float(v)) for k, v in resources.items())),
+        variants=variants,
     )
+
+
+def expand_variants(tasks: dict[str, TaskSpec]) -> dict[str, TaskSpec]:
+    """The tasks as the scheduler sees them: a task with variants becomes one task per
+    variant (``api#1``, ``api#2``: same needs, locks, retries, time limit) plus the task
+    itself, which needs its variants and runs nothing: its turn is the gate's choice."""
+    expanded: dict[str, TaskSpec] = {}
+    for name, task in tasks.items():
+        if not task.variants:
+            expanded[name] = task
+            continue
+        names = [variant_name(name, i) for i in range(1, len(task.variants) + 1)]
+        for vname, cmd in zip(names, task.variants, strict=True):
+            expanded[vname] = replace(task, name=vname, cmd=cmd, variants=())
+        expanded[name] = replace(task, cmd="", needs=(*task.needs, *names), locks=(), resources=())
+    return expanded
 
 
 def find_cycle(needs: dict[str, tuple[str, ...]]) -> list[str] | None:
