@@ -302,7 +302,6 @@ def _smartmerge_phase(task: Json, texts: tuple[bytes, bytes, bytes], expected: b
         "method": str(result.method),
         "reason": result.reason,
         "conflicts": len(result.conflicts),
-        "resolved_vs_line": result.resolved_vs_line,
         "timings": {k: round(v, 6) for k, v in result.timings.items()},
         "output_sha": _sha(result.text),
         "output_parse": _output_parses(outcome, result.text),
