@@ -78,3 +78,28 @@ def test_a_lost_comment_edit_at_an_import_is_rejected() -> None:
     check("# two\nfrom x import a, b\n", base, left, right)
     with pytest.raises(CheckFailed):
         check("# one\nfrom x import a, b\n", base, left, right)
+
+
+def test_a_future_import_pushed_below_another_import_is_rejected() -> None:
+    # ast accepts this; CPython's compiler refuses it, and so must the check
+    base = "from __future__ import annotations\n\nimport os\n"
+    left = "from __future__ import annotations\n\nimport os\nimport re\n"
+    right = "from __future__ import annotations\n\nimport os\nimport sys\n"
+    check("from __future__ import annotations\n\nimport os\nimport re\nimport sys\n", base, left, right)
+    with pytest.raises(CheckFailed, match="does not compile"):
+        check("import re\nfrom __future__ import annotations\n\nimport os\nimport sys\n", base, left, right)
+
+
+def test_a_name_read_after_the_other_side_removed_its_binding_is_rejected() -> None:
+    base = "def f(name):\n    ctx = lookup(name)\n    return show(ctx)\n"
+    left = "def f(name):\n    return show(current())\n"
+    right = "def f(name):\n    ctx = lookup(name)\n    assert ctx\n    return show(ctx)\n"
+    with pytest.raises(CheckFailed, match="reads ctx"):
+        check("def f(name):\n    assert ctx\n    return show(current())\n", base, left, right)
+
+
+def test_a_name_an_input_already_left_unbound_is_not_the_merge_s_fault() -> None:
+    base = "def f():\n    return g(undefined_helper)\n"
+    left = "def f():\n    return g(undefined_helper, 1)\n"
+    right = "def f():\n    x = 2\n    return g(undefined_helper)\n"
+    check("def f():\n    x = 2\n    return g(undefined_helper, 1)\n", base, left, right)

@@ -22,6 +22,7 @@ from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
+from smartmerge.parsing.python_scopes import compile_error, unbound_names
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -42,6 +43,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
         raise CheckFailed(f"output does not parse with ast: {exc}") from None
+    _compiles_and_binds(base, left, right, merged)
     # libcst takes ~30 ms per 500 lines, too slow for every merge: it re-parses each
     # top-level statement the merge wrote, i.e. every one not copied verbatim from left
     # or right. Top-level statements parse on their own, comments included.
@@ -57,6 +59,20 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
         except libcst.ParserSyntaxError as exc:
             raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
+
+
+def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
+    """What ``ast`` accepts but the compiler refuses, and names the merge left unbound
+    (a side deleted a variable the other side's new code reads): refused, unless an
+    input already had the same fault."""
+    error = compile_error(merged)
+    if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
+        raise CheckFailed(f"output does not compile: {error}")
+    unbound = unbound_names(merged)
+    if unbound:
+        new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
+        if new:
+            raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
 
 
 def _no_duplicate_keys(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile) -> None:

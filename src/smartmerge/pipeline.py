@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections import Counter
 
 from smartmerge.checking import check_merge
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
@@ -16,6 +18,7 @@ from smartmerge.merging.line_merge import line_merge
 from smartmerge.merging.structured import merge_trees
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse
+from smartmerge.parsing.python_scopes import compile_error
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of
@@ -84,7 +87,8 @@ def merge_texts(
     base_bom, left_bom, right_bom = (b.startswith(_BOM) for b in (base_b, left_b, right_b))
     bom = _BOM if (left_bom if left_bom != base_bom else right_bom) else b""
     try:
-        return _structured(texts[0], texts[1], texts[2], profile, options, bom=bom)
+        result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom)
+        return _in_gits_layout(result, (base_b, left_b, right_b), profile, options)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
@@ -96,6 +100,49 @@ def merge_texts(
     except Exception as exc:  # a bug of ours must cost a conflict, never the user's merge
         log.warning("structured merge failed, using the line merge: %r", exc, exc_info=True)
         return _line_result(base_b, left_b, right_b, options, f"internal error in the structured merge: {exc!r}")
+
+
+def _in_gits_layout(
+    result: MergeResult, raw: tuple[bytes, bytes, bytes], profile: LanguageProfile, options: MergeOptions
+) -> MergeResult:
+    """git's own clean line merge, when it says what the structured result says.
+
+    Where both merges are clean they can still differ in layout: an insertion that
+    sits between two blank lines, or an import both sides added at different places
+    (git keeps both copies; a second import of the same name changes nothing).
+    Users compare with git and people commit git's result, so it is returned as
+    long as its other lines are ours and it parses (and, for Python, compiles).
+    """
+    if result.outcome is not Outcome.CLEAN or result.method is not Method.STRUCTURED:
+        return result
+    merged = line_merge(*raw, options)
+    if merged.conflicts or merged.text == result.text or not _same_but_layout(result.text, merged.text):
+        return result
+    try:
+        git_text = _decode(merged.text)
+        parse(git_text, profile, strict=True)
+    except (ParseFailed, UnicodeDecodeError):
+        return result
+    if profile.parser == "python" and compile_error(git_text) is not None:
+        return result
+    return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
+
+
+_TOP_LEVEL_IMPORT = re.compile(rb"(import|from) [\w., ]+(import [\w., ]+)?\s*$")
+
+
+def _same_but_layout(ours: bytes, gits: bytes) -> bool:
+    """The same non-blank lines, except that git may repeat a one-line top-level
+    import that the structured merge wrote once."""
+    mine = [line for line in ours.splitlines() if line.strip()]
+    theirs = [line for line in gits.splitlines() if line.strip()]
+    if mine == theirs:
+        return True
+    extra = Counter(theirs) - Counter(mine)
+    if Counter(mine) - Counter(theirs) or not all(_TOP_LEVEL_IMPORT.match(line) and line in mine for line in extra):
+        return False
+    repeated = set(extra)
+    return [line for line in theirs if line not in repeated] == [line for line in mine if line not in repeated]
 
 
 def _decode(data: bytes) -> str:

@@ -17,10 +17,13 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from rapidfuzz import fuzz
+
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import match_children
 from smartmerge.merging.diff3 import diff3
+from smartmerge.merging.import_blocks import sort_import_blocks
 from smartmerge.merging.items import (
     IMPORTS,
     KEYWORDS,
@@ -37,6 +40,10 @@ from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece
 
 log = logging.getLogger(__name__)
+
+# Two insertions at one spot this alike (rapidfuzz ratio, 0-100) are one change made
+# twice, a conflict; below it they are two changes and both are kept, left's first.
+SAME_INTENT_SIMILARITY = 60.0
 
 
 # Kinds whose statements may repeat a name with different texts (two imports from
@@ -208,14 +215,46 @@ def _merge_members(
     base_ids = [("base", i) for i in range(len(base))]
     left_ids = _identities(left, left_pairs)
     right_ids = _identities(right, right_pairs)
-    order = merge_order(base_ids, left_ids, right_ids, _sorted_imports(base, left, right, left_ids, right_ids, ctx))
+    left_of = dict(zip(left_ids, left, strict=True))
+    right_of = dict(zip(right_ids, right, strict=True))
+    sorted_runs = _sorted_imports(base, left, right, left_ids, right_ids, ctx)
+    clashes: list[tuple[list[Hashable], list[Hashable]]] = []
+
+    def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
+        if _same_intent([left_of[i] for i in left_run], [right_of[i] for i in right_run]):
+            clashes.append((left_run, right_run))
+            return left_run + right_run
+        return sorted_runs(left_run, right_run) if sorted_runs is not None else left_run + right_run
+
+    order = merge_order(base_ids, left_ids, right_ids, combine)
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
         return [_merge_text(_joined(base), _joined(left), _joined(right), path, None)]
-    left_of = dict(zip(left_ids, left, strict=True))
-    right_of = dict(zip(right_ids, right, strict=True))
+    if ctx.profile.keep_sorted_imports:
+        def present(identity: Hashable) -> Node | None:
+            lnode, rnode = left_of.get(identity), right_of.get(identity)
+            was = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
+            if lnode is not None and rnode is not None:
+                # the merged text: the side that changed it, as far as layout goes
+                return rnode if was is not None and lnode.text == was.text else lnode
+            survivor = lnode or rnode
+            if survivor is None or (was is not None and changed_only_layout(was.text, survivor.text)):
+                return None  # deleted by both, or by one side and untouched by the other
+            return survivor
+
+        order = sort_import_blocks(order, present, left_of, right_of, left_ids, right_ids)
     groups: list[list[Piece]] = []
+    clash_at = {run[0][0]: run for run in clashes}
+    in_clash = {i for left_run, right_run in clashes for i in (*left_run, *right_run)}
     for identity in order:
+        if identity in clash_at:
+            left_run, right_run = clash_at[identity]
+            left_text = "".join(ctx.from_left(left_of[i].text) for i in left_run)
+            right_text = "".join(ctx.from_right(right_of[i].text) for i in right_run)
+            groups.append([_whole_conflict("", left_text, right_text, _symbol(path, left_of[left_run[0]]))])
+            continue
+        if identity in in_clash:
+            continue
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
         groups.append(_merge_child(b, lnode, rnode, ctx, path))
@@ -243,6 +282,16 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
         right_text = "" if right is None else survivor.text
         return [_whole_conflict(base.text, left_text, right_text, _symbol(path, base))]
     return _merge_node(base, left, right, ctx, path)
+
+
+def _same_intent(left: Sequence[Node], right: Sequence[Node]) -> bool:
+    """Both sides inserted statements at one spot that are alike but not equal: the
+    same change written twice (two versions of one fix), which kept together would
+    run twice. Named definitions are exempt: two new functions are two additions."""
+    if any(node.signature is not None or node.kind in _SET_LIKE_KINDS for node in (*left, *right)):
+        return False
+    left_text, right_text = _joined(left).strip(), _joined(right).strip()
+    return fuzz.ratio(left_text, right_text) >= SAME_INTENT_SIMILARITY
 
 
 def _whole_conflict(base: str, left: str, right: str, symbol: str) -> ConflictPiece:

@@ -1,0 +1,72 @@
+"""Facts about a Python module beyond its syntax: does it compile, which names are unbound.
+
+A structured merge can produce text that ``ast`` accepts but the compiler refuses
+(a ``from __future__`` import that is no longer first, a ``return`` moved out of its
+function) or that uses a name nothing binds any more (one side deleted a local
+variable, the other added a statement that reads it). Neither is a clean merge; the
+check stage asks these questions of the output and of the inputs, and refuses only
+what the merge introduced.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+import symtable
+import warnings
+
+# names every module has without binding them
+_MODULE_NAMES = frozenset(
+    {"__file__", "__name__", "__doc__", "__builtins__", "__spec__", "__loader__", "__package__", "__path__",
+     "__annotations__", "__cached__", "__dict__", "__debug__", "__module__", "__qualname__", "__class__",
+     "WindowsError", "unicode", "basestring", "long", "xrange", "unichr", "raw_input", "reload", "file",
+     "execfile", "cmp", "buffer", "intern", "apply", "coerce"}
+)
+_BUILTINS = frozenset(dir(builtins)) | _MODULE_NAMES
+# a star import binds names nobody can list without importing the module
+_STAR_IMPORT = re.compile(r"\bimport\s*\*|\bimport\s*\(\s*\*")
+
+
+def compile_error(text: str) -> str | None:
+    """Why CPython's compiler refuses ``text`` (beyond what ``ast.parse`` checks), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings (escape sequences) are the input's business
+            compile(text, "<merge>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{exc.msg} (line {exc.lineno})"
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return exc.__class__.__name__
+    return None
+
+
+def unbound_names(text: str) -> frozenset[str]:
+    """Names read somewhere in the module that no scope binds and that are not builtins.
+
+    Empty when the module has a star import (anything may be bound) or does not
+    compile. Names assigned only through ``globals()`` or ``exec`` show up too, which
+    is why callers compare against the inputs instead of requiring an empty set.
+    """
+    if _STAR_IMPORT.search(text):
+        return frozenset()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            top = symtable.symtable(text, "<merge>", "exec")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return frozenset()
+    bound: set[str] = set()
+    read: set[str] = set()
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        tables.extend(table.get_children())
+        is_module = table.get_type() == "module"
+        for symbol in table.get_symbols():
+            name = symbol.get_name()
+            binds = symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()
+            if binds and (is_module or symbol.is_declared_global()):
+                bound.add(name)
+            if symbol.is_referenced() and symbol.is_global() and not (symbol.is_local() and not is_module):
+                read.add(name)
+    return frozenset(read - bound - _BUILTINS)
