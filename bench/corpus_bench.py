@@ -1021,7 +1021,7 @@ def import_smartmerge(installed: bool) -> Any:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("corpus", nargs="+", type=Path, help="corpus folder(s)")
+    ap.add_argument("corpus", nargs="+", type=lambda p: Path(p).resolve(), help="corpus folder(s)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--timeout", type=float, default=60.0,
                     help="seconds per scenario phase before its worker is killed (default 60; smartmerge's own "
