@@ -78,3 +78,42 @@ def test_a_lost_comment_edit_at_an_import_is_rejected() -> None:
     check("# two\nfrom x import a, b\n", base, left, right)
     with pytest.raises(CheckFailed):
         check("# one\nfrom x import a, b\n", base, left, right)
+
+
+JAVA_BASE = """class Job {
+    void run() {
+        try {
+            work(1);
+        } catch (Exception e) {
+            fail();
+        }
+        done();
+    }
+}
+"""
+JAVA_LEFT = JAVA_BASE.replace("work(1)", "work(2)")
+JAVA_RIGHT = """class Job {
+    void run() {
+        work(1);
+        done();
+    }
+}
+"""
+
+
+def check_java(merged: str) -> None:
+    from smartmerge.languages import profile_named
+    from smartmerge.parsing import parse
+
+    java = profile_named("java")
+    trees = [parse(text, java) for text in (JAVA_BASE, JAVA_LEFT, JAVA_RIGHT)]
+    check_merge(*trees, merged, java)
+
+
+def test_a_block_merged_by_tokens_passes_when_it_holds_both_changes() -> None:
+    check_java(JAVA_RIGHT.replace("work(1)", "work(2)"))
+
+
+def test_a_block_merged_by_tokens_that_lost_an_edit_is_rejected() -> None:
+    with pytest.raises(CheckFailed, match="left's change"):
+        check_java(JAVA_RIGHT)

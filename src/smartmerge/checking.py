@@ -225,6 +225,11 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
         at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
         if at is None and changed_only_layout(child.text, side_child.text):
             continue  # a reformat of what the other side deleted
+        if at is None and base.insertions_clash and not named:
+            # a block the merge took by lines and tokens (a `try` unwrapped on one side
+            # around the edit the other made): the same containment test on the block
+            _lines_contained(_joined(base), _joined(side), _joined(other), _joined(out), f"{label}'s change to {name}")
+            continue
         if at is None:
             raise CheckFailed(f"{label} changed {name}, but the result lost it")
         other_child = other.children[to_other[i]] if i in to_other else child
@@ -235,9 +240,18 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
             continue
         if child.text.strip() and out_texts[key(child)] == 0 and _spelled(child.text) not in out_spellings:  # an empty body's placeholder adds nothing
             what = child.name or child.text.strip().splitlines()[0][:60]
+            if base.insertions_clash and not named:
+                # a block the merge took by lines and tokens: its new statement may hold
+                # the other side's edit; the same containment test on the block
+                _lines_contained(_joined(base), _joined(side), _joined(other), _joined(out), f"{label}'s change to {path}")
+                continue
             raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
     if named:
         _no_new_duplicates(base, side, other, out, path)
+
+
+def _joined(node: Node) -> str:
+    return "".join(child.text for child in node.children)
 
 
 def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str) -> None:

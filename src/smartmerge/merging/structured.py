@@ -310,7 +310,21 @@ def _merge_members(
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
         groups.append(_merge_child(b, lnode, rnode, ctx, path))
+    if body.insertions_clash and any(isinstance(piece, ConflictPiece) for group in groups for piece in group):
+        # a statement one side deleted may live on in what it wrote instead (a `try`
+        # unwrapped around the edit the other side made): the block's lines and
+        # tokens, when they merge cleanly, hold both sides' changes
+        whole = _merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx, _first_lines(base, left, right))
+        if not any(isinstance(piece, ConflictPiece) for piece in whole):
+            return [whole]
     return groups
+
+
+def _first_lines(*bodies: Sequence[Node]) -> tuple[int, int, int] | None:
+    if not all(bodies):
+        return None
+    base, left, right = (body[0].line for body in bodies)
+    return base, left, right
 
 
 def _is_base(identity: Hashable) -> bool:
