@@ -15,9 +15,11 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz
+
 from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.languages import LanguageProfile
-from smartmerge.matching import DEFAULT_RENAMABLE, match_children, signature_keys
+from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
 from smartmerge.parsing import parse, parse_python
@@ -87,6 +89,10 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
         if i in to_left and i in to_right:
             name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
             at = _out_index(i, to_out, out, left.children[to_left[i]], right.children[to_right[i]])
+            if at is None and base.insertions_clash and not named:
+                # a block the merge took by lines and tokens: a statement one side moved
+                # and the other edited is in the result, elsewhere and changed
+                at = _moved_counterpart(child, out.children, set(to_out.values()))
             if at is None:
                 raise CheckFailed(f"both sides kept {name}, but the result lost it")
             _nothing_dropped_or_invented(
@@ -248,6 +254,19 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
             raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
     if named:
         _no_new_duplicates(base, side, other, out, path)
+
+
+def _moved_counterpart(child: Node, out: Sequence[Node], taken: set[int]) -> int | None:
+    """The most similar output statement of the same kind that matches no base one
+    (``EDIT_SIMILARITY``, as the matcher pairs edits), wherever it is."""
+    best, best_score = None, EDIT_SIMILARITY
+    for j, candidate in enumerate(out):
+        if j in taken or candidate.kind != child.kind:
+            continue
+        score = fuzz.ratio(child.text, candidate.text, score_cutoff=best_score)
+        if score >= best_score and score > 0:
+            best, best_score = j, score
+    return best
 
 
 def _joined(node: Node) -> str:
