@@ -55,6 +55,7 @@ _KNOWN_SUBKEYS = {
             "commutative_operators",
             "commutative_parents",
             "exclusive_items",
+            "order_sensitive_items",
             "set_kinds",
         }
     ),
@@ -123,6 +124,12 @@ class LanguageProfile:
         """Groups of commutative items of which a list holds one at most
         (``public``, ``protected``, ``private``): two changes within one group clash."""
         return tuple(frozenset(group) for group in self.unordered.get("exclusive_items", ()))
+
+    @property
+    def order_sensitive_items(self) -> frozenset[str]:
+        """Item kinds that make a commutative list's order matter (a JSX spread
+        ``{...props}`` overrides the attributes before it): such a list is not merged."""
+        return frozenset(self.unordered.get("order_sensitive_items", ()))
 
     @property
     def set_kinds(self) -> frozenset[str]:

@@ -57,7 +57,7 @@ class RevisionLists:
         for found in self._lists:
             if start <= found.start and found.end <= end:
                 shifted = tuple((a - start, b - start) for a, b in found.items)
-                inside.append(ItemList(found.kind, found.start - start, found.end - start, shifted, found.keys))
+                inside.append(ItemList(found.kind, found.start - start, found.end - start, shifted, found.keys, found.kinds))
         return inside
 
 
@@ -102,6 +102,9 @@ def _skeleton(text: str, lists: Sequence[ItemList]) -> str:
 
 
 def _merge_list(revisions: Sequence[tuple[str, ItemList]], profile: LanguageProfile) -> str | None:
+    if any(set(item_list.kinds) & profile.order_sensitive_items for _, item_list in revisions):
+        # a JSX spread overrides the attributes before it: that list's order matters
+        return None
     keyed: list[dict[Hashable, str]] = []
     for text, item_list in revisions:
         items = {}

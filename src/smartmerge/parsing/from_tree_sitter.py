@@ -136,6 +136,7 @@ class ItemList:
     # what identifies each item: its ``name`` field, else its first named child,
     # else its own text (``@Deprecated(since = "2")`` is ``Deprecated``)
     keys: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # each item's node kind
 
 
 _WORD_TOKEN = re.compile(rb"\w+")
@@ -179,6 +180,7 @@ def commutative_lists(text: str, profile: LanguageProfile) -> tuple[ItemList, ..
                         end=char(items[-1].end_byte),
                         items=tuple((char(i.start_byte), char(i.end_byte)) for i in items),
                         keys=tuple(_item_key(i) for i in items),
+                        kinds=tuple(i.type for i in items),
                     )
                 )
                 continue
@@ -409,6 +411,7 @@ def kinds_and_fields(profile: LanguageProfile) -> tuple[list[str], list[str]]:
         *profile.insertion_conflict_bodies,
         *profile.commutative_parents,
         *profile.set_kinds,
+        *profile.order_sensitive_items,
     ]
     steps: list[str] = []
     for spec in profile.signatures.values():
