@@ -72,3 +72,8 @@ def test_set_merge_refuses_one_item_changed_two_ways_or_deleted_and_changed() ->
     assert merge_set(base, {"D": "@D(2)"}, {"D": "@D(3)"}) is None
     assert merge_set(base, {}, {"D": "@D(3)"}) is None
     assert merge_set({}, {"D": "@D(2)"}, {"D": "@D(3)"}) is None
+
+
+def test_set_merge_refuses_one_item_replaced_two_ways() -> None:
+    assert merge_set({"A": "A"}, {"B": "B"}, {"C": "C"}) is None
+    assert merge_set({"A": "A"}, {"B": "B"}, {"B": "B"}) == ["B"]

@@ -124,12 +124,16 @@ def _merge_list(revisions: Sequence[tuple[str, ItemList]], profile: LanguageProf
 def merge_set(base: dict[Hashable, str], left: dict[Hashable, str], right: dict[Hashable, str]) -> list[str] | None:
     """Three keyed sets merged: left's items in left's order without those right
     deleted, then each item right added just before the item that follows it in
-    right (at the end when none does). None when one item was changed two ways, or
-    deleted on one side and changed on the other."""
+    right (at the end when none does). None when one item was changed two ways,
+    deleted on one side and changed on the other, or replaced by different items."""
     for key, text in base.items():
         for side, other in ((left, right), (right, left)):
             if key not in side and key in other and other[key] != text:
                 return None
+    left_added, right_added = left.keys() - base.keys(), right.keys() - base.keys()
+    if (base.keys() - left.keys()) & (base.keys() - right.keys()) and left_added and right_added and left_added != right_added:
+        # both replaced one item, each by another (`implements A` to `B` and to `C`)
+        return None
     order = [key for key in left if key in right or key not in base]
     placed = set(order)
     before: dict[Hashable | None, list[Hashable]] = {}
