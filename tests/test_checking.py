@@ -103,3 +103,87 @@ def test_a_name_an_input_already_left_unbound_is_not_the_merge_s_fault() -> None
     left = "def f():\n    return g(undefined_helper, 1)\n"
     right = "def f():\n    x = 2\n    return g(undefined_helper)\n"
     check("def f():\n    x = 2\n    return g(undefined_helper, 1)\n", base, left, right)
+
+
+JAVA_BASE = """class Job {
+    void run() {
+        try {
+            work(1);
+        } catch (Exception e) {
+            fail();
+        }
+        done();
+    }
+}
+"""
+JAVA_LEFT = JAVA_BASE.replace("work(1)", "work(2)")
+JAVA_RIGHT = """class Job {
+    void run() {
+        work(1);
+        done();
+    }
+}
+"""
+
+
+def check_java(merged: str) -> None:
+    from smartmerge.languages import profile_named
+    from smartmerge.parsing import parse
+
+    java = profile_named("java")
+    trees = [parse(text, java) for text in (JAVA_BASE, JAVA_LEFT, JAVA_RIGHT)]
+    check_merge(*trees, merged, java)
+
+
+def test_a_block_merged_by_tokens_passes_when_it_holds_both_changes() -> None:
+    check_java(JAVA_RIGHT.replace("work(1)", "work(2)"))
+
+
+def test_a_block_merged_by_tokens_that_lost_an_edit_is_rejected() -> None:
+    with pytest.raises(CheckFailed, match="left's change"):
+        check_java(JAVA_RIGHT)
+
+
+MOVE_BASE = """class Report {
+    void build(Table table) {
+        table.clear();
+        Header header = new Header("name", "size", 1);
+        rows = load();
+        for (Row row : rows) {
+            table.add(row);
+        }
+        table.close();
+    }
+}
+"""
+MOVE_LEFT = MOVE_BASE.replace('"size", 1', '1, "size"')
+MOVE_RIGHT = """class Report {
+    void build(Table table) {
+        table.clear();
+        rows = load(table);
+        for (Row row : rows) {
+            table.add(row);
+        }
+        Header header = new Header("name", "size", 1);
+        table.close();
+    }
+}
+"""
+
+
+def check_moved(merged: str) -> None:
+    from smartmerge.languages import profile_named
+    from smartmerge.parsing import parse
+
+    java = profile_named("java")
+    trees = [parse(text, java) for text in (MOVE_BASE, MOVE_LEFT, MOVE_RIGHT)]
+    check_merge(*trees, merged, java)
+
+
+def test_a_statement_moved_on_one_side_and_edited_on_the_other_passes() -> None:
+    check_moved(MOVE_RIGHT.replace('"size", 1', '1, "size"'))
+
+
+def test_a_statement_moved_and_edited_that_the_result_lost_is_rejected() -> None:
+    with pytest.raises(CheckFailed):
+        check_moved(MOVE_RIGHT.replace('        Header header = new Header("name", "size", 1);\n', ""))

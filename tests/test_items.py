@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smartmerge.merging.commutative import merge_set
 from smartmerge.merging.items import (
     IMPORTS,
     KEYWORDS,
@@ -51,3 +52,28 @@ def test_one_line_import_names_keep_left_first_when_unsorted() -> None:
     assert merge_import_names("from m import b\n", "from m import b, a\n", "from m import b, c\n") == (
         "from m import b, a, c\n"
     )
+
+
+# --- commutative lists (merging/commutative.py) -------------------------------
+
+
+def test_set_merge_keeps_left_order_and_places_right_additions() -> None:
+    base = {"IOE": "IOException"}
+    left = {"IOE": "IOException", "PE": "ParseException"}
+    right = {"UE": "UncheckedIOException"}
+    assert merge_set(base, left, right) == ["ParseException", "UncheckedIOException"]
+    # an addition goes before the item that follows it on its side
+    base = {"public": "public"}
+    assert merge_set(base, {"A": "@A", "public": "public"}, {"B": "@B", "public": "public"}) == ["@A", "@B", "public"]
+
+
+def test_set_merge_refuses_one_item_changed_two_ways_or_deleted_and_changed() -> None:
+    base = {"D": "@D(1)"}
+    assert merge_set(base, {"D": "@D(2)"}, {"D": "@D(3)"}) is None
+    assert merge_set(base, {}, {"D": "@D(3)"}) is None
+    assert merge_set({}, {"D": "@D(2)"}, {"D": "@D(3)"}) is None
+
+
+def test_set_merge_refuses_one_item_replaced_two_ways() -> None:
+    assert merge_set({"A": "A"}, {"B": "B"}, {"C": "C"}) is None
+    assert merge_set({"A": "A"}, {"B": "B"}, {"B": "B"}) == ["B"]

@@ -34,6 +34,16 @@ def test_unknown_keys_are_rejected(tmp_path: Path) -> None:
         load_profile(path)
 
 
+def test_unordered_tables_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text('name = "x"\nparser = "lines"\nextensions = []\n[unordered]\ncommutative_parents = { throws = 1 }\n')
+    with pytest.raises(ConfigError, match="commutative_parents"):
+        load_profile(path)
+    path.write_text('name = "x"\nparser = "lines"\nextensions = []\n[unordered]\nexclusive_items = ["public"]\n')
+    with pytest.raises(ConfigError, match="exclusive_items"):
+        load_profile(path)
+
+
 @pytest.mark.parametrize(
     ("path", "name"),
     [

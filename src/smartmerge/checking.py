@@ -15,9 +15,11 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz
+
 from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.languages import LanguageProfile
-from smartmerge.matching import DEFAULT_RENAMABLE, match_children, signature_keys
+from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
 from smartmerge.parsing import parse, parse_python
@@ -103,6 +105,10 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
         if i in to_left and i in to_right:
             name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
             at = _out_index(i, to_out, out, left.children[to_left[i]], right.children[to_right[i]])
+            if at is None and base.insertions_clash and not named:
+                # a block the merge took by lines and tokens: a statement one side moved
+                # and the other edited is in the result, elsewhere and changed
+                at = _moved_counterpart(child, out.children, set(to_out.values()))
             if at is None:
                 raise CheckFailed(f"both sides kept {name}, but the result lost it")
             _nothing_dropped_or_invented(
@@ -241,6 +247,11 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
         at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
         if at is None and changed_only_layout(child.text, side_child.text):
             continue  # a reformat of what the other side deleted
+        if at is None and base.insertions_clash and not named:
+            # a block the merge took by lines and tokens (a `try` unwrapped on one side
+            # around the edit the other made): the same containment test on the block
+            _lines_contained(_joined(base), _joined(side), _joined(other), _joined(out), f"{label}'s change to {name}")
+            continue
         if at is None:
             raise CheckFailed(f"{label} changed {name}, but the result lost it")
         other_child = other.children[to_other[i]] if i in to_other else child
@@ -251,9 +262,31 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
             continue
         if child.text.strip() and out_texts[key(child)] == 0 and _spelled(child.text) not in out_spellings:  # an empty body's placeholder adds nothing
             what = child.name or child.text.strip().splitlines()[0][:60]
+            if base.insertions_clash and not named:
+                # a block the merge took by lines and tokens: its new statement may hold
+                # the other side's edit; the same containment test on the block
+                _lines_contained(_joined(base), _joined(side), _joined(other), _joined(out), f"{label}'s change to {path}")
+                continue
             raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
     if named:
         _no_new_duplicates(base, side, other, out, path)
+
+
+def _moved_counterpart(child: Node, out: Sequence[Node], taken: set[int]) -> int | None:
+    """The most similar output statement of the same kind that matches no base one
+    (``EDIT_SIMILARITY``, as the matcher pairs edits), wherever it is."""
+    best, best_score = None, EDIT_SIMILARITY
+    for j, candidate in enumerate(out):
+        if j in taken or candidate.kind != child.kind:
+            continue
+        score = fuzz.ratio(child.text, candidate.text, score_cutoff=best_score)
+        if score >= best_score and score > 0:
+            best, best_score = j, score
+    return best
+
+
+def _joined(node: Node) -> str:
+    return "".join(child.text for child in node.children)
 
 
 def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str) -> None:

@@ -43,8 +43,22 @@ _KNOWN_KEYS = frozenset(
 )
 # Keys of the sub-tables; a typo there is rejected too.
 _KNOWN_SUBKEYS = {
-    "identity": frozenset({"named_bodies", "sequence_bodies", "signatures", "line_name", "renamable_kinds", "repeatable_kinds"}),
-    "unordered": frozenset({"list_assignments", "import_names", "item_list_paths", "item_list_kinds", "commutative_operators"}),
+    "identity": frozenset(
+        {"named_bodies", "sequence_bodies", "signatures", "line_name", "renamable_kinds", "repeatable_kinds", "insertion_conflict_bodies"}
+    ),
+    "unordered": frozenset(
+        {
+            "list_assignments",
+            "import_names",
+            "item_list_paths",
+            "item_list_kinds",
+            "commutative_operators",
+            "commutative_parents",
+            "exclusive_items",
+            "order_sensitive_items",
+            "set_kinds",
+        }
+    ),
     "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
 }
 # The parsers a profile may name: Python's own (ast + libcst), a tree-sitter grammar
@@ -93,6 +107,37 @@ class LanguageProfile:
         return dict(self.identity.get("signatures", {}))
 
     @property
+    def insertion_conflict_bodies(self) -> frozenset[str]:
+        """Sequence bodies (statement blocks) where both sides inserting different
+        children at one spot is a conflict: the order of statements is their meaning."""
+        return frozenset(self.identity.get("insertion_conflict_bodies", ()))
+
+    @property
+    def commutative_parents(self) -> Mapping[str, str]:
+        """Node kind -> the token between its items, for lists whose order means
+        nothing (``implements A, B``, ``throws X, Y``, modifiers, JSX attributes):
+        items both sides added all land, inside one line."""
+        return dict(self.unordered.get("commutative_parents", {}))
+
+    @property
+    def exclusive_items(self) -> tuple[frozenset[str], ...]:
+        """Groups of commutative items of which a list holds one at most
+        (``public``, ``protected``, ``private``): two changes within one group clash."""
+        return tuple(frozenset(group) for group in self.unordered.get("exclusive_items", ()))
+
+    @property
+    def order_sensitive_items(self) -> frozenset[str]:
+        """Item kinds that make a commutative list's order matter (a JSX spread
+        ``{...props}`` overrides the attributes before it): such a list is not merged."""
+        return frozenset(self.unordered.get("order_sensitive_items", ()))
+
+    @property
+    def set_kinds(self) -> frozenset[str]:
+        """Member kinds that form a set in their body (Java imports): a member a side
+        added that repeats one already there is the same member, kept once."""
+        return frozenset(self.unordered.get("set_kinds", ()))
+
+    @property
     def unordered_list_assignments(self) -> frozenset[str]:
         return frozenset(self.unordered.get("list_assignments", ()))
 
@@ -135,6 +180,7 @@ def load_profile(path: Path) -> LanguageProfile:
         raise ConfigError(f"{path}: parser must be one of {', '.join(sorted(PARSERS))}")
     if data["parser"] == "tree-sitter" and not data.get("grammar"):
         raise ConfigError(f"{path}: a tree-sitter profile needs `grammar` (the wheel's module)")
+    _check_unordered(path, data.get("unordered", {}))
     return LanguageProfile(
         name=str(data["name"]),
         parser=str(data["parser"]),
@@ -152,6 +198,16 @@ def load_profile(path: Path) -> LanguageProfile:
         tolerate_errors=bool(data.get("tolerate_errors", False)),
         separators=dict(data.get("separators", {})),
     )
+
+
+def _check_unordered(path: Path, unordered: Mapping[str, Any]) -> None:
+    """The shapes of the ``[unordered]`` tables a stage reads without looking."""
+    parents = unordered.get("commutative_parents", {})
+    if not isinstance(parents, dict) or not all(isinstance(v, str) and v for v in parents.values()):
+        raise ConfigError(f"{path}: unordered.commutative_parents maps a node kind to its separator token (\" \" for white space)")
+    groups = unordered.get("exclusive_items", [])
+    if not isinstance(groups, list) or not all(isinstance(g, list) and all(isinstance(i, str) for i in g) for g in groups):
+        raise ConfigError(f"{path}: unordered.exclusive_items is a list of lists of item texts")
 
 
 @cache

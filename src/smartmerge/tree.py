@@ -39,6 +39,9 @@ class Node:
     # the token the grammar puts between this container's children ("," in a JSON
     # object, from the profile's ``separators``), "" when there is none
     separator: str = ""
+    # a sequence body (statements) where both sides inserting different children at one
+    # spot is a conflict (the profile's ``insertion_conflict_bodies``)
+    insertions_clash: bool = False
 
     @cached_property
     def text(self) -> str:

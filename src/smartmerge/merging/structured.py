@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 from rapidfuzz import fuzz
@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import match_children
+from smartmerge.merging.commutative import RevisionLists, merge_commutative
 from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.import_blocks import sort_import_blocks
 from smartmerge.merging.items import (
@@ -35,7 +36,13 @@ from smartmerge.merging.items import (
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
 from smartmerge.merging.separators import merged_trailing, strip_last, with_separator
-from smartmerge.merging.tokens import changed_only_layout, formatter_quotes, merge_tokens, restyle
+from smartmerge.merging.tokens import (
+    changed_only_layout,
+    formatter_quotes,
+    merge_tokens,
+    restyle,
+    token_keys,
+)
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece
 
@@ -59,6 +66,8 @@ class _Context:
     # changed code adopts it, so its content lands in the reformatted layout
     left_quote: str | None = None
     right_quote: str | None = None
+    # each revision's commutative lists (base, left, right), parsed when first needed
+    lists: tuple[RevisionLists, ...] = ()
 
     def from_left(self, text: str) -> str:
         return restyle(text, self.right_quote)
@@ -70,7 +79,8 @@ class _Context:
 def merge_trees(base: Node, left: Node, right: Node, profile: LanguageProfile, deadline: float) -> tuple[Piece, ...]:
     """Merge three module trees into pieces of text and conflicts."""
     left_quote, right_quote = formatter_quotes(base.text, left.text, right.text)
-    ctx = _Context(profile, deadline, left_quote, right_quote)
+    lists = tuple(RevisionLists(node.text, profile) for node in (base, left, right)) if profile.commutative_parents else ()
+    ctx = _Context(profile, deadline, left_quote, right_quote, lists)
     return tuple(_merge_node(base, left, right, ctx, ""))
 
 
@@ -90,14 +100,33 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
     if left.text == right.text:
         return [left.text]
     symbol = _symbol(path, base)
+    left, right = _emptied(base, left), _emptied(base, right)
     if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
-        ops = ctx.profile.commutative_operators
-        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None, ops)
+        at = (base.line, left.line, right.line)
+        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None, ctx, at)
         separator = base.separator if base.separator == left.separator == right.separator else ""
-        pieces += _merge_body(base.children, left.children, right.children, base.named_body, ctx, symbol, separator)
-        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None, ops)
+        pieces += _merge_body(base, left, right, ctx, symbol, separator)
+        tail_at = (_tail_line(base), _tail_line(left), _tail_line(right))
+        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None, ctx, tail_at)
         return pieces
     return _merge_leaf(base, left, right, ctx, symbol)
+
+
+def _tail_line(node: Node) -> int:
+    """The 1-based line where a container's tail starts in its revision."""
+    return node.line + len(split_lines(node.text)) - len(split_lines(node.tail))
+
+
+def _emptied(base: Node, side: Node) -> Node:
+    """A side that emptied a body onto one line (``x = {};``) as the container it
+    is: base's header and closing lines around no member, so the other side's new
+    members still land (and the layout is base's)."""
+    if not base.is_container or side.is_container or side.kind != base.kind:
+        return side
+    if token_keys(side.text) != token_keys(base.head + base.tail):
+        return side
+    placeholder = Node(kind="empty", name=None, head="", line=side.line)
+    return replace(base, children=(placeholder,), line=side.line)
 
 
 def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str) -> list[Piece]:
@@ -106,7 +135,7 @@ def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str)
         mode = IMPORTS
     elif _unordered_list(base, symbol, ctx.profile):
         mode = UNORDERED
-    return _merge_text(base.text, left.text, right.text, symbol, mode, ctx.profile.commutative_operators)
+    return _merge_text(base.text, left.text, right.text, symbol, mode, ctx, (base.line, left.line, right.line))
 
 
 def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
@@ -120,9 +149,18 @@ def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
 
 
 def _merge_text(
-    base: str, left: str, right: str, symbol: str, item_mode: str | None, commutative: tuple[str, ...] = ()
+    base: str,
+    left: str,
+    right: str,
+    symbol: str,
+    item_mode: str | None,
+    ctx: _Context | None = None,
+    at: tuple[int, int, int] | None = None,
 ) -> list[Piece]:
-    """Line diff3 of one node's text; clashing lines may still merge as item lists."""
+    """Line diff3 of one node's text; clashing lines may still merge as item lists.
+
+    ``at`` is where each text starts in its revision (1-based lines), so that lists
+    the profile declares commutative can be found in the revision's parse."""
     if left == base:
         return [right]
     if right == base or left == right:
@@ -138,8 +176,12 @@ def _merge_text(
         merged = merge_item_lists(base, left, right, mode=item_mode)
         if merged is not None:
             return [merged]
+    commutative = ctx.profile.commutative_operators if ctx is not None else ()
     pieces: list[Piece] = []
+    offsets = [0, 0, 0]
     for chunk in chunks:
+        chunk_at = tuple(line + offset for line, offset in zip(at, offsets, strict=True)) if at else None
+        offsets = [offsets[0] + len(chunk.base), offsets[1] + len(chunk.left), offsets[2] + len(chunk.right)]
         if not chunk.conflict:
             pieces.append("".join(chunk.resolved()))
             continue
@@ -147,30 +189,54 @@ def _merge_text(
         merged_tokens = merge_tokens(*texts, commutative=commutative)
         if merged_tokens is None:
             merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
+        if merged_tokens is None:
+            merged_tokens = _merge_commutative(texts, ctx, chunk_at)
         if merged_tokens is not None:
             pieces.append(merged_tokens)
         else:
             pieces.append(ConflictPiece(chunk.base, chunk.left, chunk.right, symbol))
+    if any(isinstance(piece, ConflictPiece) for piece in pieces):
+        # a list can span lines the line diff cut apart (an annotation added above
+        # a method's modifiers): the whole texts, lists and all
+        whole = _merge_commutative((base, left, right), ctx, at)
+        if whole is not None:
+            return [whole]
     return pieces
 
 
-def _identities(children: Sequence[Node], pairs: dict[int, int]) -> list[Hashable]:
+def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Sequence[int] | None) -> str | None:
+    if ctx is None or not ctx.lists or at is None:
+        return None
+    lists = [revision.within(line, text) for revision, line, text in zip(ctx.lists, at, texts, strict=True)]
+    if any(found is None for found in lists):
+        return None
+    return merge_commutative(texts, [found or [] for found in lists], ctx.profile)
+
+
+def _identities(children: Sequence[Node], pairs: dict[int, int], set_kinds: frozenset[str] = frozenset()) -> list[Hashable]:
     """One identity per child: its base index when matched, else a key of its own.
 
     Unmatched named children are keyed by signature and their rank among the
     unmatched of that signature, so one name added on both sides is one node (and
     a conflict if the texts differ); unmatched anonymous statements by text and
     the preceding identity, so the same statement added after the same neighbour
-    on both sides is one addition.
+    on both sides is one addition. A member of a set kind (``set_kinds``: Java
+    imports) that repeats a sibling is a ``duplicate``: already there, written once.
     """
     to_base = {j: i for i, j in pairs.items()}
     ids: list[Hashable] = []
     seen: dict[Hashable, int] = {}
     previous: Hashable = None
+    members = {(c.kind, tuple(token_keys(c.text))) for j, c in enumerate(children) if j in to_base and c.kind in set_kinds}
     for j, child in enumerate(children):
+        member = (child.kind, tuple(token_keys(child.text))) if child.kind in set_kinds else None
         if j in to_base:
             identity: Hashable = ("base", to_base[j])
+        elif member is not None and member in members:
+            identity = ("duplicate", j)
         else:
+            if member is not None:
+                members.add(member)
             if child.signature is not None and child.kind not in _SET_LIKE_KINDS:
                 raw: Hashable = ("named", child.signature)
             elif child.kind in _SET_LIKE_KINDS:
@@ -185,43 +251,48 @@ def _identities(children: Sequence[Node], pairs: dict[int, int]) -> list[Hashabl
     return ids
 
 
-def _merge_body(
-    base: Sequence[Node],
-    left: Sequence[Node],
-    right: Sequence[Node],
-    named: bool,
-    ctx: _Context,
-    path: str,
-    separator: str = "",
-) -> list[Piece]:
+def _merge_body(base: Node, left: Node, right: Node, ctx: _Context, path: str, separator: str = "") -> list[Piece]:
+    """The merged children of three containers (their separators put back)."""
+    body = _Body(base.named_body, base.insertions_clash and left.insertions_clash and right.insertions_clash)
+    children = (base.children, left.children, right.children)
     if separator:
         prefix = ctx.profile.comment_prefix
-        trailing = merged_trailing(base, left, right, separator, prefix)
-        base, left, right = ([with_separator(n, separator, prefix) for n in nodes] for nodes in (base, left, right))
-        groups = _merge_members(base, left, right, named, ctx, path)
+        trailing = merged_trailing(*children, separator, prefix)
+        b, lft, rgt = ([with_separator(n, separator, prefix) for n in nodes] for nodes in children)
+        groups = _merge_members(b, lft, rgt, body, ctx, path)
         if not trailing:
             strip_last(groups, separator, prefix)
         return [piece for group in groups for piece in group]
-    return [piece for group in _merge_members(base, left, right, named, ctx, path) for piece in group]
+    return [piece for group in _merge_members(*children, body, ctx, path) for piece in group]
+
+
+@dataclass(frozen=True)
+class _Body:
+    named: bool  # children identified by signature, else by content (a sequence)
+    insertions_clash: bool  # both sides inserting different children at one spot conflict
 
 
 def _merge_members(
-    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], named: bool, ctx: _Context, path: str
+    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], body: _Body, ctx: _Context, path: str
 ) -> list[list[Piece]]:
     """The merged body, as the pieces of each member in order."""
+    named = body.named
     renamable = ctx.profile.renamable_kinds
     left_pairs = match_children(base, left, named=named, renamable=renamable)
     right_pairs = match_children(base, right, named=named, renamable=renamable)
     base_ids = [("base", i) for i in range(len(base))]
-    left_ids = _identities(left, left_pairs)
-    right_ids = _identities(right, right_pairs)
+    left_ids = _identities(left, left_pairs, ctx.profile.set_kinds)
+    right_ids = _identities(right, right_pairs, ctx.profile.set_kinds)
     left_of = dict(zip(left_ids, left, strict=True))
     right_of = dict(zip(right_ids, right, strict=True))
     sorted_runs = _sorted_imports(base, left, right, left_ids, right_ids, ctx)
     clashes: list[tuple[list[Hashable], list[Hashable]]] = []
 
     def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
-        if _same_intent([left_of[i] for i in left_run], [right_of[i] for i in right_run]):
+        fresh = not any(_is_base(identity) for identity in (*left_run, *right_run))
+        # statements both sides inserted at one spot of a block whose order is its
+        # meaning (the profile says which), or two versions of one change
+        if fresh and (body.insertions_clash or _same_intent([left_of[i] for i in left_run], [right_of[i] for i in right_run])):
             clashes.append((left_run, right_run))
             return left_run + right_run
         return sorted_runs(left_run, right_run) if sorted_runs is not None else left_run + right_run
@@ -243,22 +314,43 @@ def _merge_members(
             return survivor
 
         order = sort_import_blocks(order, present, left_of, right_of, left_ids, right_ids)
+    clash_at: dict[Hashable, ConflictPiece] = {}
+    in_clash: set[Hashable] = set()
+    for left_run, right_run in clashes:
+        run = set(left_run) | set(right_run)
+        left_text = "".join(ctx.from_left(left_of[i].text) for i in left_run)
+        right_text = "".join(ctx.from_right(right_of[i].text) for i in right_ids if i in run)
+        clash_at[left_run[0]] = _whole_conflict("", left_text, right_text, _symbol(path, left_of[left_run[0]]))
+        in_clash |= run
     groups: list[list[Piece]] = []
-    clash_at = {run[0][0]: run for run in clashes}
-    in_clash = {i for left_run, right_run in clashes for i in (*left_run, *right_run)}
     for identity in order:
-        if identity in clash_at:
-            left_run, right_run = clash_at[identity]
-            left_text = "".join(ctx.from_left(left_of[i].text) for i in left_run)
-            right_text = "".join(ctx.from_right(right_of[i].text) for i in right_run)
-            groups.append([_whole_conflict("", left_text, right_text, _symbol(path, left_of[left_run[0]]))])
-            continue
         if identity in in_clash:
+            groups.append([clash_at[identity]] if identity in clash_at else [])
+            continue
+        if isinstance(identity, tuple) and identity[0] == "duplicate":
             continue
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
         groups.append(_merge_child(b, lnode, rnode, ctx, path))
+    if body.insertions_clash and any(isinstance(piece, ConflictPiece) for group in groups for piece in group):
+        # a statement one side deleted may live on in what it wrote instead (a `try`
+        # unwrapped around the edit the other side made): the block's lines and
+        # tokens, when they merge cleanly, hold both sides' changes
+        whole = _merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx, _first_lines(base, left, right))
+        if not any(isinstance(piece, ConflictPiece) for piece in whole):
+            return [whole]
     return groups
+
+
+def _first_lines(*bodies: Sequence[Node]) -> tuple[int, int, int] | None:
+    if not all(bodies):
+        return None
+    base, left, right = (body[0].line for body in bodies)
+    return base, left, right
+
+
+def _is_base(identity: Hashable) -> bool:
+    return isinstance(identity, tuple) and identity[0] == "base"
 
 
 def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: _Context, path: str) -> list[Piece]:

@@ -21,6 +21,7 @@ import importlib
 import re
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from tree_sitter import Language, Parser, Query, QueryCursor
@@ -124,6 +125,75 @@ def duplicate_names(text: str, profile: LanguageProfile) -> int:
     return repeats
 
 
+@dataclass(frozen=True)
+class ItemList:
+    """One commutative list of a text (``throws A, B``): character offsets."""
+
+    kind: str
+    start: int  # the first item's start
+    end: int  # the last item's end
+    items: tuple[tuple[int, int], ...]
+    # what identifies each item: its ``name`` field, else its first named child,
+    # else its own text (``@Deprecated(since = "2")`` is ``Deprecated``)
+    keys: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # each item's node kind
+
+
+_WORD_TOKEN = re.compile(rb"\w+")
+
+
+def commutative_lists(text: str, profile: LanguageProfile) -> tuple[ItemList, ...]:
+    """The lists of ``text`` whose kind the profile declares commutative, outermost
+    first. Their items are the named children (a JSX element's tag, the ``name``
+    field, is none); in a list separated by white space (modifiers) keywords are
+    items too. A list holding a comment is left out: its lines are not items."""
+    parents = profile.commutative_parents
+    if not parents:
+        return ()
+    data = text.encode("utf-8")
+    root = _parser(profile.grammar, profile.grammar_function).parse(data).root_node
+    ascii_only = len(data) == len(text)
+
+    def char(offset: int) -> int:
+        return offset if ascii_only else len(data[:offset].decode("utf-8", "replace"))
+
+    found: list[ItemList] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in parents and not node.has_error:
+            separator = parents[node.type]
+            items = []
+            commented = False
+            for index, child in enumerate(node.children):
+                if child.type in profile.comment_kinds:
+                    commented = True
+                if child.type == separator or child.type in profile.comment_kinds:
+                    continue
+                if (child.is_named and node.field_name_for_child(index) != "name") or (not child.is_named and not separator.strip() and _WORD_TOKEN.fullmatch(child.text or b"")):
+                    items.append(child)
+            if items and not commented:
+                found.append(
+                    ItemList(
+                        kind=node.type,
+                        start=char(items[0].start_byte),
+                        end=char(items[-1].end_byte),
+                        items=tuple((char(i.start_byte), char(i.end_byte)) for i in items),
+                        keys=tuple(_item_key(i) for i in items),
+                        kinds=tuple(i.type for i in items),
+                    )
+                )
+                continue
+        if node.type not in profile.atomic_kinds:
+            stack.extend(reversed(node.children))
+    return tuple(sorted(found, key=lambda item_list: item_list.start))
+
+
+def _item_key(item: TSNode) -> str:
+    named = item.child_by_field_name("name") or next(iter(item.named_children), None) or item
+    return b"".join((named.text or b"").split()).decode("utf-8", "replace")
+
+
 class _Builder:
     def __init__(self, data: bytes, lines: list[str], profile: LanguageProfile) -> None:
         self.data = data
@@ -218,6 +288,7 @@ class _Builder:
             named_body=named,
             line=start_row + 1,
             separator=self.profile.separators.get(body.type, ""),
+            insertions_clash=body.type in self.profile.insertion_conflict_bodies,
         )
 
     def _empty_body(self, body: TSNode, ts: TSNode, start_row: int, end_row: int, *, kind: str, name: str | None) -> Node | None:
@@ -241,6 +312,7 @@ class _Builder:
             named_body=body.type in self.profile.named_bodies,
             line=start_row + 1,
             separator=self.profile.separators.get(body.type, ""),
+            insertions_clash=body.type in self.profile.insertion_conflict_bodies,
         )
 
     def _find_body(self, ts: TSNode) -> TSNode | None:
@@ -336,6 +408,10 @@ def kinds_and_fields(profile: LanguageProfile) -> tuple[list[str], list[str]]:
         *profile.signatures,
         *profile.renamable_kinds,
         *profile.unordered_item_list_kinds,
+        *profile.insertion_conflict_bodies,
+        *profile.commutative_parents,
+        *profile.set_kinds,
+        *profile.order_sensitive_items,
     ]
     steps: list[str] = []
     for spec in profile.signatures.values():
