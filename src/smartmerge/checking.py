@@ -37,7 +37,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
             raise CheckFailed(f"output does not parse: {exc}") from None
         if profile.parser == "tree-sitter":
             _no_duplicate_keys(base, left, right, merged, profile)
-        return _check_changes(base, left, right, out, profile.renamable_kinds)
+        return _check_changes(base, left, right, out, profile.renamable_kinds, profile.comment_prefix)
     try:
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
@@ -67,9 +67,11 @@ def _no_duplicate_keys(base: Node, left: Node, right: Node, merged: str, profile
         raise CheckFailed("the result repeats a key within one object")
 
 
-def _check_changes(base: Node, left: Node, right: Node, out: Node, renamable: frozenset[str] = DEFAULT_RENAMABLE) -> None:
-    _contains(base, left, right, out, "left", "", renamable)
-    _contains(base, right, left, out, "right", "", renamable)
+def _check_changes(
+    base: Node, left: Node, right: Node, out: Node, renamable: frozenset[str] = DEFAULT_RENAMABLE, comment: str = "#"
+) -> None:
+    _contains(base, left, right, out, "left", "", renamable, comment)
+    _contains(base, right, left, out, "right", "", renamable, comment)
     _nothing_dropped_or_invented(base, left, right, out, "", renamable)
 
 
@@ -99,20 +101,22 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
                 raise CheckFailed(f"the result defines {child.name}, which no side wrote")
 
 
-def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
+def _contains(
+    base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str], comment: str = "#"
+) -> None:
     if side.text == base.text or out.text == side.text:
         return
     where = path or "module"
     if base.is_container and side.is_container and out.is_container and base.kind == side.kind == out.kind:
-        _lines_contained(base.head, side.head, other.head, out.head, f"{label}'s change to the header of {where}")
-        _lines_contained(base.tail, side.tail, other.tail, out.tail, f"{label}'s change to the end of {where}")
-        _body_contains(base, side, other, out, label, path, renamable)
+        _lines_contained(base.head, side.head, other.head, out.head, f"{label}'s change to the header of {where}", comment)
+        _lines_contained(base.tail, side.tail, other.tail, out.tail, f"{label}'s change to the end of {where}", comment)
+        _body_contains(base, side, other, out, label, path, renamable, comment)
         return
     if base.kind == side.kind == out.kind == "from_import":
         _names_contained(base.text, side.text, out.text, f"{label}'s change to the import of {where}")
         _lines_contained(_comments(base.text), _comments(side.text), _comments(other.text), _comments(out.text), f"{label}'s comments at the import of {where}")
         return
-    _lines_contained(base.text, side.text, other.text, out.text, f"{label}'s change to {where}")
+    _lines_contained(base.text, side.text, other.text, out.text, f"{label}'s change to {where}", comment)
 
 
 def _comments(text: str) -> str:
@@ -136,11 +140,11 @@ def _names_contained(base: str, side: str, out: str, what: str) -> None:
         raise CheckFailed(f"{what} (a removal) was undone in the result")
 
 
-def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> None:
+def _lines_contained(base: str, side: str, other: str, out: str, what: str, comment: str = "#") -> None:
     if side == base or out == side:
         return
     base_l, side_l, out_l = split_lines(base), split_lines(side), split_lines(out)
-    if contains_changes(base_l, side_l, out_l) or tokens_contained(base, side, out):
+    if contains_changes(base_l, side_l, out_l) or tokens_contained(base, side, out, comment):
         return
     # item merges may reorder lines (sorted imports) or move a comma: compare the
     # lines each side added and removed as multisets, ignoring trailing commas
@@ -152,7 +156,7 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> N
         return
     # item merges inside one line (call arguments, set literals): the same test on tokens
     # (commas left out, like trailing commas above: they come and go with neighbours)
-    tb, ts, to, tother = (Counter(k for k in token_keys(t) if k != ",") for t in (base, side, out, other))
+    tb, ts, to, tother = (Counter(k for k in token_keys(t, comment) if k != ",") for t in (base, side, out, other))
     if _multiset_contained(tb, ts, to, tother):
         return
     if any(o[line] < count for line, count in (s - b).items()):
@@ -160,8 +164,8 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> N
     raise CheckFailed(f"{what} (a removal) was undone in the result")
 
 
-def _spelled(text: str) -> tuple[str, ...]:
-    return tuple(token_keys(text))
+def _spelled(text: str, comment: str = "#") -> tuple[str, ...]:
+    return tuple(token_keys(text, comment))
 
 
 def _multiset_contained(b: Counter[str], s: Counter[str], o: Counter[str], other: Counter[str]) -> bool:
@@ -189,7 +193,9 @@ def _out_index(i: int, to_out: dict[int, int], out: Node, *sides: Node | None) -
     return None
 
 
-def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
+def _body_contains(
+    base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str], comment: str = "#"
+) -> None:
     named = base.named_body
     to_side = match_children(base.children, side.children, named=named, renamable=renamable)
     to_out = match_children(base.children, out.children, named=named, renamable=renamable)
@@ -205,7 +211,7 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
 
     out_texts = Counter(key(child) for child in out.children)
     # an addition may arrive restyled (a formatter's quotes on the other side): compare tokens
-    out_spellings = {_spelled(child.text) for child in out.children} if len(to_side) < len(side.children) else set()
+    out_spellings = {_spelled(child.text, comment) for child in out.children} if len(to_side) < len(side.children) else set()
     base_texts = Counter(key(child) for child in base.children)
     other_texts = Counter(key(child) for child in other.children)
     side_texts = Counter(key(child) for child in side.children)
@@ -223,17 +229,17 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
         if side_child.text == child.text or (sep and key(side_child) == key(child)):
             continue  # unchanged, or only its separator came or went
         at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
-        if at is None and changed_only_layout(child.text, side_child.text):
+        if at is None and changed_only_layout(child.text, side_child.text, comment):
             continue  # a reformat of what the other side deleted
         if at is None:
             raise CheckFailed(f"{label} changed {name}, but the result lost it")
         other_child = other.children[to_other[i]] if i in to_other else child
-        _contains(child, side_child, other_child, out.children[at], label, name, renamable)
+        _contains(child, side_child, other_child, out.children[at], label, name, renamable, comment)
     matched_side = set(to_side.values())
     for j, child in enumerate(side.children):
         if j in matched_side:
             continue
-        if child.text.strip() and out_texts[key(child)] == 0 and _spelled(child.text) not in out_spellings:  # an empty body's placeholder adds nothing
+        if child.text.strip() and out_texts[key(child)] == 0 and _spelled(child.text, comment) not in out_spellings:  # an empty body's placeholder adds nothing
             what = child.name or child.text.strip().splitlines()[0][:60]
             raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
     if named:

@@ -44,12 +44,26 @@ _KNOWN_KEYS = frozenset(
 # Keys of the sub-tables; a typo there is rejected too.
 _KNOWN_SUBKEYS = {
     "identity": frozenset({"named_bodies", "sequence_bodies", "signatures", "line_name", "renamable_kinds", "repeatable_kinds"}),
-    "unordered": frozenset({"list_assignments", "import_names", "item_list_paths", "item_list_kinds", "commutative_operators"}),
+    "unordered": frozenset({"list_assignments", "import_names", "item_list_paths", "item_list_kinds", "commutative_operators", "sets"}),
     "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
 }
 # The parsers a profile may name: Python's own (ast + libcst), a tree-sitter grammar
 # wheel, or one record per line (requirements.txt: no grammar needed).
 PARSERS = frozenset({"python", "tree-sitter", "lines"})
+
+
+@dataclass(frozen=True)
+class SetRule:
+    """``[[unordered.sets]]``: a tree-sitter query whose ``@set`` capture is a list of
+    items separated by ``separator`` tokens, in any order; ``joiner`` joins a new item
+    when no revision has two items to copy the spacing from."""
+
+    query: str
+    separator: str
+    joiner: str
+
+
+_SET_RULE_KEYS = frozenset({"query", "separator", "joiner"})
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,15 @@ class LanguageProfile:
         return tuple(self.unordered.get("item_list_paths", ()))
 
     @property
+    def set_rules(self) -> tuple[SetRule, ...]:
+        """Lists on one line that are sets, found by tree-sitter queries (a Rust
+        derive list, trait bounds): two items added at one spot both land."""
+        return tuple(
+            SetRule(str(rule["query"]), str(rule["separator"]), str(rule.get("joiner", f"{rule['separator']} ")))
+            for rule in self.unordered.get("sets", ())
+        )
+
+    @property
     def keep_sorted_imports(self) -> bool:
         return bool(self.sorting.get("keep_sorted_imports", False))
 
@@ -131,6 +154,11 @@ def load_profile(path: Path) -> LanguageProfile:
     for required in ("name", "parser", "extensions"):
         if required not in data:
             raise ConfigError(f"{path}: missing required key {required!r}")
+    for rule in data.get("unordered", {}).get("sets", ()):
+        if not isinstance(rule, dict) or not {"query", "separator"} <= set(rule) or set(rule) - _SET_RULE_KEYS:
+            raise ConfigError(f"{path}: each unordered.sets entry needs query and separator (and may have joiner)")
+        if "@set" not in str(rule["query"]):
+            raise ConfigError(f"{path}: an unordered.sets query must capture @set")
     if data["parser"] not in PARSERS:
         raise ConfigError(f"{path}: parser must be one of {', '.join(sorted(PARSERS))}")
     if data["parser"] == "tree-sitter" and not data.get("grammar"):

@@ -32,9 +32,10 @@ from smartmerge.merging.items import (
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
 from smartmerge.merging.separators import merged_trailing, strip_last, with_separator
+from smartmerge.merging.sets import merge_with_sets
 from smartmerge.merging.tokens import changed_only_layout, formatter_quotes, merge_tokens, restyle
 from smartmerge.textlines import split_lines
-from smartmerge.tree import ConflictPiece, Node, Piece
+from smartmerge.tree import ConflictPiece, Node, Piece, SetSpan
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +86,14 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
     symbol = _symbol(path, base)
     if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
         ops = ctx.profile.commutative_operators
-        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None, ops)
+        sets = (base.sets, left.sets, right.sets)
+        comment = ctx.profile.comment_prefix
+        pieces = _merge_with_sets(
+            base.head, left.head, right.head, sets, symbol, PARAMETERS if base.kind == "def" else None, ops, comment
+        )
         separator = base.separator if base.separator == left.separator == right.separator else ""
         pieces += _merge_body(base.children, left.children, right.children, base.named_body, ctx, symbol, separator)
-        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None, ops)
+        pieces += _merge_text(base.tail, left.tail, right.tail, symbol, None, ops, comment)
         return pieces
     return _merge_leaf(base, left, right, ctx, symbol)
 
@@ -99,7 +104,36 @@ def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str)
         mode = IMPORTS
     elif _unordered_list(base, symbol, ctx.profile):
         mode = UNORDERED
-    return _merge_text(base.text, left.text, right.text, symbol, mode, ctx.profile.commutative_operators)
+    ops, comment = ctx.profile.commutative_operators, ctx.profile.comment_prefix
+    if base.tail or left.tail or right.tail:
+        return _merge_text(base.text, left.text, right.text, symbol, mode, ops, comment)
+    sets = (base.sets, left.sets, right.sets)
+    return _merge_with_sets(base.text, left.text, right.text, sets, symbol, mode, ops, comment)
+
+
+def _merge_with_sets(
+    base: str,
+    left: str,
+    right: str,
+    sets: tuple[tuple[SetSpan, ...], ...],
+    symbol: str,
+    item_mode: str | None,
+    commutative: tuple[str, ...],
+    comment: str,
+) -> list[Piece]:
+    """``_merge_text``, except that when the texts hold lists the profile declares
+    sets (``unordered.sets``) and both sides changed the text, those lists merge as
+    sets and the rest as usual (when that gives no conflict)."""
+    if all(sets) and left not in (base, right) and right != base:
+
+        def merge_rest(b: str, lft: str, rgt: str) -> str | None:
+            rest = _merge_text(b, lft, rgt, symbol, item_mode, commutative, comment)
+            return "".join(p for p in rest if isinstance(p, str)) if all(isinstance(p, str) for p in rest) else None
+
+        merged = merge_with_sets((base, left, right), sets, merge_rest)
+        if merged is not None:
+            return [merged]
+    return _merge_text(base, left, right, symbol, item_mode, commutative, comment)
 
 
 def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
@@ -113,7 +147,13 @@ def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
 
 
 def _merge_text(
-    base: str, left: str, right: str, symbol: str, item_mode: str | None, commutative: tuple[str, ...] = ()
+    base: str,
+    left: str,
+    right: str,
+    symbol: str,
+    item_mode: str | None,
+    commutative: tuple[str, ...] = (),
+    comment: str = "#",
 ) -> list[Piece]:
     """Line diff3 of one node's text; clashing lines may still merge as item lists."""
     if left == base:
@@ -137,7 +177,7 @@ def _merge_text(
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = merge_tokens(*texts, commutative=commutative)
+        merged_tokens = merge_tokens(*texts, commutative=commutative, comment=comment)
         if merged_tokens is None:
             merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
         if merged_tokens is not None:
@@ -211,7 +251,7 @@ def _merge_members(
     order = merge_order(base_ids, left_ids, right_ids, _sorted_imports(base, left, right, left_ids, right_ids, ctx))
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
-        return [_merge_text(_joined(base), _joined(left), _joined(right), path, None)]
+        return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, (), ctx.profile.comment_prefix)]
     left_of = dict(zip(left_ids, left, strict=True))
     right_of = dict(zip(right_ids, right, strict=True))
     groups: list[list[Piece]] = []
@@ -224,7 +264,7 @@ def _merge_members(
 
 def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: _Context, path: str) -> list[Piece]:
     if base is None:
-        if left is not None and right is not None and not changed_only_layout(left.text, right.text):
+        if left is not None and right is not None and not changed_only_layout(left.text, right.text, ctx.profile.comment_prefix):
             # the same name added twice with different texts: never two definitions
             return [_whole_conflict("", left.text, right.text, _symbol(path, left))]
         if left is not None:
@@ -235,7 +275,7 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
     if left is None or right is None:
         survivor = right if left is None else left
         assert survivor is not None  # for mypy: one of the two is present
-        if changed_only_layout(base.text, survivor.text):
+        if changed_only_layout(base.text, survivor.text, ctx.profile.comment_prefix):
             # deleted on one side, only reformatted on the other: nothing of value is lost
             return []
         # deleted on one side, changed on the other

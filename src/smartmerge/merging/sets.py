@@ -1,0 +1,104 @@
+"""Merges of a text whose one-line lists the profile declares sets.
+
+A Rust ``#[derive(Debug)]`` that left extends with ``Clone`` and right with
+``PartialEq``, or trait bounds ``T: Ord`` that both sides extend: a token merge sees
+two different insertions at one spot and conflicts. When the profile's
+``unordered.sets`` queries found the same number of sets in all three revisions, each
+set is replaced by a placeholder, the rest of the text merges as usual, and each set
+merges as a set of items: base order, then left's additions, then right's; an item
+one side removed is gone. Both sides replacing the same item (each removing it and
+adding something else) has no single answer and is refused, as is any clash in the
+rest of the text or in a set's brackets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from smartmerge.merging.ordering import merge_order
+from smartmerge.tree import SetSpan
+
+# merges the texts with their sets masked: the merged text, or None on a conflict
+MergeRest = Callable[[str, str, str], str | None]
+
+
+def _placeholder(index: int, texts: Sequence[str]) -> str:
+    stem = "smartmergeset"
+    while any(stem in text for text in texts):
+        stem += "x"
+    return f"{stem}{index}x"  # the closing x: set 1 is no prefix of set 10
+
+
+def _norm(item: str) -> str:
+    return " ".join(item.split())
+
+
+def _pick(base: str, left: str, right: str) -> str | None:
+    if left == base:
+        return right
+    if right in (base, left):
+        return left
+    return None
+
+
+def _merge_one(texts: Sequence[str], spans: Sequence[SetSpan]) -> str | None:
+    """One set's merged text, or None when its edits clash."""
+    openings = [t[s.start : s.items[0][0]] for t, s in zip(texts, spans, strict=True)]
+    closings = [t[s.items[-1][1] : s.end] for t, s in zip(texts, spans, strict=True)]
+    items = [[t[a:b] for a, b in s.items] for t, s in zip(texts, spans, strict=True)]
+    keys = [[_norm(item) for item in side] for side in items]
+    if any(len(set(side)) != len(side) for side in keys):
+        return None
+    opening, closing = _pick(*openings), _pick(*closings)
+    if opening is None or closing is None:
+        return None
+    base_keys, left_keys, right_keys = (set(side) for side in keys)
+    removed_both = (base_keys - left_keys) & (base_keys - right_keys)
+    if removed_both and left_keys - base_keys and right_keys - base_keys:
+        return None  # the same item replaced on both sides
+    order = merge_order(keys[0], keys[1], keys[2])
+    if order is None:
+        return None
+    # an item's spelling as left wrote it, else right, else base
+    text_of = {_norm(item): item for side in (items[0], items[2], items[1]) for item in side}
+    kept = [
+        str(key)
+        for key in order
+        if (key in base_keys and key in left_keys and key in right_keys) or (key not in base_keys)
+    ]
+    # the spacing between items as left, else right, else base wrote it
+    joiner = next(
+        (texts[i][spans[i].items[0][1] : spans[i].items[1][0]] for i in (1, 2, 0) if len(spans[i].items) > 1),
+        spans[0].joiner,
+    )
+    return opening + joiner.join(text_of[key] for key in kept) + closing
+
+
+def merge_with_sets(
+    texts: tuple[str, str, str], spans: tuple[tuple[SetSpan, ...], ...], merge_rest: MergeRest
+) -> str | None:
+    """The merged text, or None when the sets do not pair up or any part clashes."""
+    counts = {len(side) for side in spans}
+    if len(counts) != 1 or not counts.pop():
+        return None
+    if any({s.separator for s in side} != {s.separator for s in spans[0]} for side in spans):
+        return None
+    names = [_placeholder(i, texts) for i in range(len(spans[0]))]
+    masked = []
+    for text, side in zip(texts, spans, strict=True):
+        out, at = [], 0
+        for name, span in zip(names, side, strict=True):
+            out += [text[at : span.start], name]
+            at = span.end
+        masked.append("".join(out) + text[at:])
+    rest = merge_rest(masked[0], masked[1], masked[2])
+    if rest is None or any(rest.count(name) != 1 for name in names):
+        return None
+    for index, name in enumerate(names):
+        if any(side[index].separator != spans[0][index].separator for side in spans):
+            return None
+        merged = _merge_one(texts, [side[index] for side in spans])
+        if merged is None:
+            return None
+        rest = rest.replace(name, merged)
+    return rest
