@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from smartmerge.languages import profile_named
 from smartmerge.merging.sets import merge_with_sets
-from smartmerge.merging.tokens import token_keys
+from smartmerge.merging.tokens import merge_tokens, token_keys
 from smartmerge.parsing import parse
 
 
@@ -61,3 +61,12 @@ def test_a_clash_outside_the_sets_is_refused() -> None:
 def test_comments_follow_the_profile_prefix() -> None:
     assert token_keys("#[derive(A)] // x y", "//") == ["#", "[", "derive", "(", "A", ")", "]", "// x y"]
     assert token_keys("a // b  # c") == ["a", "//", "b", "# c"]
+
+
+def test_a_trailing_comma_goes_after_the_other_sides_change_at_the_list_end() -> None:
+    assert merge_tokens("f(a, b)", "f(a, b,)", "f(a, c)") == "f(a, c,)"
+    assert merge_tokens("f(a)", "f(a, b)", "f(a,)") == "f(a, b,)"
+    # the other side deleted the last item: no single answer
+    assert merge_tokens("f(a, b)", "f(a, b,)", "f(a)") is None
+    # not before a closing bracket: still a clash
+    assert merge_tokens("x = a", "x = a,", "x = b") is None

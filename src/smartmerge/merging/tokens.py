@@ -5,7 +5,9 @@ normalised, so a side that only reformatted (black-style quotes, wrapping, trail
 commas, indentation) changes white space and raw spellings, not tokens. The diff3
 runs on tokens; each token keeps the spelling and the white space of the side that
 changed them. Like any diff3, two edits with no unchanged token between them
-conflict, and then the caller keeps its line-level conflict.
+conflict, and then the caller keeps its line-level conflict, with one exception: a
+side whose only change there is a trailing comma before a closing bracket gets its
+comma after the other side's change.
 """
 
 from __future__ import annotations
@@ -153,6 +155,21 @@ def _joins(keys: tuple[str, ...], commutative: tuple[str, ...]) -> bool:
     return (keys[0] in commutative) != (keys[-1] in commutative)
 
 
+_CLOSERS = (")", "]", "}")
+
+
+def _trailing_comma_side(base: tuple[str, ...], left: tuple[str, ...], right: tuple[str, ...], after: str) -> str | None:
+    """The side whose only change in a clashing chunk is a trailing comma before a
+    closing bracket (a formatter's doing, often with wrapping), when the other side
+    changed the chunk's end another way: the comma then goes after that change."""
+    if after not in _CLOSERS:
+        return None
+    for side, mine, other in (("left", left, right), ("right", right, left)):
+        if mine == (*base, ",") and other and other[-1] != ",":
+            return side
+    return None
+
+
 def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ...] = (), comment: str = "#") -> str | None:
     """The token-level merge of three texts, or None when edits clash.
 
@@ -174,6 +191,16 @@ def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ..
         nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
         positions = [nb, nl, nr]
         if chunk.conflict:
+            trailing = _trailing_comma_side(chunk.base, chunk.left, chunk.right, base_t[nb].key if nb < len(base_t) else "")
+            if trailing == "left":
+                # a trailing comma goes after what the other side wrote at the list's end
+                out.extend(t.space + t.raw for t in right_t[rgt:nr])
+                out.extend(t.space + t.raw for t in left_t[nl - 1 : nl])
+                continue
+            if trailing == "right":
+                out.extend(t.space + t.raw for t in left_t[lft:nl])
+                out.extend(t.space + t.raw for t in right_t[nr - 1 : nr])
+                continue
             if not (
                 commutative
                 and not chunk.base
