@@ -55,15 +55,19 @@ PARSERS = frozenset({"python", "tree-sitter", "lines"})
 @dataclass(frozen=True)
 class SetRule:
     """``[[unordered.sets]]``: a tree-sitter query whose ``@set`` capture is a list of
-    items separated by ``separator`` tokens, in any order; ``joiner`` joins a new item
-    when no revision has two items to copy the spacing from."""
+    items in any order: its children captured ``@item`` when the query has that
+    capture, else the runs of children between ``separator`` tokens. ``joiner`` joins
+    a new item when no revision has two items to copy the spacing from; ``keyed``
+    names an item by its first word (``a: b`` is ``a``), so one item changed on both
+    sides, or changed on one and deleted on the other, is a conflict."""
 
     query: str
     separator: str
     joiner: str
+    keyed: bool = False
 
 
-_SET_RULE_KEYS = frozenset({"query", "separator", "joiner"})
+_SET_RULE_KEYS = frozenset({"query", "separator", "joiner", "keyed"})
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,12 @@ class LanguageProfile:
         """Lists on one line that are sets, found by tree-sitter queries (a Rust
         derive list, trait bounds): two items added at one spot both land."""
         return tuple(
-            SetRule(str(rule["query"]), str(rule["separator"]), str(rule.get("joiner", f"{rule['separator']} ")))
+            SetRule(
+                str(rule["query"]),
+                str(rule.get("separator", "")),
+                str(rule.get("joiner", f"{rule.get('separator', '')} ")),
+                bool(rule.get("keyed", False)),
+            )
             for rule in self.unordered.get("sets", ())
         )
 
@@ -155,8 +164,10 @@ def load_profile(path: Path) -> LanguageProfile:
         if required not in data:
             raise ConfigError(f"{path}: missing required key {required!r}")
     for rule in data.get("unordered", {}).get("sets", ()):
-        if not isinstance(rule, dict) or not {"query", "separator"} <= set(rule) or set(rule) - _SET_RULE_KEYS:
-            raise ConfigError(f"{path}: each unordered.sets entry needs query and separator (and may have joiner)")
+        if not isinstance(rule, dict) or "query" not in rule or set(rule) - _SET_RULE_KEYS:
+            raise ConfigError(f"{path}: each unordered.sets entry needs query (and may have separator, joiner, keyed)")
+        if not rule.get("separator") and "@item" not in str(rule["query"]):
+            raise ConfigError(f"{path}: an unordered.sets entry needs a separator or an @item capture")
         if "@set" not in str(rule["query"]):
             raise ConfigError(f"{path}: an unordered.sets query must capture @set")
     if data["parser"] not in PARSERS:

@@ -28,6 +28,7 @@ class SetSpan:
     items: tuple[tuple[int, int], ...]
     separator: str  # the token between items ("," or "+")
     joiner: str  # how a new item is joined when no revision shows it (", ", " + ")
+    keyed: bool = False  # an item is named by its first word (``a: b`` is ``a``)
 
 
 @dataclass(frozen=True)

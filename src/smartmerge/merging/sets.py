@@ -8,11 +8,14 @@ set is replaced by a placeholder, the rest of the text merges as usual, and each
 merges as a set of items: base order, then left's additions, then right's; an item
 one side removed is gone. Both sides replacing the same item (each removing it and
 adding something else) has no single answer and is refused, as is any clash in the
-rest of the text or in a set's brackets.
+rest of the text or in a set's brackets. In a keyed set (a destructuring pattern) an
+item is named by its first word, and one item changed two ways, or changed on one
+side and deleted on the other, is refused too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from smartmerge.merging.ordering import merge_order
@@ -41,37 +44,74 @@ def _pick(base: str, left: str, right: str) -> str | None:
     return None
 
 
+_FIRST_WORD = re.compile(r"[\w$]+")
+
+
+class _Clash:
+    pass
+
+
+_CLASH = _Clash()
+
+
+def _key(item: str, keyed: bool) -> str:
+    """What identifies an item: its first word when keyed (``a: b`` is ``a``), else
+    its text without layout."""
+    found = _FIRST_WORD.search(item) if keyed else None
+    return found.group() if found else _norm(item)
+
+
+def _merge_item(base: str | None, left: str | None, right: str | None) -> str | _Clash | None:
+    """One item's merged text; None when it is gone; _CLASH when edits clash."""
+    if base is None:
+        if left is not None and right is not None and _norm(left) != _norm(right):
+            return _CLASH  # one name added twice with different texts
+        return left if left is not None else right
+    if left is None or right is None:
+        survivor = right if left is None else left
+        # deleted on one side: fine unless the other side changed it
+        return None if survivor is None or _norm(survivor) == _norm(base) else _CLASH
+    if _norm(left) == _norm(base):
+        return right
+    if _norm(right) in (_norm(base), _norm(left)):
+        return left
+    return _CLASH
+
+
 def _merge_one(texts: Sequence[str], spans: Sequence[SetSpan]) -> str | None:
     """One set's merged text, or None when its edits clash."""
+    keyed = spans[0].keyed
     openings = [t[s.start : s.items[0][0]] for t, s in zip(texts, spans, strict=True)]
     closings = [t[s.items[-1][1] : s.end] for t, s in zip(texts, spans, strict=True)]
-    items = [[t[a:b] for a, b in s.items] for t, s in zip(texts, spans, strict=True)]
-    keys = [[_norm(item) for item in side] for side in items]
-    if any(len(set(side)) != len(side) for side in keys):
-        return None
+    by_key: list[dict[str, str]] = []
+    for text, span in zip(texts, spans, strict=True):
+        side = {_key(text[a:b], keyed): text[a:b] for a, b in span.items}
+        if len(side) != len(span.items):
+            return None  # a repeated item: no identity to go by
+        by_key.append(side)
     opening, closing = _pick(*openings), _pick(*closings)
     if opening is None or closing is None:
         return None
-    base_keys, left_keys, right_keys = (set(side) for side in keys)
+    base_keys, left_keys, right_keys = (set(side) for side in by_key)
     removed_both = (base_keys - left_keys) & (base_keys - right_keys)
-    if removed_both and left_keys - base_keys and right_keys - base_keys:
+    if not keyed and removed_both and left_keys - base_keys and right_keys - base_keys:
         return None  # the same item replaced on both sides
-    order = merge_order(keys[0], keys[1], keys[2])
+    order = merge_order(list(by_key[0]), list(by_key[1]), list(by_key[2]))
     if order is None:
         return None
-    # an item's spelling as left wrote it, else right, else base
-    text_of = {_norm(item): item for side in (items[0], items[2], items[1]) for item in side}
-    kept = [
-        str(key)
-        for key in order
-        if (key in base_keys and key in left_keys and key in right_keys) or (key not in base_keys)
-    ]
+    kept: list[str] = []
+    for key in order:
+        merged = _merge_item(*(side.get(str(key)) for side in by_key))
+        if isinstance(merged, _Clash):
+            return None
+        if merged is not None:
+            kept.append(merged)
     # the spacing between items as left, else right, else base wrote it
     joiner = next(
         (texts[i][spans[i].items[0][1] : spans[i].items[1][0]] for i in (1, 2, 0) if len(spans[i].items) > 1),
         spans[0].joiner,
     )
-    return opening + joiner.join(text_of[key] for key in kept) + closing
+    return opening + joiner.join(kept) + closing
 
 
 def merge_with_sets(

@@ -70,8 +70,24 @@ def set_query(module: str, function: str, query: str) -> Query:
 
 
 # A set found in the whole tree: its byte range, its items' byte ranges, the rule's
-# separator and joiner.
-_RawSet = tuple[int, int, tuple[tuple[int, int], ...], str, str]
+# separator, joiner and whether items are keyed.
+_RawSet = tuple[int, int, tuple[tuple[int, int], ...], str, str, bool]
+
+
+def _captured_items(node: TSNode, captured: set[tuple[int, int]], comments: frozenset[str]) -> tuple[tuple[int, int], ...] | None:
+    """The byte ranges of a list's items captured ``@item``: its children in those
+    ranges, with no other named child between the first and the last (a JSX spread
+    among attributes keeps its place). None when the list spans lines or has none."""
+    if node.start_point.row != node.end_point.row:
+        return None
+    children = [(child.start_byte, child.end_byte, child) for child in node.children]
+    items = [(a, b) for a, b, _ in children if (a, b) in captured]
+    if not items:
+        return None
+    between = [c for a, b, c in children if items[0][0] <= a and b <= items[-1][1] and (a, b) not in captured]
+    if any(c.is_named or c.type in comments for c in between):
+        return None
+    return tuple(items)
 
 
 def _set_items(node: TSNode, separator: str, comments: frozenset[str]) -> tuple[tuple[int, int], ...] | None:
@@ -224,10 +240,15 @@ class _Builder:
         comments = frozenset(self.profile.comment_kinds)
         for rule in self.profile.set_rules:
             query = set_query(self.profile.grammar, self.profile.grammar_function, rule.query)
-            for node in QueryCursor(query).captures(root).get("set", []):
-                items = _set_items(node, rule.separator, comments)
+            captures = QueryCursor(query).captures(root)
+            captured = {(item.start_byte, item.end_byte) for item in captures.get("item", [])}
+            for node in captures.get("set", []):
+                if "@item" in rule.query:
+                    items = _captured_items(node, captured, comments)
+                else:
+                    items = _set_items(node, rule.separator, comments)
                 if items is not None:
-                    found.append((node.start_byte, node.end_byte, items, rule.separator, rule.joiner))
+                    found.append((node.start_byte, node.end_byte, items, rule.separator, rule.joiner, rule.keyed))
         found.sort(key=lambda raw: (raw[0], -raw[1]))
         for raw in found:
             if not self.sets or raw[0] >= self.sets[-1][1]:
@@ -237,14 +258,14 @@ class _Builder:
         """The sets inside rows [start_row, end_row), in characters from its start."""
         start, end = self.line_starts[start_row], self.line_starts[end_row]
         spans = []
-        for first, last, items, separator, joiner in self.sets:
+        for first, last, items, separator, joiner, keyed in self.sets:
             if first >= start and last <= end:
 
                 def char(at: int) -> int:
                     return len(self.data[start:at].decode("utf-8"))
 
                 spans.append(
-                    SetSpan(char(first), char(last), tuple((char(a), char(b)) for a, b in items), separator, joiner)
+                    SetSpan(char(first), char(last), tuple((char(a), char(b)) for a, b in items), separator, joiner, keyed)
                 )
         return tuple(spans)
 
