@@ -78,3 +78,31 @@ def test_a_lost_comment_edit_at_an_import_is_rejected() -> None:
     check("# two\nfrom x import a, b\n", base, left, right)
     with pytest.raises(CheckFailed):
         check("# one\nfrom x import a, b\n", base, left, right)
+
+
+YAML_BASE = "server:\n  host: localhost\n  port: 8080\nlogging: info\n"
+YAML_LEFT = "services:\n  server:\n    host: localhost\n    port: 8080\nlogging: info\n"
+YAML_RIGHT = "server:\n  host: example.org\n  port: 8080\nlogging: info\n"
+
+
+def _check_yaml(merged: str) -> None:
+    from smartmerge.languages import profile_named
+    from smartmerge.parsing import parse
+
+    profile = profile_named("yaml")
+    trees = [parse(text, profile) for text in (YAML_BASE, YAML_LEFT, YAML_RIGHT)]
+    check_merge(*trees, merged, profile)
+
+
+def test_a_wrapped_member_with_the_other_sides_edit_passes() -> None:
+    _check_yaml("services:\n  server:\n    host: example.org\n    port: 8080\nlogging: info\n")
+
+
+def test_a_wrapped_member_that_lost_the_other_sides_edit_is_rejected() -> None:
+    with pytest.raises(CheckFailed):
+        _check_yaml(YAML_LEFT)
+
+
+def test_a_wrapped_member_changed_by_nobody_is_rejected() -> None:
+    with pytest.raises(CheckFailed):
+        _check_yaml("services:\n  server:\n    host: example.org\n    port: 9999\nlogging: info\n")

@@ -20,6 +20,7 @@ from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
+from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
 from smartmerge.textlines import split_lines
@@ -231,19 +232,72 @@ def _body_contains(
         at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
         if at is None and changed_only_layout(child.text, side_child.text, comment):
             continue  # a reformat of what the other side deleted
+        other_child = other.children[to_other[i]] if i in to_other else child
+        moved = _wrapped_into(child, out, set(to_out.values())) if at is None else None
+        if moved is not None:
+            # the other side wrapped it into a new member: the change must be there
+            _contains(child, side_child, other_child, moved, label, name, renamable, comment)
+            continue
         if at is None:
             raise CheckFailed(f"{label} changed {name}, but the result lost it")
-        other_child = other.children[to_other[i]] if i in to_other else child
         _contains(child, side_child, other_child, out.children[at], label, name, renamable, comment)
     matched_side = set(to_side.values())
     for j, child in enumerate(side.children):
         if j in matched_side:
             continue
-        if child.text.strip() and out_texts[key(child)] == 0 and _spelled(child.text, comment) not in out_spellings:  # an empty body's placeholder adds nothing
+        if (
+            child.text.strip()  # an empty body's placeholder adds nothing
+            and out_texts[key(child)] == 0
+            and _spelled(child.text, comment) not in out_spellings
+            and not _intact_but_wrapped(child, base.children, other.children, out.children, sep, comment)
+        ):
             what = child.name or child.text.strip().splitlines()[0][:60]
             raise CheckFailed(f"{label} added {what!r} in {path or 'module'}, but the result lost it")
     if named:
         _no_new_duplicates(base, side, other, out, path)
+
+
+def _wrapped_into(node: Node, out: Node, matched: set[int]) -> Node | None:
+    """The one descendant with the node's signature inside the output's new members
+    (a member the other side wrapped into a new parent)."""
+    if node.signature is None:
+        return None
+    hits = [
+        d for k, c in enumerate(out.children) if k not in matched for d in descendants(c) if d.signature == node.signature
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _intact_but_wrapped(
+    added: Node, base: Sequence[Node], other: Sequence[Node], out: Sequence[Node], sep: str, comment: str
+) -> bool:
+    """A member the side added is in the output except for descendants that are base
+    members the side wrapped into it unchanged but for layout, and that the output
+    holds as the other side wrote them (re-indented)."""
+    if added.signature is None:
+        return False
+    twins = [c for c in out if c.signature == added.signature]
+    if len(twins) != 1:
+        return False
+
+    def plain(text: str) -> list[str]:
+        keys = token_keys(text, comment)
+        return keys[:-1] if sep and keys and keys[-1] == sep else keys
+
+    restored = twins[0].text
+    for member in base:
+        if member.signature is None:
+            continue
+        mine = [d for d in descendants(added) if d.signature == member.signature]
+        theirs = [d for d in descendants(twins[0]) if d.signature == member.signature]
+        edited = [c for c in other if c.signature == member.signature]
+        if len(mine) != 1 or len(theirs) != 1 or len(edited) != 1 or plain(mine[0].text) != plain(member.text):
+            continue
+        if plain(theirs[0].text) != plain(edited[0].text):
+            continue
+        if restored.count(theirs[0].text) == 1:
+            restored = restored.replace(theirs[0].text, mine[0].text)
+    return restored == added.text
 
 
 def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str) -> None:

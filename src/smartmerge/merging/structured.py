@@ -34,6 +34,7 @@ from smartmerge.merging.ordering import CombineRuns, merge_order
 from smartmerge.merging.separators import merged_trailing, strip_last, with_separator
 from smartmerge.merging.sets import merge_with_sets
 from smartmerge.merging.tokens import changed_only_layout, formatter_quotes, merge_tokens, restyle
+from smartmerge.merging.wrapping import find_wraps
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece, SetSpan
 
@@ -231,7 +232,7 @@ def _merge_body(
         prefix = ctx.profile.comment_prefix
         trailing = merged_trailing(base, left, right, separator, prefix)
         base, left, right = ([with_separator(n, separator, prefix) for n in nodes] for nodes in (base, left, right))
-        groups = _merge_members(base, left, right, named, ctx, path)
+        groups = _merge_members(base, left, right, named, ctx, path, separator)
         if not trailing:
             strip_last(groups, separator, prefix)
         return [piece for group in groups for piece in group]
@@ -239,7 +240,13 @@ def _merge_body(
 
 
 def _merge_members(
-    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], named: bool, ctx: _Context, path: str
+    base: Sequence[Node],
+    left: Sequence[Node],
+    right: Sequence[Node],
+    named: bool,
+    ctx: _Context,
+    path: str,
+    separator: str = "",
 ) -> list[list[Piece]]:
     """The merged body, as the pieces of each member in order."""
     renamable = ctx.profile.renamable_kinds
@@ -254,8 +261,16 @@ def _merge_members(
         return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, (), ctx.profile.comment_prefix)]
     left_of = dict(zip(left_ids, left, strict=True))
     right_of = dict(zip(right_ids, right, strict=True))
+    wraps = find_wraps(
+        base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), separator, ctx.profile.comment_prefix
+    )
     groups: list[list[Piece]] = []
     for identity in order:
+        if identity in wraps.dropped:
+            continue  # wrapped into a new member by one side: its edit lands there
+        if identity in wraps.replaced:
+            groups.append([wraps.replaced[identity]])
+            continue
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
         groups.append(_merge_child(b, lnode, rnode, ctx, path))
