@@ -70,3 +70,11 @@ def test_a_trailing_comma_goes_after_the_other_sides_change_at_the_list_end() ->
     assert merge_tokens("f(a, b)", "f(a, b,)", "f(a)") is None
     # not before a closing bracket: still a clash
     assert merge_tokens("x = a", "x = a,", "x = b") is None
+
+
+def test_sets_pair_only_when_the_text_leading_to_them_agrees() -> None:
+    # left dropped T's bound list and added V's: right's bound on T must not land on U
+    base = "fn f<T: X, U: Y>() {}\n"
+    left = "fn f<T, U: Y, V: Z>() {}\n"
+    right = "fn f<T: X + W, U: Y>() {}\n"
+    assert _merge(base, left, right) is None

@@ -114,6 +114,19 @@ def _merge_one(texts: Sequence[str], spans: Sequence[SetSpan]) -> str | None:
     return opening + joiner.join(kept) + closing
 
 
+def _contexts(text: str, spans: Sequence[SetSpan]) -> list[tuple[str, str]]:
+    """Per set, its separator and the text before it on its line since the previous
+    set, without white space."""
+    out = []
+    previous = 0
+    for span in spans:
+        line_start = text.rfind("\n", 0, span.start) + 1
+        lead = text[max(previous, line_start) : span.start]
+        out.append((span.separator, "".join(lead.split())))
+        previous = span.end
+    return out
+
+
 def merge_with_sets(
     texts: tuple[str, str, str], spans: tuple[tuple[SetSpan, ...], ...], merge_rest: MergeRest
 ) -> str | None:
@@ -122,6 +135,12 @@ def merge_with_sets(
     if len(counts) != 1 or not counts.pop():
         return None
     if any({s.separator for s in side} != {s.separator for s in spans[0]} for side in spans):
+        return None
+    # the n-th set of each revision must be the same list: same separator and the same
+    # text leading to it (`T` of `T: Ord`, `docs =`), or one side's bound would merge
+    # into another parameter's when a side deleted one list and added another
+    contexts = [_contexts(text, side) for text, side in zip(texts, spans, strict=True)]
+    if contexts[1] != contexts[0] or contexts[2] != contexts[0]:
         return None
     names = [_placeholder(i, texts) for i in range(len(spans[0]))]
     masked = []
