@@ -90,6 +90,10 @@ def _captured_items(node: TSNode, captured: set[tuple[int, int]], comments: froz
     return tuple(items)
 
 
+_SET_OPENERS = (b"(", b"[", b"{", b"<", b":")
+_SET_CLOSERS = (b")", b"]", b"}", b">")
+
+
 def _set_items(node: TSNode, separator: str, comments: frozenset[str]) -> tuple[tuple[int, int], ...] | None:
     """The byte ranges of a list's items: the runs of children between separator
     tokens, without the unnamed brackets or colon that open and close it. None when
@@ -99,11 +103,15 @@ def _set_items(node: TSNode, separator: str, comments: frozenset[str]) -> tuple[
     children = list(node.children)
     if any(child.type in comments for child in children):
         return None
+
     def is_separator(child: TSNode) -> bool:
         return not child.is_named and child.text == separator.encode()
-    while children and not children[0].is_named and not is_separator(children[0]):
+
+    # the opening bracket (or a bound's colon) and the closing one are no items; any
+    # other unnamed token (`::` of `::serde::Serialize`) belongs to its item
+    while children and not children[0].is_named and children[0].text in _SET_OPENERS:
         children.pop(0)
-    while children and not children[-1].is_named and not is_separator(children[-1]):
+    while children and not children[-1].is_named and children[-1].text in _SET_CLOSERS:
         children.pop()
     runs: list[list[TSNode]] = [[]]
     for child in children:
