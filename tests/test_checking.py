@@ -187,3 +187,31 @@ def test_a_statement_moved_on_one_side_and_edited_on_the_other_passes() -> None:
 def test_a_statement_moved_and_edited_that_the_result_lost_is_rejected() -> None:
     with pytest.raises(CheckFailed):
         check_moved(MOVE_RIGHT.replace('        Header header = new Header("name", "size", 1);\n', ""))
+
+
+YAML_BASE = "server:\n  host: localhost\n  port: 8080\nlogging: info\n"
+YAML_LEFT = "services:\n  server:\n    host: localhost\n    port: 8080\nlogging: info\n"
+YAML_RIGHT = "server:\n  host: example.org\n  port: 8080\nlogging: info\n"
+
+
+def _check_yaml(merged: str) -> None:
+    from smartmerge.languages import profile_named
+    from smartmerge.parsing import parse
+
+    profile = profile_named("yaml")
+    trees = [parse(text, profile) for text in (YAML_BASE, YAML_LEFT, YAML_RIGHT)]
+    check_merge(*trees, merged, profile)
+
+
+def test_a_wrapped_member_with_the_other_sides_edit_passes() -> None:
+    _check_yaml("services:\n  server:\n    host: example.org\n    port: 8080\nlogging: info\n")
+
+
+def test_a_wrapped_member_that_lost_the_other_sides_edit_is_rejected() -> None:
+    with pytest.raises(CheckFailed):
+        _check_yaml(YAML_LEFT)
+
+
+def test_a_wrapped_member_changed_by_nobody_is_rejected() -> None:
+    with pytest.raises(CheckFailed):
+        _check_yaml("services:\n  server:\n    host: example.org\n    port: 9999\nlogging: info\n")

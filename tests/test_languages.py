@@ -9,7 +9,7 @@ import pytest
 from smartmerge.errors import ConfigError
 from smartmerge.languages import all_profiles, detect_language, load_profile
 from smartmerge.parsing import parse
-from smartmerge.parsing.from_tree_sitter import kinds_and_fields, language_of
+from smartmerge.parsing.from_tree_sitter import kinds_and_fields, language_of, set_query
 
 TREE_SITTER = [p for p in all_profiles() if p.parser == "tree-sitter"]
 
@@ -22,6 +22,11 @@ def test_profile_names_only_kinds_and_fields_of_its_grammar(profile) -> None:  #
     assert not unknown, f"{profile.name}: no such node kind(s) {unknown}"
     bad_steps = [s for s in steps if language.field_id_for_name(s) is None and language.id_for_node_kind(s, True) is None]
     assert not bad_steps, f"{profile.name}: no such field or kind(s) {bad_steps}"
+    for rule in profile.set_rules:
+        # compiling checks every kind and field the query names (QueryError otherwise)
+        query = set_query(profile.grammar, profile.grammar_function, rule.query)
+        captures = [query.capture_name(i) for i in range(query.capture_count)]
+        assert "set" in captures, f"{profile.name}: unordered.sets query without @set: {rule.query}"
 
 
 def test_unknown_keys_are_rejected(tmp_path: Path) -> None:
@@ -31,6 +36,9 @@ def test_unknown_keys_are_rejected(tmp_path: Path) -> None:
         load_profile(path)
     path.write_text('name = "x"\nparser = "lines"\nextensions = []\n[identity]\nnamed_body = []\n')
     with pytest.raises(ConfigError, match=r"identity\.named_body"):
+        load_profile(path)
+    path.write_text('name = "x"\nparser = "lines"\nextensions = []\n[[unordered.sets]]\nquery = "(a) @set"\n')
+    with pytest.raises(ConfigError, match="separator"):
         load_profile(path)
 
 

@@ -22,6 +22,7 @@ from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
+from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
 from smartmerge.parsing.python_scopes import compile_error, unbound_names
@@ -40,7 +41,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
             raise CheckFailed(f"output does not parse: {exc}") from None
         if profile.parser == "tree-sitter":
             _no_duplicate_keys(base, left, right, merged, profile)
-        return _check_changes(base, left, right, out, profile.renamable_kinds)
+        return _check_changes(base, left, right, out, profile.renamable_kinds, profile.comment_prefix)
     try:
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
@@ -85,9 +86,11 @@ def _no_duplicate_keys(base: Node, left: Node, right: Node, merged: str, profile
         raise CheckFailed("the result repeats a key within one object")
 
 
-def _check_changes(base: Node, left: Node, right: Node, out: Node, renamable: frozenset[str] = DEFAULT_RENAMABLE) -> None:
-    _contains(base, left, right, out, "left", "", renamable)
-    _contains(base, right, left, out, "right", "", renamable)
+def _check_changes(
+    base: Node, left: Node, right: Node, out: Node, renamable: frozenset[str] = DEFAULT_RENAMABLE, comment: str = "#"
+) -> None:
+    _contains(base, left, right, out, "left", "", renamable, comment)
+    _contains(base, right, left, out, "right", "", renamable, comment)
     _nothing_dropped_or_invented(base, left, right, out, "", renamable)
 
 
@@ -121,20 +124,22 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
                 raise CheckFailed(f"the result defines {child.name}, which no side wrote")
 
 
-def _contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
+def _contains(
+    base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str], comment: str = "#"
+) -> None:
     if side.text == base.text or out.text == side.text:
         return
     where = path or "module"
     if base.is_container and side.is_container and out.is_container and base.kind == side.kind == out.kind:
-        _lines_contained(base.head, side.head, other.head, out.head, f"{label}'s change to the header of {where}")
-        _lines_contained(base.tail, side.tail, other.tail, out.tail, f"{label}'s change to the end of {where}")
-        _body_contains(base, side, other, out, label, path, renamable)
+        _lines_contained(base.head, side.head, other.head, out.head, f"{label}'s change to the header of {where}", comment)
+        _lines_contained(base.tail, side.tail, other.tail, out.tail, f"{label}'s change to the end of {where}", comment)
+        _body_contains(base, side, other, out, label, path, renamable, comment)
         return
     if base.kind == side.kind == out.kind == "from_import":
         _names_contained(base.text, side.text, out.text, f"{label}'s change to the import of {where}")
         _lines_contained(_comments(base.text), _comments(side.text), _comments(other.text), _comments(out.text), f"{label}'s comments at the import of {where}")
         return
-    _lines_contained(base.text, side.text, other.text, out.text, f"{label}'s change to {where}")
+    _lines_contained(base.text, side.text, other.text, out.text, f"{label}'s change to {where}", comment)
 
 
 def _comments(text: str) -> str:
@@ -158,11 +163,11 @@ def _names_contained(base: str, side: str, out: str, what: str) -> None:
         raise CheckFailed(f"{what} (a removal) was undone in the result")
 
 
-def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> None:
+def _lines_contained(base: str, side: str, other: str, out: str, what: str, comment: str = "#") -> None:
     if side == base or out == side:
         return
     base_l, side_l, out_l = split_lines(base), split_lines(side), split_lines(out)
-    if contains_changes(base_l, side_l, out_l) or tokens_contained(base, side, out):
+    if contains_changes(base_l, side_l, out_l) or tokens_contained(base, side, out, comment):
         return
     # item merges may reorder lines (sorted imports) or move a comma: compare the
     # lines each side added and removed as multisets, ignoring trailing commas
@@ -174,7 +179,7 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> N
         return
     # item merges inside one line (call arguments, set literals): the same test on tokens
     # (commas left out, like trailing commas above: they come and go with neighbours)
-    tb, ts, to, tother = (Counter(k for k in token_keys(t) if k != ",") for t in (base, side, out, other))
+    tb, ts, to, tother = (Counter(k for k in token_keys(t, comment) if k != ",") for t in (base, side, out, other))
     if _multiset_contained(tb, ts, to, tother):
         return
     if any(o[line] < count for line, count in (s - b).items()):
@@ -182,8 +187,8 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str) -> N
     raise CheckFailed(f"{what} (a removal) was undone in the result")
 
 
-def _spelled(text: str) -> tuple[str, ...]:
-    return tuple(token_keys(text))
+def _spelled(text: str, comment: str = "#") -> tuple[str, ...]:
+    return tuple(token_keys(text, comment))
 
 
 def _multiset_contained(b: Counter[str], s: Counter[str], o: Counter[str], other: Counter[str]) -> bool:
@@ -211,7 +216,9 @@ def _out_index(i: int, to_out: dict[int, int], out: Node, *sides: Node | None) -
     return None
 
 
-def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str]) -> None:
+def _body_contains(
+    base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str], comment: str = "#"
+) -> None:
     named = base.named_body
     to_side = match_children(base.children, side.children, named=named, renamable=renamable)
     to_out = match_children(base.children, out.children, named=named, renamable=renamable)
@@ -227,7 +234,7 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
 
     out_texts = Counter(key(child) for child in out.children)
     # an addition may arrive restyled (a formatter's quotes on the other side): compare tokens
-    out_spellings = {_spelled(child.text) for child in out.children} if len(to_side) < len(side.children) else set()
+    out_spellings = {_spelled(child.text, comment) for child in out.children} if len(to_side) < len(side.children) else set()
     base_texts = Counter(key(child) for child in base.children)
     other_texts = Counter(key(child) for child in other.children)
     side_texts = Counter(key(child) for child in side.children)
@@ -245,22 +252,32 @@ def _body_contains(base: Node, side: Node, other: Node, out: Node, label: str, p
         if side_child.text == child.text or (sep and key(side_child) == key(child)):
             continue  # unchanged, or only its separator came or went
         at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
-        if at is None and changed_only_layout(child.text, side_child.text):
+        if at is None and changed_only_layout(child.text, side_child.text, comment):
             continue  # a reformat of what the other side deleted
         if at is None and base.insertions_clash and not named:
             # a block the merge took by lines and tokens (a `try` unwrapped on one side
             # around the edit the other made): the same containment test on the block
             _lines_contained(_joined(base), _joined(side), _joined(other), _joined(out), f"{label}'s change to {name}")
             continue
+        other_child = other.children[to_other[i]] if i in to_other else child
+        moved = _wrapped_into(child, out, set(to_out.values())) if at is None else None
+        if moved is not None:
+            # the other side wrapped it into a new member: the change must be there
+            _contains(child, side_child, other_child, moved, label, name, renamable, comment)
+            continue
         if at is None:
             raise CheckFailed(f"{label} changed {name}, but the result lost it")
-        other_child = other.children[to_other[i]] if i in to_other else child
-        _contains(child, side_child, other_child, out.children[at], label, name, renamable)
+        _contains(child, side_child, other_child, out.children[at], label, name, renamable, comment)
     matched_side = set(to_side.values())
     for j, child in enumerate(side.children):
         if j in matched_side:
             continue
-        if child.text.strip() and out_texts[key(child)] == 0 and _spelled(child.text) not in out_spellings:  # an empty body's placeholder adds nothing
+        if (
+            child.text.strip()  # an empty body's placeholder adds nothing
+            and out_texts[key(child)] == 0
+            and _spelled(child.text, comment) not in out_spellings
+            and not _intact_but_wrapped(child, base.children, other.children, out.children, sep, comment)
+        ):
             what = child.name or child.text.strip().splitlines()[0][:60]
             if base.insertions_clash and not named:
                 # a block the merge took by lines and tokens: its new statement may hold
@@ -287,6 +304,49 @@ def _moved_counterpart(child: Node, out: Sequence[Node], taken: set[int]) -> int
 
 def _joined(node: Node) -> str:
     return "".join(child.text for child in node.children)
+
+
+def _wrapped_into(node: Node, out: Node, matched: set[int]) -> Node | None:
+    """The one descendant with the node's signature inside the output's new members
+    (a member the other side wrapped into a new parent)."""
+    if node.signature is None:
+        return None
+    hits = [
+        d for k, c in enumerate(out.children) if k not in matched for d in descendants(c) if d.signature == node.signature
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _intact_but_wrapped(
+    added: Node, base: Sequence[Node], other: Sequence[Node], out: Sequence[Node], sep: str, comment: str
+) -> bool:
+    """A member the side added is in the output except for descendants that are base
+    members the side wrapped into it unchanged but for layout, and that the output
+    holds as the other side wrote them (re-indented)."""
+    if added.signature is None:
+        return False
+    twins = [c for c in out if c.signature == added.signature]
+    if len(twins) != 1:
+        return False
+
+    def plain(text: str) -> list[str]:
+        keys = token_keys(text, comment)
+        return keys[:-1] if sep and keys and keys[-1] == sep else keys
+
+    restored = twins[0].text
+    for member in base:
+        if member.signature is None:
+            continue
+        mine = [d for d in descendants(added) if d.signature == member.signature]
+        theirs = [d for d in descendants(twins[0]) if d.signature == member.signature]
+        edited = [c for c in other if c.signature == member.signature]
+        if len(mine) != 1 or len(theirs) != 1 or len(edited) != 1 or plain(mine[0].text) != plain(member.text):
+            continue
+        if plain(theirs[0].text) != plain(edited[0].text):
+            continue
+        if restored.count(theirs[0].text) == 1:
+            restored = restored.replace(theirs[0].text, mine[0].text)
+    return restored == added.text
 
 
 def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str) -> None:

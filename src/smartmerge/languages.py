@@ -57,6 +57,7 @@ _KNOWN_SUBKEYS = {
             "exclusive_items",
             "order_sensitive_items",
             "set_kinds",
+            "sets",
         }
     ),
     "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
@@ -64,6 +65,24 @@ _KNOWN_SUBKEYS = {
 # The parsers a profile may name: Python's own (ast + libcst), a tree-sitter grammar
 # wheel, or one record per line (requirements.txt: no grammar needed).
 PARSERS = frozenset({"python", "tree-sitter", "lines"})
+
+
+@dataclass(frozen=True)
+class SetRule:
+    """``[[unordered.sets]]``: a tree-sitter query whose ``@set`` capture is a list of
+    items in any order: its children captured ``@item`` when the query has that
+    capture, else the runs of children between ``separator`` tokens. ``joiner`` joins
+    a new item when no revision has two items to copy the spacing from; ``keyed``
+    names an item by its first word (``a: b`` is ``a``), so one item changed on both
+    sides, or changed on one and deleted on the other, is a conflict."""
+
+    query: str
+    separator: str
+    joiner: str
+    keyed: bool = False
+
+
+_SET_RULE_KEYS = frozenset({"query", "separator", "joiner", "keyed"})
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,20 @@ class LanguageProfile:
         return tuple(self.unordered.get("item_list_paths", ()))
 
     @property
+    def set_rules(self) -> tuple[SetRule, ...]:
+        """Lists on one line that are sets, found by tree-sitter queries (a Rust
+        derive list, trait bounds): two items added at one spot both land."""
+        return tuple(
+            SetRule(
+                str(rule["query"]),
+                str(rule.get("separator", "")),
+                str(rule.get("joiner", f"{rule.get('separator', '')} ")),
+                bool(rule.get("keyed", False)),
+            )
+            for rule in self.unordered.get("sets", ())
+        )
+
+    @property
     def keep_sorted_imports(self) -> bool:
         return bool(self.sorting.get("keep_sorted_imports", False))
 
@@ -176,6 +209,13 @@ def load_profile(path: Path) -> LanguageProfile:
     for required in ("name", "parser", "extensions"):
         if required not in data:
             raise ConfigError(f"{path}: missing required key {required!r}")
+    for rule in data.get("unordered", {}).get("sets", ()):
+        if not isinstance(rule, dict) or "query" not in rule or set(rule) - _SET_RULE_KEYS:
+            raise ConfigError(f"{path}: each unordered.sets entry needs query (and may have separator, joiner, keyed)")
+        if not rule.get("separator") and "@item" not in str(rule["query"]):
+            raise ConfigError(f"{path}: an unordered.sets entry needs a separator or an @item capture")
+        if "@set" not in str(rule["query"]):
+            raise ConfigError(f"{path}: an unordered.sets query must capture @set")
     if data["parser"] not in PARSERS:
         raise ConfigError(f"{path}: parser must be one of {', '.join(sorted(PARSERS))}")
     if data["parser"] == "tree-sitter" and not data.get("grammar"):

@@ -19,6 +19,19 @@ class Revision(StrEnum):
 
 
 @dataclass(frozen=True)
+class SetSpan:
+    """A list whose items may come in any order, inside one node's head: character
+    offsets into the head, the start and end of each item, and what separates them."""
+
+    start: int
+    end: int
+    items: tuple[tuple[int, int], ...]
+    separator: str  # the token between items ("," or "+")
+    joiner: str  # how a new item is joined when no revision shows it (", ", " + ")
+    keyed: bool = False  # an item is named by its first word (``a: b`` is ``a``)
+
+
+@dataclass(frozen=True)
 class Node:
     # "module", "class", "def", "import", "from_import", "assign", or an anonymous
     # statement kind ("expr", "if", "try", ...)
@@ -42,6 +55,9 @@ class Node:
     # a sequence body (statements) where both sides inserting different children at one
     # spot is a conflict (the profile's ``insertion_conflict_bodies``)
     insertions_clash: bool = False
+    # comma- or plus-separated lists on one line that the profile declares sets
+    # (``unordered.sets``: a derive list, trait bounds), found in the head
+    sets: tuple[SetSpan, ...] = ()
 
     @cached_property
     def text(self) -> str:

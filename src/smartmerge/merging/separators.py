@@ -116,3 +116,15 @@ def strip_last(groups: list[list[Piece]], separator: str, comment_prefix: str) -
             if _last_code_line(split_lines(piece), comment_prefix) is not None:
                 pieces[index] = "".join(_strip(split_lines(piece), separator, comment_prefix))
                 return
+
+
+def set_separator(text: str, separator: str, comment_prefix: str, *, present: bool) -> str | None:
+    """The text with its trailing separator added or removed; None when it has no code."""
+    if not separator:
+        return text
+    if present:
+        return _add(text, separator, comment_prefix)
+    lines = split_lines(text)
+    if _last_code_line(lines, comment_prefix) is None:
+        return None
+    return "".join(_strip(lines, separator, comment_prefix))

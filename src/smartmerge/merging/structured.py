@@ -36,6 +36,7 @@ from smartmerge.merging.items import (
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
 from smartmerge.merging.separators import merged_trailing, strip_last, with_separator
+from smartmerge.merging.sets import merge_with_sets
 from smartmerge.merging.tokens import (
     changed_only_layout,
     formatter_quotes,
@@ -43,8 +44,9 @@ from smartmerge.merging.tokens import (
     restyle,
     token_keys,
 )
+from smartmerge.merging.wrapping import find_wraps
 from smartmerge.textlines import split_lines
-from smartmerge.tree import ConflictPiece, Node, Piece
+from smartmerge.tree import ConflictPiece, Node, Piece, SetSpan
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,10 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
     left, right = _emptied(base, left), _emptied(base, right)
     if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
         at = (base.line, left.line, right.line)
-        pieces = _merge_text(base.head, left.head, right.head, symbol, PARAMETERS if base.kind == "def" else None, ctx, at)
+        sets = (base.sets, left.sets, right.sets)
+        pieces = _merge_with_sets(
+            base.head, left.head, right.head, sets, symbol, PARAMETERS if base.kind == "def" else None, ctx, at
+        )
         separator = base.separator if base.separator == left.separator == right.separator else ""
         pieces += _merge_body(base, left, right, ctx, symbol, separator)
         tail_at = (_tail_line(base), _tail_line(left), _tail_line(right))
@@ -135,7 +140,35 @@ def _merge_leaf(base: Node, left: Node, right: Node, ctx: _Context, symbol: str)
         mode = IMPORTS
     elif _unordered_list(base, symbol, ctx.profile):
         mode = UNORDERED
-    return _merge_text(base.text, left.text, right.text, symbol, mode, ctx, (base.line, left.line, right.line))
+    if base.tail or left.tail or right.tail:
+        return _merge_text(base.text, left.text, right.text, symbol, mode, ctx, (base.line, left.line, right.line))
+    sets = (base.sets, left.sets, right.sets)
+    return _merge_with_sets(base.text, left.text, right.text, sets, symbol, mode, ctx, (base.line, left.line, right.line))
+
+
+def _merge_with_sets(
+    base: str,
+    left: str,
+    right: str,
+    sets: tuple[tuple[SetSpan, ...], ...],
+    symbol: str,
+    item_mode: str | None,
+    ctx: _Context,
+    at: tuple[int, int, int],
+) -> list[Piece]:
+    """``_merge_text``, except that when the texts hold lists the profile declares
+    sets (``unordered.sets``) and both sides changed the text, those lists merge as
+    sets and the rest as usual (when that gives no conflict)."""
+    if all(sets) and left not in (base, right) and right != base:
+
+        def merge_rest(b: str, lft: str, rgt: str) -> str | None:
+            rest = _merge_text(b, lft, rgt, symbol, item_mode, ctx)
+            return "".join(p for p in rest if isinstance(p, str)) if all(isinstance(p, str) for p in rest) else None
+
+        merged = merge_with_sets((base, left, right), sets, merge_rest)
+        if merged is not None:
+            return [merged]
+    return _merge_text(base, left, right, symbol, item_mode, ctx, at)
 
 
 def _unordered_list(base: Node, symbol: str, profile: LanguageProfile) -> bool:
@@ -177,6 +210,7 @@ def _merge_text(
         if merged is not None:
             return [merged]
     commutative = ctx.profile.commutative_operators if ctx is not None else ()
+    comment = ctx.profile.comment_prefix if ctx is not None else "#"
     pieces: list[Piece] = []
     offsets = [0, 0, 0]
     for chunk in chunks:
@@ -186,7 +220,7 @@ def _merge_text(
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = merge_tokens(*texts, commutative=commutative)
+        merged_tokens = merge_tokens(*texts, commutative=commutative, comment=comment)
         if merged_tokens is None:
             merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
         if merged_tokens is None:
@@ -259,7 +293,7 @@ def _merge_body(base: Node, left: Node, right: Node, ctx: _Context, path: str, s
         prefix = ctx.profile.comment_prefix
         trailing = merged_trailing(*children, separator, prefix)
         b, lft, rgt = ([with_separator(n, separator, prefix) for n in nodes] for nodes in children)
-        groups = _merge_members(b, lft, rgt, body, ctx, path)
+        groups = _merge_members(b, lft, rgt, body, ctx, path, separator)
         if not trailing:
             strip_last(groups, separator, prefix)
         return [piece for group in groups for piece in group]
@@ -273,7 +307,13 @@ class _Body:
 
 
 def _merge_members(
-    base: Sequence[Node], left: Sequence[Node], right: Sequence[Node], body: _Body, ctx: _Context, path: str
+    base: Sequence[Node],
+    left: Sequence[Node],
+    right: Sequence[Node],
+    body: _Body,
+    ctx: _Context,
+    path: str,
+    separator: str = "",
 ) -> list[list[Piece]]:
     """The merged body, as the pieces of each member in order."""
     named = body.named
@@ -300,7 +340,7 @@ def _merge_members(
     order = merge_order(base_ids, left_ids, right_ids, combine)
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
-        return [_merge_text(_joined(base), _joined(left), _joined(right), path, None)]
+        return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx)]
     if ctx.profile.keep_sorted_imports:
         def present(identity: Hashable) -> Node | None:
             lnode, rnode = left_of.get(identity), right_of.get(identity)
@@ -322,12 +362,20 @@ def _merge_members(
         right_text = "".join(ctx.from_right(right_of[i].text) for i in right_ids if i in run)
         clash_at[left_run[0]] = _whole_conflict("", left_text, right_text, _symbol(path, left_of[left_run[0]]))
         in_clash |= run
+    wraps = find_wraps(
+        base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), separator, ctx.profile.comment_prefix
+    )
     groups: list[list[Piece]] = []
     for identity in order:
         if identity in in_clash:
             groups.append([clash_at[identity]] if identity in clash_at else [])
             continue
         if isinstance(identity, tuple) and identity[0] == "duplicate":
+            continue
+        if identity in wraps.dropped:
+            continue  # wrapped into a new member by one side: its edit lands there
+        if identity in wraps.replaced:
+            groups.append([wraps.replaced[identity]])
             continue
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
@@ -355,7 +403,7 @@ def _is_base(identity: Hashable) -> bool:
 
 def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: _Context, path: str) -> list[Piece]:
     if base is None:
-        if left is not None and right is not None and not changed_only_layout(left.text, right.text):
+        if left is not None and right is not None and not changed_only_layout(left.text, right.text, ctx.profile.comment_prefix):
             # the same name added twice with different texts: never two definitions
             return [_whole_conflict("", left.text, right.text, _symbol(path, left))]
         if left is not None:
@@ -366,7 +414,7 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
     if left is None or right is None:
         survivor = right if left is None else left
         assert survivor is not None  # for mypy: one of the two is present
-        if changed_only_layout(base.text, survivor.text):
+        if changed_only_layout(base.text, survivor.text, ctx.profile.comment_prefix):
             # deleted on one side, only reformatted on the other: nothing of value is lost
             return []
         # deleted on one side, changed on the other

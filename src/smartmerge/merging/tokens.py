@@ -5,7 +5,9 @@ normalised, so a side that only reformatted (black-style quotes, wrapping, trail
 commas, indentation) changes white space and raw spellings, not tokens. The diff3
 runs on tokens; each token keeps the spelling and the white space of the side that
 changed them. Like any diff3, two edits with no unchanged token between them
-conflict, and then the caller keeps its line-level conflict.
+conflict, and then the caller keeps its line-level conflict, with one exception: a
+side whose only change there is a trailing comma before a closing bracket gets its
+comma after the other side's change.
 """
 
 from __future__ import annotations
@@ -14,20 +16,26 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cache
 
 from smartmerge.merging.diff3 import contains_changes, diff3
 
-_TOKEN = re.compile(
-    r"""
+_TOKEN_PATTERN = r"""
     (?P<ws>(?:[ \t\f]|\\\r?\n|\r\n|\n|\r)+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<string>[rRbBuUfF]{0,2}(?:'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\r\n])*'|"(?:\\.|[^"\\\r\n])*"))
+  | (?P<comment>{comment}[^\r\n]*)
+  | (?P<string>[rRbBuUfF]{{0,2}}(?:'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\r\n])*'|"(?:\\.|[^"\\\r\n])*"))
   | (?P<number>\d+(?:\.\d+)+)  # one token: two edits of "2.0" must not merge into "3.1"
   | (?P<word>\w+)
   | (?P<op>\*\*=?|//=?|->|:=|[<>=!]=|<<=?|>>=?|[-+*/%&|^@]=|\.\.\.|\S)
-    """,
-    re.VERBOSE,
-)
+    """
+
+
+@cache
+def _token_re(comment: str) -> re.Pattern[str]:
+    """The token pattern for a language whose line comments start with ``comment``
+    (the profile's ``comment_prefix``: ``#`` in Python, ``//`` in Rust, where
+    ``#[derive(...)]`` is code)."""
+    return re.compile(_TOKEN_PATTERN.format(comment=re.escape(comment)), re.VERBOSE)
 
 
 QUOTES = ("'", '"')
@@ -54,11 +62,11 @@ def _key(kind: str, raw: str) -> str:
     return raw
 
 
-def tokenize(text: str) -> tuple[list[Token], str]:
+def tokenize(text: str, comment: str = "#") -> tuple[list[Token], str]:
     """Tokens of a text, and the white space after the last one."""
     tokens: list[Token] = []
     space = ""
-    for match in _TOKEN.finditer(text):
+    for match in _token_re(comment).finditer(text):
         kind = match.lastgroup or "op"
         if kind == "ws":
             space += match.group()
@@ -68,8 +76,8 @@ def tokenize(text: str) -> tuple[list[Token], str]:
     return tokens, space
 
 
-def token_keys(text: str) -> list[str]:
-    return [token.key for token in tokenize(text)[0]]
+def token_keys(text: str, comment: str = "#") -> list[str]:
+    return [token.key for token in tokenize(text, comment)[0]]
 
 
 def _pick(base: str, left: str, right: str) -> str:
@@ -147,13 +155,28 @@ def _joins(keys: tuple[str, ...], commutative: tuple[str, ...]) -> bool:
     return (keys[0] in commutative) != (keys[-1] in commutative)
 
 
-def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ...] = ()) -> str | None:
+_CLOSERS = (")", "]", "}")
+
+
+def _trailing_comma_side(base: tuple[str, ...], left: tuple[str, ...], right: tuple[str, ...], after: str) -> str | None:
+    """The side whose only change in a clashing chunk is a trailing comma before a
+    closing bracket (a formatter's doing, often with wrapping), when the other side
+    changed the chunk's end another way: the comma then goes after that change."""
+    if after not in _CLOSERS:
+        return None
+    for side, mine, other in (("left", left, right), ("right", right, left)):
+        if mine == (*base, ",") and other and other[-1] != ",":
+            return side
+    return None
+
+
+def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ...] = (), comment: str = "#") -> str | None:
     """The token-level merge of three texts, or None when edits clash.
 
     ``commutative`` (from the profile: ``|`` of TypeScript's union types) lets two
     insertions at one spot that each add an operand of such an operator both land,
     left's first: ``'a' | 'b'`` plus ``| 'c'`` and ``| 'd'``."""
-    (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t) for t in (base, left, right))
+    (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t, comment) for t in (base, left, right))
     # a side that switched quotes like a formatter sets the quotes of the other side's new strings
     left_quote, right_quote = _requoted_to(base_t, left_t), _requoted_to(base_t, right_t)
     out: list[str] = []
@@ -168,6 +191,16 @@ def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ..
         nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
         positions = [nb, nl, nr]
         if chunk.conflict:
+            trailing = _trailing_comma_side(chunk.base, chunk.left, chunk.right, base_t[nb].key if nb < len(base_t) else "")
+            if trailing == "left":
+                # a trailing comma goes after what the other side wrote at the list's end
+                out.extend(t.space + t.raw for t in right_t[rgt:nr])
+                out.extend(t.space + t.raw for t in left_t[nl - 1 : nl])
+                continue
+            if trailing == "right":
+                out.extend(t.space + t.raw for t in left_t[lft:nl])
+                out.extend(t.space + t.raw for t in right_t[nr - 1 : nr])
+                continue
             if not (
                 commutative
                 and not chunk.base
@@ -194,12 +227,12 @@ def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ..
     return "".join(out)
 
 
-def tokens_contained(base: str, side: str, merged: str) -> bool:
+def tokens_contained(base: str, side: str, merged: str, comment: str = "#") -> bool:
     """True when every token-level change from base to side is in merged."""
-    return contains_changes(token_keys(base), token_keys(side), token_keys(merged))
+    return contains_changes(token_keys(base, comment), token_keys(side, comment), token_keys(merged, comment))
 
 
-def changed_only_layout(base: str, side: str) -> bool:
+def changed_only_layout(base: str, side: str, comment: str = "#") -> bool:
     """True when the side changed white space, quotes or nothing at all."""
-    return token_keys(base) == token_keys(side)
+    return token_keys(base, comment) == token_keys(side, comment)
 

@@ -30,7 +30,7 @@ from tree_sitter import Node as TSNode
 from smartmerge.errors import ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.textlines import split_lines
-from smartmerge.tree import Node
+from smartmerge.tree import Node, SetSpan
 
 # How deep below a member the search for its body goes: deep enough for a callback's
 # block inside a call (statement > call > arguments > arrow function > block), shallow
@@ -62,6 +62,69 @@ def _comment_query(module: str, function: str, kinds: tuple[str, ...]) -> Query 
         return None
     patterns = " ".join(f"({kind})" for kind in kinds)
     return Query(language_of(module, function), f"[{patterns}] @comment")
+
+
+@cache
+def set_query(module: str, function: str, query: str) -> Query:
+    """A profile's ``unordered.sets`` query, compiled (an unknown kind or field raises)."""
+    return Query(language_of(module, function), query)
+
+
+# A set found in the whole tree: its byte range, its items' byte ranges, the rule's
+# separator, joiner and whether items are keyed.
+_RawSet = tuple[int, int, tuple[tuple[int, int], ...], str, str, bool]
+
+
+def _captured_items(node: TSNode, captured: set[tuple[int, int]], comments: frozenset[str]) -> tuple[tuple[int, int], ...] | None:
+    """The byte ranges of a list's items captured ``@item``: its children in those
+    ranges, with no other named child between the first and the last (a JSX spread
+    among attributes keeps its place). None when the list spans lines or has none."""
+    if node.start_point.row != node.end_point.row:
+        return None
+    children = [(child.start_byte, child.end_byte, child) for child in node.children]
+    items = [(a, b) for a, b, _ in children if (a, b) in captured]
+    if not items:
+        return None
+    between = [c for a, b, c in children if items[0][0] <= a and b <= items[-1][1] and (a, b) not in captured]
+    if any(c.is_named or c.type in comments for c in between):
+        return None
+    return tuple(items)
+
+
+_SET_OPENERS = (b"(", b"[", b"{", b"<", b":")
+_SET_CLOSERS = (b")", b"]", b"}", b">")
+
+
+def _set_items(node: TSNode, separator: str, comments: frozenset[str]) -> tuple[tuple[int, int], ...] | None:
+    """The byte ranges of a list's items: the runs of children between separator
+    tokens, without the unnamed brackets or colon that open and close it. None when
+    the list spans lines, holds a comment, or has an empty item."""
+    if node.start_point.row != node.end_point.row:
+        return None
+    children = list(node.children)
+    if any(child.type in comments for child in children):
+        return None
+
+    def is_separator(child: TSNode) -> bool:
+        return not child.is_named and child.text == separator.encode()
+
+    # the opening bracket (or a bound's colon) and the closing one are no items; any
+    # other unnamed token (`::` of `::serde::Serialize`) belongs to its item
+    while children and not children[0].is_named and children[0].text in _SET_OPENERS:
+        children.pop(0)
+    while children and not children[-1].is_named and children[-1].text in _SET_CLOSERS:
+        children.pop()
+    runs: list[list[TSNode]] = [[]]
+    for child in children:
+        if is_separator(child):
+            runs.append([])
+        else:
+            runs[-1].append(child)
+    if runs and not runs[-1] and len(runs) > 1:
+        runs.pop()  # a trailing separator
+    if not runs or any(not run for run in runs):
+        return None
+    return tuple((run[0].start_byte, run[-1].end_byte) for run in runs)
 
 
 def _last_row(node: TSNode) -> int:
@@ -209,6 +272,7 @@ class _Builder:
         self.leading = frozenset(profile.comment_kinds) | frozenset(profile.leading_kinds)
         self.stop_kinds = frozenset(profile.atomic_kinds) | self.leading
         self.comment_rows: set[int] = set()
+        self.sets: list[_RawSet] = []
 
     # --- rows -------------------------------------------------------------------
 
@@ -247,8 +311,45 @@ class _Builder:
 
     # --- nodes ------------------------------------------------------------------
 
+    def _find_sets(self, root: TSNode) -> None:
+        """Every list the profile declares a set; a set inside another is left out
+        (the outer one's items are compared whole)."""
+        found: list[_RawSet] = []
+        comments = frozenset(self.profile.comment_kinds)
+        for rule in self.profile.set_rules:
+            query = set_query(self.profile.grammar, self.profile.grammar_function, rule.query)
+            captures = QueryCursor(query).captures(root)
+            captured = {(item.start_byte, item.end_byte) for item in captures.get("item", [])}
+            for node in captures.get("set", []):
+                if "@item" in rule.query:
+                    items = _captured_items(node, captured, comments)
+                else:
+                    items = _set_items(node, rule.separator, comments)
+                if items is not None:
+                    found.append((node.start_byte, node.end_byte, items, rule.separator, rule.joiner, rule.keyed))
+        found.sort(key=lambda raw: (raw[0], -raw[1]))
+        for raw in found:
+            if not self.sets or raw[0] >= self.sets[-1][1]:
+                self.sets.append(raw)
+
+    def _sets_in(self, start_row: int, end_row: int) -> tuple[SetSpan, ...]:
+        """The sets inside rows [start_row, end_row), in characters from its start."""
+        start, end = self.line_starts[start_row], self.line_starts[end_row]
+        spans = []
+        for first, last, items, separator, joiner, keyed in self.sets:
+            if first >= start and last <= end:
+
+                def char(at: int) -> int:
+                    return len(self.data[start:at].decode("utf-8"))
+
+                spans.append(
+                    SetSpan(char(first), char(last), tuple((char(a), char(b)) for a, b in items), separator, joiner, keyed)
+                )
+        return tuple(spans)
+
     def root(self, root: TSNode) -> Node:
         self._mark_comment_rows(root)
+        self._find_sets(root)
         return self._node(root, 0, len(self.lines), kind=root.type, name=None)
 
     def _node(self, ts: TSNode, start_row: int, end_row: int, *, kind: str, name: str | None) -> Node:
@@ -261,7 +362,9 @@ class _Builder:
             if empty is not None:
                 return empty
         if body is None or not groups:
-            return Node(kind=kind, name=name, head=self.text(start_row, end_row), line=start_row + 1)
+            return Node(
+                kind=kind, name=name, head=self.text(start_row, end_row), line=start_row + 1, sets=self._sets_in(start_row, end_row)
+            )
         named = body.type in self.profile.named_bodies
         children = []
         first_row = self._leading_start(groups[0][0], start_row)
@@ -278,11 +381,14 @@ class _Builder:
                 children.append(Node(kind=child_kind, name=None, head=self.text(cursor, group_end), line=cursor + 1))
             cursor = group_end
         if cursor > end_row:
-            return Node(kind=kind, name=name, head=self.text(start_row, end_row), line=start_row + 1)
+            return Node(
+                kind=kind, name=name, head=self.text(start_row, end_row), line=start_row + 1, sets=self._sets_in(start_row, end_row)
+            )
         return Node(
             kind=kind,
             name=name,
             head=self.text(start_row, first_row),
+            sets=self._sets_in(start_row, first_row),
             children=tuple(children),
             tail=self.text(cursor, end_row),
             named_body=named,
