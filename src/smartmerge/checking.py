@@ -21,6 +21,7 @@ from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
+from smartmerge.merging.import_blocks import IMPORT_KINDS
 from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
 from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
@@ -357,7 +358,7 @@ def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str
     def key(child: Node) -> tuple[str, ...] | None:
         if child.signature is None:
             return None
-        if child.kind in ("import", "from_import"):
+        if child.kind in IMPORT_KINDS:
             return (*child.signature, " ".join(token_keys(child.text)))
         return child.signature
 

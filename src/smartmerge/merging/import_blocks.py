@@ -17,7 +17,8 @@ from itertools import pairwise
 from smartmerge.tree import Node
 
 Id = Hashable
-_IMPORT_KINDS = ("import", "from_import")
+# the Python parser's kinds for import statements (parsing/python.py)
+IMPORT_KINDS = ("import", "from_import")
 _STATEMENT = re.compile(r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>.*)|import\s+(?P<modules>.*))$", re.S)
 
 ImportKey = tuple[object, ...]
@@ -75,7 +76,7 @@ def sort_import_blocks(
         node = present(identity)
         if node is None:
             continue
-        if node.kind not in _IMPORT_KINDS or _parts(node) is None:
+        if node.kind not in IMPORT_KINDS or _parts(node) is None:
             flush()
             continue
         if _starts_block(node):

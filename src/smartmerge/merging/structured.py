@@ -24,7 +24,7 @@ from smartmerge.languages import LanguageProfile
 from smartmerge.matching import match_children
 from smartmerge.merging.commutative import RevisionLists, merge_commutative
 from smartmerge.merging.diff3 import diff3
-from smartmerge.merging.import_blocks import sort_import_blocks
+from smartmerge.merging.import_blocks import IMPORT_KINDS, sort_import_blocks
 from smartmerge.merging.items import (
     IMPORTS,
     KEYWORDS,
@@ -53,11 +53,6 @@ log = logging.getLogger(__name__)
 # Two insertions at one spot this alike (rapidfuzz ratio, 0-100) are one change made
 # twice, a conflict; below it they are two changes and both are kept, left's first.
 SAME_INTENT_SIMILARITY = 60.0
-
-
-# Kinds whose statements may repeat a name with different texts (two imports from
-# one module): a new one is an addition, never a clash with the other side's.
-_SET_LIKE_KINDS = ("import", "from_import")
 
 
 @dataclass(frozen=True)
@@ -271,9 +266,9 @@ def _identities(children: Sequence[Node], pairs: dict[int, int], set_kinds: froz
         else:
             if member is not None:
                 members.add(member)
-            if child.signature is not None and child.kind not in _SET_LIKE_KINDS:
+            if child.signature is not None and child.kind not in IMPORT_KINDS:
                 raw: Hashable = ("named", child.signature)
-            elif child.kind in _SET_LIKE_KINDS:
+            elif child.kind in IMPORT_KINDS:
                 # one import added by both sides, wherever each put it, is one addition
                 raw = ("new", child.text.strip())
             else:
@@ -428,7 +423,7 @@ def _same_intent(left: Sequence[Node], right: Sequence[Node]) -> bool:
     """Both sides inserted statements at one spot that are alike but not equal: the
     same change written twice (two versions of one fix), which kept together would
     run twice. Named definitions are exempt: two new functions are two additions."""
-    if any(node.signature is not None or node.kind in _SET_LIKE_KINDS for node in (*left, *right)):
+    if any(node.signature is not None or node.kind in IMPORT_KINDS for node in (*left, *right)):
         return False
     left_text, right_text = _joined(left).strip(), _joined(right).strip()
     return fuzz.ratio(left_text, right_text) >= SAME_INTENT_SIMILARITY
@@ -462,7 +457,7 @@ def _sorted_imports(
     def blocks_sorted(nodes: Sequence[Node]) -> bool:
         run: list[Node] = []
         for node in [*nodes, None]:
-            if node is not None and node.kind in ("import", "from_import"):
+            if node is not None and node.kind in IMPORT_KINDS:
                 run.append(node)
                 continue
             keys = [module_key(n) for n in run]
@@ -472,13 +467,13 @@ def _sorted_imports(
         return True
 
     # one import is sorted by accident: sorting needs a base run of two or more
-    base_imports = [node for node in base if node.kind in ("import", "from_import")]
+    base_imports = [node for node in base if node.kind in IMPORT_KINDS]
     if len(base_imports) < 2 or not all(blocks_sorted(nodes) for nodes in (base, left, right)):
         return None
 
     def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
         nodes = [text_of[i] for i in left_run + right_run]
-        if not all(node.kind in ("import", "from_import") for node in nodes):
+        if not all(node.kind in IMPORT_KINDS for node in nodes):
             return left_run + right_run
         return sorted(left_run + right_run, key=lambda i: module_key(text_of[i]))
 
