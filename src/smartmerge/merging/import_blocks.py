@@ -24,6 +24,10 @@ _STATEMENT = re.compile(r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>
 ImportKey = tuple[object, ...]
 # how many of a block's imports each side must order before its order counts as sorted
 MIN_SORTED = 3
+# a smaller block counts as sorted when the side keeps every block of the body sorted
+# under the same key, with at least this many neighbouring pairs in all (a file kept by
+# isort shows it in every block; two short blocks in order may be chance)
+MIN_SORTED_PAIRS = 4
 
 
 def _parts(node: Node) -> tuple[int, str, str] | None:
@@ -65,49 +69,61 @@ def sort_import_blocks(
     merge drops it); ids that contribute nothing neither join nor split a block.
     """
     out = list(order)
-    block: list[int] = []  # positions in ``out``
-
-    def flush() -> None:
+    kept_sorted = (_keys_keeping_sorted([left[i] for i in left_order]), _keys_keeping_sorted([right[i] for i in right_order]))
+    for block in _blocks([present(identity) for identity in order]):
         if len(block) >= 2:
-            _sort_block(out, block, present, left, right, left_order, right_order)
-        block.clear()
+            _sort_block(out, block, present, (left, right), (left_order, right_order), kept_sorted)
+    return out
 
-    for at, identity in enumerate(order):
-        node = present(identity)
+
+def _blocks(nodes: Sequence[Node | None]) -> list[list[int]]:
+    """Positions of each import block among ``nodes`` (None: no output, no break)."""
+    blocks: list[list[int]] = [[]]
+    for at, node in enumerate(nodes):
         if node is None:
             continue
-        if node.kind not in IMPORT_KINDS or _parts(node) is None:
-            flush()
-            continue
-        if _starts_block(node):
-            flush()
-        block.append(at)
-    flush()
-    return out
+        if node.kind not in IMPORT_KINDS or _parts(node) is None or _starts_block(node):
+            blocks.append([])
+        if node.kind in IMPORT_KINDS and _parts(node) is not None:
+            blocks[-1].append(at)
+    return [block for block in blocks if block]
+
+
+def _keys_keeping_sorted(nodes: Sequence[Node]) -> frozenset[int]:
+    """The keys (indexes into _KEYS) under which every import block of a body is sorted,
+    when its blocks hold MIN_SORTED_PAIRS neighbouring pairs or more."""
+    blocks = [[nodes[at] for at in block] for block in _blocks(nodes)]
+    if sum(len(block) - 1 for block in blocks) < MIN_SORTED_PAIRS:
+        return frozenset()
+    return frozenset(k for k, key in enumerate(_KEYS) if all(_sorted_under(key, block) for block in blocks))
 
 
 def _sort_block(
     out: list[Id],
     positions: list[int],
     present: Callable[[Id], Node | None],
-    left: Mapping[Id, Node],
-    right: Mapping[Id, Node],
-    left_order: Sequence[Id],
-    right_order: Sequence[Id],
+    sides: tuple[Mapping[Id, Node], Mapping[Id, Node]],
+    orders: tuple[Sequence[Id], Sequence[Id]],
+    kept_sorted: tuple[frozenset[int], frozenset[int]],
 ) -> None:
     ids = [out[at] for at in positions]
     members = set(ids)
-    left_seq = [i for i in left_order if i in members]
-    right_seq = [i for i in right_order if i in members]
-    # two imports are sorted by accident half the time (Mergiraf's `imports` case keeps
-    # `os, sys, requests` in the sides' order): each side must order three or more
-    if len(left_seq) < MIN_SORTED or len(right_seq) < MIN_SORTED:
+    left, right = sides
+    seqs = [[side[i] for i in order if i in members] for side, order in zip(sides, orders, strict=True)]
+
+    def evidence(k: int) -> bool:
+        # two imports are sorted by accident half the time (Mergiraf's `imports` case
+        # keeps `os, sys, requests` in the sides' order): each side must order three or
+        # more here, or keep the whole body sorted under that key
+        return all(
+            _sorted_under(_KEYS[k], seq) and (len(seq) >= MIN_SORTED or k in kept)
+            for seq, kept in zip(seqs, kept_sorted, strict=True)
+        )
+
+    found = next((k for k in range(len(_KEYS)) if evidence(k)), None)
+    if found is None:
         return
-    for sort_key in _KEYS:
-        if _sorted_under(sort_key, [left[i] for i in left_seq]) and _sorted_under(sort_key, [right[i] for i in right_seq]):
-            break
-    else:
-        return
+    sort_key = _KEYS[found]
     nodes = {i: present(i) for i in ids}
     ordered = sorted(ids, key=lambda i: sort_key(_must_parse(nodes[i] or left.get(i) or right[i])))
     first = nodes[ids[0]]

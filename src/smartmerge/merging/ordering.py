@@ -68,8 +68,12 @@ def merge_order(
             out.append(anchor)
             emitted.add(anchor)
         left_run = [x for x in left_runs.get(anchor, []) if x not in emitted]
-        right_run = [x for x in right_runs.get(anchor, []) if x not in emitted and x not in left_run]
-        if left_run and right_run and combine_runs is not None:
+        right_full = [x for x in right_runs.get(anchor, []) if x not in emitted]
+        right_run = [x for x in right_full if x not in left_run]
+        if set(left_run) <= set(right_full) or not right_run:
+            # one side inserted all the other did and more (a backport): its order
+            run = right_full if len(right_full) > len(left_run) else left_run
+        elif combine_runs is not None and left_run:
             run = combine_runs(left_run, right_run)
         else:
             run = left_run + right_run

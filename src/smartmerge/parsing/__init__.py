@@ -14,7 +14,7 @@ def parse(text: str, profile: LanguageProfile, *, strict: bool = False) -> Node:
     """The profile's parser on ``text``; ``strict`` (the check stage) refuses any
     syntax error even where the profile tolerates them in inputs."""
     if profile.parser == "python":
-        return parse_python(text)
+        return parse_python(text, profile.insertion_conflict_bodies)
     if profile.parser == "tree-sitter":
         return parse_tree_sitter(text, profile, strict=strict)
     if profile.parser == "lines":

@@ -49,8 +49,11 @@ class _Lines:
         return len(line) - len(line.lstrip(" \t"))
 
 
-def parse_python(text: str) -> Node:
-    """Parse a module; raise ParseFailed when the text is not valid Python 3."""
+def parse_python(text: str, clash_kinds: frozenset[str] = frozenset()) -> Node:
+    """Parse a module; raise ParseFailed when the text is not valid Python 3.
+
+    ``clash_kinds``: the kinds of block (the profile's ``insertion_conflict_bodies``)
+    where both sides inserting different statements at one spot is a conflict."""
     try:
         module = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError) as exc:
@@ -61,7 +64,7 @@ def parse_python(text: str) -> Node:
     # a statement past the last line means the two line counts disagree.
     if module.body and _end(module.body[-1]) > len(lines.lines):
         raise ParseFailed("line numbering of the parser and of the text disagree")
-    children, end = _body(module.body, 0, lines, named=True, limit=len(lines.lines))
+    children, end = _body(module.body, 0, lines, named=True, limit=len(lines.lines), clash_kinds=clash_kinds)
     return Node(kind="module", name=None, head="", children=children, tail=lines.text(end, len(lines.lines)))
 
 
@@ -90,7 +93,7 @@ def _groups(stmts: Sequence[ast.stmt]) -> list[list[ast.stmt]]:
 
 
 def _body(
-    stmts: Sequence[ast.stmt], start: int, lines: _Lines, *, named: bool, limit: int
+    stmts: Sequence[ast.stmt], start: int, lines: _Lines, *, named: bool, limit: int, clash_kinds: frozenset[str]
 ) -> tuple[tuple[Node, ...], int]:
     """Children for a body whose first child's text starts at line ``start``.
 
@@ -101,12 +104,14 @@ def _body(
     groups = _groups(stmts)
     for index, group in enumerate(groups):
         next_start = _start(groups[index + 1][0]) if index + 1 < len(groups) else limit
-        node, cursor = _statement(group, cursor, lines, named=named, limit=next_start)
+        node, cursor = _statement(group, cursor, lines, named=named, limit=next_start, clash_kinds=clash_kinds)
         children.append(node)
     return tuple(children), cursor
 
 
-def _statement(group: list[ast.stmt], start: int, lines: _Lines, *, named: bool, limit: int) -> tuple[Node, int]:
+def _statement(
+    group: list[ast.stmt], start: int, lines: _Lines, *, named: bool, limit: int, clash_kinds: frozenset[str]
+) -> tuple[Node, int]:
     stmt = group[0]
     kind, name = _kind_and_name(group) if named else (_kind_and_name(group)[0], None)
     own_start = _start(stmt)
@@ -126,7 +131,7 @@ def _statement(group: list[ast.stmt], start: int, lines: _Lines, *, named: bool,
             header_end -= 1
         is_class = isinstance(stmt, ast.ClassDef)
         body_indent = lines.indent(_start(body[0]))
-        children, body_end = _body(body, header_end, lines, named=is_class, limit=limit)
+        children, body_end = _body(body, header_end, lines, named=is_class, limit=limit, clash_kinds=clash_kinds)
         tail_end = _block_tail(body_end, lines, body_indent, limit)
         node = Node(
             kind=kind,
@@ -137,6 +142,7 @@ def _statement(group: list[ast.stmt], start: int, lines: _Lines, *, named: bool,
             role=role,
             named_body=is_class,
             line=stmt.lineno,
+            insertions_clash=kind in clash_kinds,
         )
         return node, tail_end
     return Node(kind=kind, name=name, head=lines.text(start, end), role=role, line=stmt.lineno), end
