@@ -7,7 +7,8 @@ runs on tokens; each token keeps the spelling and the white space of the side th
 changed them. Like any diff3, two edits with no unchanged token between them
 conflict, and then the caller keeps its line-level conflict, with one exception: a
 side whose only change there is a trailing comma before a closing bracket gets its
-comma after the other side's change.
+comma after the other side's change. Two edits with only a ``.`` between them
+conflict too: they change one attribute chain two ways.
 """
 
 from __future__ import annotations
@@ -170,6 +171,14 @@ def _trailing_comma_side(base: tuple[str, ...], left: tuple[str, ...], right: tu
     return None
 
 
+def _binds(gap: tuple[str, ...]) -> bool:
+    """Two edits, one per side, with only a ``.`` between them are one expression
+    changed two ways: left's new receiver and right's new attribute chain
+    (``cmd.parse_options`` and ``celerybeat.BeatCommand().parse_options`` must not
+    become ``cmd.BeatCommand().parse_options``)."""
+    return gap == (".",)
+
+
 def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ...] = (), comment: str = "#") -> str | None:
     """The token-level merge of three texts, or None when edits clash.
 
@@ -182,7 +191,19 @@ def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ..
     out: list[str] = []
     positions = [0, 0, 0]
     added: dict[str, Counter[str]] = {"left": Counter(), "right": Counter()}
+    # the side of the last one-sided change, and the stable keys since then
+    last_side: str = ""
+    gap: tuple[str, ...] = ()
     for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
+        if chunk.stable:
+            gap = (*gap, *chunk.base)
+        elif chunk.conflict or chunk.left == chunk.right:
+            last_side, gap = "", ()
+        else:
+            one_side = "left" if chunk.left != chunk.base else "right"
+            if last_side and last_side != one_side and _binds(gap):
+                return None
+            last_side, gap = one_side, ()
         if not chunk.stable and not chunk.conflict:
             side = "left" if chunk.left != chunk.base else "right"
             changed = chunk.left if side == "left" else chunk.right
