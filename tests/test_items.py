@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from smartmerge.merging.commutative import merge_set
+from collections.abc import Hashable
+
 from smartmerge.merging.items import (
     IMPORTS,
     KEYWORDS,
@@ -10,6 +11,7 @@ from smartmerge.merging.items import (
     merge_inline_lists,
     merge_item_lists,
 )
+from smartmerge.merging.sets import ItemRule, left_order, merge_items
 
 
 def test_keyword_arguments_added_on_both_sides_of_one_line() -> None:
@@ -54,7 +56,13 @@ def test_one_line_import_names_keep_left_first_when_unsorted() -> None:
     )
 
 
-# --- commutative lists (merging/commutative.py) -------------------------------
+# --- commutative lists (merging/sets.py) --------------------------------------
+
+_COMMUTATIVE = ItemRule(order=left_order)
+
+
+def merge_set(base: dict[Hashable, str], left: dict[Hashable, str], right: dict[Hashable, str]) -> list[str] | None:
+    return merge_items(base, left, right, _COMMUTATIVE)
 
 
 def test_set_merge_keeps_left_order_and_places_right_additions() -> None:

@@ -22,7 +22,6 @@ from rapidfuzz import fuzz
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import match_children
-from smartmerge.merging.commutative import RevisionLists, merge_commutative
 from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.import_blocks import IMPORT_KINDS, sort_import_blocks
 from smartmerge.merging.items import (
@@ -36,7 +35,7 @@ from smartmerge.merging.items import (
 )
 from smartmerge.merging.ordering import CombineRuns, merge_order
 from smartmerge.merging.separators import merged_trailing, strip_last, with_separator
-from smartmerge.merging.sets import merge_with_sets
+from smartmerge.merging.sets import RevisionLists, merge_lists, merge_with_sets
 from smartmerge.merging.tokens import (
     changed_only_layout,
     formatter_quotes,
@@ -234,12 +233,24 @@ def _merge_text(
 
 
 def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Sequence[int] | None) -> str | None:
+    """The texts merged with the lists the profile declares commutative (found in each
+    revision's parse, the texts starting at lines ``at``) as sets and the rest by
+    tokens; None when any part clashes."""
     if ctx is None or not ctx.lists or at is None:
         return None
     lists = [revision.within(line, text) for revision, line, text in zip(ctx.lists, at, texts, strict=True)]
     if any(found is None for found in lists):
         return None
-    return merge_commutative(texts, [found or [] for found in lists], ctx.profile)
+    operators = ctx.profile.commutative_operators
+
+    def merge_rest(b: str, lft: str, rgt: str) -> str | None:
+        if lft == b:
+            return rgt
+        if rgt == b or lft == rgt:
+            return lft
+        return merge_tokens(b, lft, rgt, commutative=operators)
+
+    return merge_lists(texts, [found or () for found in lists], merge_rest)
 
 
 def _identities(children: Sequence[Node], pairs: dict[int, int], set_kinds: frozenset[str] = frozenset()) -> list[Hashable]:
