@@ -241,14 +241,14 @@ def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Se
     lists = [revision.within(line, text) for revision, line, text in zip(ctx.lists, at, texts, strict=True)]
     if any(found is None for found in lists):
         return None
-    operators = ctx.profile.commutative_operators
+    operators, comment = ctx.profile.commutative_operators, ctx.profile.comment_prefix
 
     def merge_rest(b: str, lft: str, rgt: str) -> str | None:
         if lft == b:
             return rgt
         if rgt == b or lft == rgt:
             return lft
-        return merge_tokens(b, lft, rgt, commutative=operators)
+        return merge_tokens(b, lft, rgt, commutative=operators, comment=comment)
 
     return merge_lists(texts, [found or () for found in lists], merge_rest)
 
