@@ -276,6 +276,9 @@ class DaskExecutor(Executor):
         self._remote = remote
         self._cache = cache
         self._lock = threading.Lock()
+        # git does not support concurrent fetches into one repository (two finishing at
+        # once can fail with "did not send all necessary objects"): one at a time
+        self._fetch_lock = threading.Lock()
         self._published: set[str] = set()
         self._running: dict[str, Any] = {}
         self._logs: dict[tuple[str, str, int], Path] = {}
@@ -380,8 +383,9 @@ class DaskExecutor(Executor):
 
     def _fetch(self, repo: Path, remote: str, ref: str, branch: str, commit: str) -> str | None:
         """Bring the pushed commit in as the task's branch; an error message, or None."""
-        fetched = gitops.git(repo, "fetch", "-q", "--no-write-fetch-head", remote, f"+{ref}:refs/heads/{branch}",
-                             check=False)
+        with self._fetch_lock:
+            fetched = gitops.git(repo, "fetch", "-q", "--no-write-fetch-head", remote, f"+{ref}:refs/heads/{branch}",
+                                 check=False)
         if not fetched.ok:
             return f"cannot fetch {ref} from {remote}: {fetched.stderr.strip()}"
         head = gitops.rev_parse(repo, f"refs/heads/{branch}")
