@@ -214,7 +214,22 @@ def _out_index(i: int, to_out: dict[int, int], out: Node, *sides: Node | None) -
         hits = [j for j, c in enumerate(out.children) if c.signature == node.signature and j not in taken]
         if len(hits) == 1:
             return hits[0]
+    if not out.named_body and any(node is not None and node.signature is None for node in sides):
+        return _in_place(i, to_out, out.children, {node.kind for node in sides if node is not None})
     return None
+
+
+def _in_place(i: int, to_out: dict[int, int], out: Sequence[Node], kinds: set[str]) -> int | None:
+    """In a sequence (never reordered), the one unmatched output statement of the
+    same kind between the outputs of base statement ``i``'s matched neighbours: a
+    statement both sides changed so much that it matches base by neither similarity
+    (``compile()`` to ``compile(toc=table_of_contents(), debug=True)``). The
+    containment test that follows decides whether it holds both changes."""
+    before = max((j for k, j in to_out.items() if k < i), default=-1)
+    after = min((j for k, j in to_out.items() if k > i), default=len(out))
+    taken = set(to_out.values())
+    hits = [j for j in range(before + 1, after) if j not in taken and out[j].kind in kinds]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _body_contains(

@@ -26,6 +26,7 @@ _KNOWN_KEYS = frozenset(
         "extensions",
         "file_names",
         "comment_prefix",
+        "newline_ends_statement",
         "identity",
         "unordered",
         "sorting",
@@ -92,6 +93,9 @@ class LanguageProfile:
     extensions: tuple[str, ...]
     file_names: tuple[str, ...] = ()
     comment_prefix: str = "#"
+    # a line break outside brackets ends a statement (Python): the token merge turns a
+    # break one side wrote inside brackets the other side removed into a space
+    newline_ends_statement: bool = False
     identity: Mapping[str, Any] = field(default_factory=dict)
     unordered: Mapping[str, Any] = field(default_factory=dict)
     sorting: Mapping[str, Any] = field(default_factory=dict)
@@ -227,6 +231,7 @@ def load_profile(path: Path) -> LanguageProfile:
         extensions=tuple(data["extensions"]),
         file_names=tuple(data.get("file_names", ())),
         comment_prefix=str(data.get("comment_prefix", "#")),
+        newline_ends_statement=bool(data.get("newline_ends_statement", False)),
         identity=dict(data.get("identity", {})),
         unordered=dict(data.get("unordered", {})),
         sorting=dict(data.get("sorting", {})),

@@ -205,6 +205,7 @@ def _merge_text(
             return [merged]
     commutative = ctx.profile.commutative_operators if ctx is not None else ()
     comment = ctx.profile.comment_prefix if ctx is not None else "#"
+    breaks = ctx.profile.newline_ends_statement if ctx is not None else False
     pieces: list[Piece] = []
     offsets = [0, 0, 0]
     for chunk in chunks:
@@ -214,7 +215,7 @@ def _merge_text(
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = merge_tokens(*texts, commutative=commutative, comment=comment)
+        merged_tokens = merge_tokens(*texts, commutative=commutative, comment=comment, newline_ends_statement=breaks)
         if merged_tokens is None:
             merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
         if merged_tokens is None:
@@ -241,14 +242,14 @@ def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Se
     lists = [revision.within(line, text) for revision, line, text in zip(ctx.lists, at, texts, strict=True)]
     if any(found is None for found in lists):
         return None
-    operators, comment = ctx.profile.commutative_operators, ctx.profile.comment_prefix
+    operators, comment, breaks = ctx.profile.commutative_operators, ctx.profile.comment_prefix, ctx.profile.newline_ends_statement
 
     def merge_rest(b: str, lft: str, rgt: str) -> str | None:
         if lft == b:
             return rgt
         if rgt == b or lft == rgt:
             return lft
-        return merge_tokens(b, lft, rgt, commutative=operators, comment=comment)
+        return merge_tokens(b, lft, rgt, commutative=operators, comment=comment, newline_ends_statement=breaks)
 
     return merge_lists(texts, [found or () for found in lists], merge_rest)
 

@@ -156,6 +156,7 @@ def _joins(keys: tuple[str, ...], commutative: tuple[str, ...]) -> bool:
     return (keys[0] in commutative) != (keys[-1] in commutative)
 
 
+_OPENERS = ("(", "[", "{")
 _CLOSERS = (")", "]", "}")
 
 
@@ -179,13 +180,43 @@ def _binds(gap: tuple[str, ...]) -> bool:
     return gap == (".",)
 
 
-def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ...] = (), comment: str = "#") -> str | None:
+def _depths(tokens: list[Token]) -> list[int]:
+    """The bracket depth before each token, counted from the start of the text."""
+    depths, depth = [], 0
+    for token in tokens:
+        depths.append(depth)
+        depth += (token.key in _OPENERS) - (token.key in _CLOSERS)
+    return depths
+
+
+def merge_tokens(
+    base: str,
+    left: str,
+    right: str,
+    *,
+    commutative: tuple[str, ...] = (),
+    comment: str = "#",
+    newline_ends_statement: bool = False,
+) -> str | None:
     """The token-level merge of three texts, or None when edits clash.
 
     ``commutative`` (from the profile: ``|`` of TypeScript's union types) lets two
     insertions at one spot that each add an operand of such an operator both land,
-    left's first: ``'a' | 'b'`` plus ``| 'c'`` and ``| 'd'``."""
+    left's first: ``'a' | 'b'`` plus ``| 'c'`` and ``| 'd'``. With
+    ``newline_ends_statement`` (Python), a line break a side wrote inside brackets
+    that the other side removed (a parenthesised import joined onto one line) becomes
+    a space: outside brackets it would end the statement."""
     (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t, comment) for t in (base, left, right))
+    side_depths = {"left": _depths(left_t), "right": _depths(right_t)}
+    depth = 0  # of the output so far
+
+    def emit(token: Token, raw: str, side: str, index: int) -> str:
+        nonlocal depth
+        space = token.space
+        if newline_ends_statement and depth <= 0 < side_depths[side][index] and ("\n" in space or "\r" in space):
+            space = " "
+        depth += (token.key in _OPENERS) - (token.key in _CLOSERS)
+        return space + raw
     # a side that switched quotes like a formatter sets the quotes of the other side's new strings
     left_quote, right_quote = _requoted_to(base_t, left_t), _requoted_to(base_t, right_t)
     out: list[str] = []
@@ -215,12 +246,12 @@ def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ..
             trailing = _trailing_comma_side(chunk.base, chunk.left, chunk.right, base_t[nb].key if nb < len(base_t) else "")
             if trailing == "left":
                 # a trailing comma goes after what the other side wrote at the list's end
-                out.extend(t.space + t.raw for t in right_t[rgt:nr])
-                out.extend(t.space + t.raw for t in left_t[nl - 1 : nl])
+                out.extend(emit(t, t.raw, "right", k) for k, t in enumerate(right_t[rgt:nr], rgt))
+                out.extend(emit(t, t.raw, "left", k) for k, t in enumerate(left_t[nl - 1 : nl], nl - 1))
                 continue
             if trailing == "right":
-                out.extend(t.space + t.raw for t in left_t[lft:nl])
-                out.extend(t.space + t.raw for t in right_t[nr - 1 : nr])
+                out.extend(emit(t, t.raw, "left", k) for k, t in enumerate(left_t[lft:nl], lft))
+                out.extend(emit(t, t.raw, "right", k) for k, t in enumerate(right_t[nr - 1 : nr], nr - 1))
                 continue
             if not (
                 commutative
@@ -230,16 +261,17 @@ def merge_tokens(base: str, left: str, right: str, *, commutative: tuple[str, ..
                 and (chunk.left[0] in commutative) == (chunk.right[0] in commutative)
             ):
                 return None
-            out.extend(t.space + t.raw for t in left_t[lft:nl])
-            out.extend(t.space + t.raw for t in right_t[rgt:nr])
+            out.extend(emit(t, t.raw, "left", k) for k, t in enumerate(left_t[lft:nl], lft))
+            out.extend(emit(t, t.raw, "right", k) for k, t in enumerate(right_t[rgt:nr], rgt))
             continue
         if chunk.stable:
             for bt, lt, rt in zip(base_t[b:nb], left_t[lft:nl], right_t[rgt:nr], strict=True):
+                depth += (bt.key in _OPENERS) - (bt.key in _CLOSERS)
                 out.append(_pick(bt.space, lt.space, rt.space) + _pick(bt.raw, lt.raw, rt.raw))
         elif chunk.left != chunk.base:
-            out.extend(t.space + _requote(t, right_quote) for t in left_t[lft:nl])
+            out.extend(emit(t, _requote(t, right_quote), "left", k) for k, t in enumerate(left_t[lft:nl], lft))
         else:
-            out.extend(t.space + _requote(t, left_quote) for t in right_t[rgt:nr])
+            out.extend(emit(t, _requote(t, left_quote), "right", k) for k, t in enumerate(right_t[rgt:nr], rgt))
     if added["left"] & added["right"]:
         # both sides added the same word at different places (`public static` and
         # `static public`): merging both would write it twice
