@@ -28,15 +28,31 @@ def _moved(base: Sequence[Id], side: Sequence[Id]) -> set[Id]:
     return set(common_side) - kept
 
 
-def _runs(side: Sequence[Id], skeleton: set[Id], skip: set[Id]) -> dict[Id | None, list[Id]]:
-    """Anchor -> the ids the side puts right after it (in the side's order)."""
+def _runs(side: Sequence[Id], skeleton: Sequence[Id], skip: set[Id], replaces: bool) -> dict[Id | None, list[Id]]:
+    """Anchor -> the ids the side puts right after it (in the side's order).
+
+    With ``replaces``, a run the side wrote where it deleted base children (a statement
+    changed beyond matching: an import of another module) replaces them, so its anchor
+    is the last of them: the other side's insertions before them stay before it."""
+    position = {item: k for k, item in enumerate(skeleton)}
     runs: dict[Id | None, list[Id]] = {}
     anchor: Id | None = None
+    run: list[Id] = []
+
+    def flush(successor: int) -> None:
+        if run:
+            after = position[anchor] if anchor is not None else -1
+            key = skeleton[successor - 1] if replaces and successor - 1 > after else anchor
+            runs.setdefault(key, []).extend(run)
+            run.clear()
+
     for item in side:
-        if item in skeleton:
+        if item in position:
+            flush(position[item])
             anchor = item
         elif item not in skip:
-            runs.setdefault(anchor, []).append(item)
+            run.append(item)
+    flush(len(skeleton))
     return runs
 
 
@@ -45,11 +61,18 @@ def merge_order(
     left: Sequence[Id],
     right: Sequence[Id],
     combine_runs: CombineRuns | None = None,
+    *,
+    replacements: bool = False,
 ) -> list[Id] | None:
     """All ids of the three sequences in merged order; None when moves clash.
 
     ``combine_runs`` orders two runs inserted after the same anchor (for sorted
-    import blocks); by default left's run comes first.
+    import blocks); by default left's run comes first. ``replacements``: a run a side
+    wrote in place of base children it deleted goes where they were (in a module or
+    class, where the other side's statement inserted just before an import it did
+    not touch must stay before that import's new version; inside a function a
+    replacement's place next to a clash has no such meaning, so it keeps the anchor
+    before it).
     """
     moved_left, moved_right = _moved(base, left), _moved(base, right)
     both_moved = moved_left & moved_right
@@ -57,10 +80,9 @@ def merge_order(
     if both_moved and [x for x in left if x in both_moved] != [x for x in right if x in both_moved]:
         return None
     skeleton = [x for x in base if x not in moved_left and x not in moved_right]
-    skeleton_set = set(skeleton)
     # a child moved by one side is placed by that side alone
-    left_runs = _runs(left, skeleton_set, moved_right - moved_left)
-    right_runs = _runs(right, skeleton_set, moved_left - moved_right)
+    left_runs = _runs(left, skeleton, moved_right - moved_left, replacements)
+    right_runs = _runs(right, skeleton, moved_left - moved_right, replacements)
     out: list[Id] = []
     emitted: set[Id] = set()
     for anchor in [None, *skeleton]:

@@ -344,7 +344,7 @@ def _merge_members(
             return left_run + right_run
         return sorted_runs(left_run, right_run) if sorted_runs is not None else left_run + right_run
 
-    order = merge_order(base_ids, left_ids, right_ids, combine)
+    order = merge_order(base_ids, left_ids, right_ids, combine, replacements=body.named)
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
         return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx)]
