@@ -14,8 +14,10 @@ from collections import Counter
 from smartmerge.checking import check_merge
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
+from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.merging.structured import merge_trees
+from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse
 from smartmerge.parsing.python_scopes import compile_error
@@ -116,7 +118,15 @@ def _in_gits_layout(
     if result.outcome is not Outcome.CLEAN or result.method is not Method.STRUCTURED:
         return result
     merged = line_merge(*raw, options)
-    if merged.conflicts or merged.text == result.text or not _same_but_layout(result.text, merged.text):
+    if merged.conflicts or merged.text == result.text:
+        return result
+    if not _same_but_layout(result.text, merged.text):
+        if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix):
+            return MergeResult(
+                merged.text, Outcome.CLEAN, Method.LINE, (),
+                "the structured result lost a line change that git's clean line merge keeps; git's line merge used",
+                result.timings,
+            )
         return result
     try:
         git_text = _decode(merged.text)
@@ -126,6 +136,25 @@ def _in_gits_layout(
     if profile.parser == "python" and compile_error(git_text) is not None:
         return result
     return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
+
+
+def _lost_a_line_change(raw: tuple[bytes, bytes, bytes], ours: bytes, gits: bytes, comment: str) -> bool:
+    """git merged the sides cleanly, our result says something else (not only in
+    layout), and it does not hold every changed line of a side: the structured merge
+    paired the wrong statements (a deleted line whose blank line and comments moved to
+    its neighbour) and dropped a change. Lines are compared without blank ones and
+    trailing white space, since the two merges may place blank lines differently."""
+    if token_keys(_decode(ours), comment) == token_keys(_decode(gits), comment):
+        return False
+
+    def lines(data: bytes) -> list[bytes]:
+        return [line.rstrip() for line in data.removeprefix(_BOM).splitlines() if line.strip()]
+
+    base, left, right = (lines(data) for data in raw)
+    out, git = lines(ours), lines(gits)
+    if not Counter(out) - Counter(git) and all(line in out for line in Counter(git) - Counter(out)):
+        return False  # git only repeats lines we wrote once (a set's member added twice)
+    return not (contains_changes(base, left, out) and contains_changes(base, right, out))
 
 
 _TOP_LEVEL_IMPORT = re.compile(rb"(import|from) [\w., ]+(import [\w., ]+)?\s*$")

@@ -45,6 +45,10 @@ class Node:
     tail: str = ""
     # the decorator role that lets same-named siblings coexist ("setter", "overload")
     role: str = ""
+    # how many characters at the start of the text are the blank lines and comments
+    # above the statement (0 where the parser does not tell): the matcher pairs
+    # statements by what follows, since a comment stays behind when its statement goes
+    leading: int = 0
     # False for bodies that are sequences (function bodies): children matched by content
     named_body: bool = True
     # 1-based first line in its revision (for conflict reports)
@@ -64,6 +68,11 @@ class Node:
         if not self.children:
             return self.head + self.tail
         return self.head + "".join(child.text for child in self.children) + self.tail
+
+    @property
+    def code(self) -> str:
+        """The text without the blank lines and comments above the statement."""
+        return self.text[self.leading :]
 
     @property
     def is_container(self) -> bool:

@@ -97,6 +97,21 @@ def _align(
             # an edit, whatever the similarity, so its members still merge one by one
             pairs[base_ix[i1]] = side_ix[j1]
         elif tag == "replace":
+            _pair_same_code(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
+
+
+def _pair_same_code(
+    base: Sequence[Node], side: Sequence[Node], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
+) -> None:
+    """In a changed stretch, pair statements whose code is equal (only the comments and
+    blank lines above them changed: a deleted neighbour left its comment behind), then
+    the rest by similarity of their code, in order between those pairs."""
+    matcher = SequenceMatcher(None, [base[i].code for i in base_ix], [side[j].code for j in side_ix], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                pairs[base_ix[i1 + offset]] = side_ix[j1 + offset]
+        elif tag == "replace":
             _pair_similar(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
 
 
@@ -111,7 +126,7 @@ def _pair_similar(
             candidate = side[side_ix[position]]
             if candidate.kind != base[i].kind:
                 continue
-            score = fuzz.ratio(base[i].text, candidate.text, score_cutoff=best_score)
+            score = fuzz.ratio(base[i].code, candidate.code, score_cutoff=best_score)
             if score >= best_score and score > 0:
                 best, best_score = position, score
         if best >= 0:

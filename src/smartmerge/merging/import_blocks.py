@@ -58,21 +58,22 @@ def _starts_block(node: Node) -> bool:
 def sort_import_blocks(
     order: Sequence[Id],
     present: Callable[[Id], Node | None],
-    left: Mapping[Id, Node],
-    right: Mapping[Id, Node],
-    left_order: Sequence[Id],
-    right_order: Sequence[Id],
+    revisions: tuple[Mapping[Id, Node], Mapping[Id, Node], Mapping[Id, Node]],
+    orders: tuple[Sequence[Id], Sequence[Id], Sequence[Id]],
 ) -> list[Id]:
-    """``order`` with each import block that both sides keep sorted, sorted.
+    """``order`` with each import block that base and both sides keep sorted, sorted.
 
-    ``present(id)`` is the node an id contributes to the output (None when the
-    merge drops it); ids that contribute nothing neither join nor split a block.
+    ``revisions`` and ``orders``: base's, left's and right's nodes by id, and their
+    ids in order. ``present(id)`` is the node an id contributes to the output (None
+    when the merge drops it); ids that contribute nothing neither join nor split a block.
     """
     out = list(order)
+    _, left, right = revisions
+    _, left_order, right_order = orders
     kept_sorted = (_keys_keeping_sorted([left[i] for i in left_order]), _keys_keeping_sorted([right[i] for i in right_order]))
     for block in _blocks([present(identity) for identity in order]):
         if len(block) >= 2:
-            _sort_block(out, block, present, (left, right), (left_order, right_order), kept_sorted)
+            _sort_block(out, block, present, revisions, orders, kept_sorted)
     return out
 
 
@@ -102,20 +103,27 @@ def _sort_block(
     out: list[Id],
     positions: list[int],
     present: Callable[[Id], Node | None],
-    sides: tuple[Mapping[Id, Node], Mapping[Id, Node]],
-    orders: tuple[Sequence[Id], Sequence[Id]],
+    revisions: tuple[Mapping[Id, Node], Mapping[Id, Node], Mapping[Id, Node]],
+    orders: tuple[Sequence[Id], Sequence[Id], Sequence[Id]],
     kept_sorted: tuple[frozenset[int], frozenset[int]],
 ) -> None:
     ids = [out[at] for at in positions]
     members = set(ids)
-    left, right = sides
-    seqs = [[side[i] for i in order if i in members] for side, order in zip(sides, orders, strict=True)]
+    base, left, right = revisions
+    seqs = [[nodes[i] for i in order if i in members] for nodes, order in zip(revisions[1:], orders[1:], strict=True)]
+    # base's blocks that hold any of the members, whole: imports the merge replaced count
+    base_nodes = [base[i] for i in orders[0]]
+    base_blocks = [
+        [base_nodes[at] for at in block] for block in _blocks(base_nodes) if any(orders[0][at] in members for at in block)
+    ]
 
     def evidence(k: int) -> bool:
         # two imports are sorted by accident half the time (Mergiraf's `imports` case
         # keeps `os, sys, requests` in the sides' order): each side must order three or
-        # more here, or keep the whole body sorted under that key
-        return all(
+        # more here, or keep the whole body sorted under that key; and base's imports
+        # of the block must be in that order too (each side renaming one import of an
+        # unsorted block can leave both sides sorted by chance)
+        return all(_sorted_under(_KEYS[k], block) for block in base_blocks) and all(
             _sorted_under(_KEYS[k], seq) and (len(seq) >= MIN_SORTED or k in kept)
             for seq, kept in zip(seqs, kept_sorted, strict=True)
         )

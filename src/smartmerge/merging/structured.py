@@ -360,7 +360,8 @@ def _merge_members(
                 return None  # deleted by both, or by one side and untouched by the other
             return survivor
 
-        order = sort_import_blocks(order, present, left_of, right_of, left_ids, right_ids)
+        base_of: dict[Hashable, Node] = {("base", i): node for i, node in enumerate(base)}
+        order = sort_import_blocks(order, present, (base_of, left_of, right_of), (list(base_of), left_ids, right_ids))
     clash_at: dict[Hashable, ConflictPiece] = {}
     in_clash: set[Hashable] = set()
     for left_run, right_run in clashes:

@@ -137,6 +137,7 @@ def _statement(
             kind=kind,
             name=name if named else None,
             head=lines.text(start, header_end),
+            leading=len(lines.text(start, own_start)),
             children=children,
             tail=lines.text(body_end, tail_end),
             role=role,
@@ -145,7 +146,8 @@ def _statement(
             insertions_clash=kind in clash_kinds,
         )
         return node, tail_end
-    return Node(kind=kind, name=name, head=lines.text(start, end), role=role, line=stmt.lineno), end
+    leading = len(lines.text(start, own_start))
+    return Node(kind=kind, name=name, head=lines.text(start, end), role=role, line=stmt.lineno, leading=leading), end
 
 
 def _has_clauses(stmt: ast.stmt) -> bool:

@@ -1,0 +1,30 @@
+"""The pipeline's last guard: a clean structured result that lost a line change which
+git's own clean line merge keeps gives way to git's merge."""
+
+from __future__ import annotations
+
+from smartmerge.pipeline import _lost_a_line_change
+
+BASE = b"a = 1\nb = 2\nc = 3\nd = 4\n"
+LEFT = b"a = 1\nc = 3\nd = 4\n"  # deletes b
+RIGHT = b"a = 1\nb = 2\nc = 3\n"  # deletes d
+GIT = b"a = 1\nc = 3\n"
+
+
+def test_a_result_that_kept_a_deleted_line_lost_that_change() -> None:
+    ours = b"a = 1\nb = 2\nc = 3\n"  # left's deletion undone
+    assert _lost_a_line_change((BASE, LEFT, RIGHT), ours, GIT, "#")
+
+
+def test_a_result_that_holds_both_changes_in_another_layout_lost_nothing() -> None:
+    ours = b"a = 1\n\nc = 3\n"
+    assert not _lost_a_line_change((BASE, LEFT, RIGHT), ours, GIT, "#")
+
+
+def test_a_line_git_repeats_and_we_write_once_is_not_a_loss() -> None:
+    base = b"import os\nx = 1\n"
+    left = b"import os\nimport re\nx = 1\n"
+    right = b"import os\nx = 1\nimport re\n"
+    git = b"import os\nimport re\nx = 1\nimport re\n"
+    ours = b"import os\nimport re\nx = 1\n"
+    assert not _lost_a_line_change((base, left, right), ours, git, "#")
