@@ -3,7 +3,8 @@ git's own clean line merge keeps gives way to git's merge."""
 
 from __future__ import annotations
 
-from smartmerge.pipeline import _lost_a_line_change
+from smartmerge.languages import detect_language
+from smartmerge.pipeline import _lost_a_line_change, _passes_check
 
 BASE = b"a = 1\nb = 2\nc = 3\nd = 4\n"
 LEFT = b"a = 1\nc = 3\nd = 4\n"  # deletes b
@@ -28,3 +29,14 @@ def test_a_line_git_repeats_and_we_write_once_is_not_a_loss() -> None:
     git = b"import os\nimport re\nx = 1\nimport re\n"
     ours = b"import os\nimport re\nx = 1\n"
     assert not _lost_a_line_change((base, left, right), ours, git, "#")
+
+
+def test_gits_merge_is_only_preferred_when_it_passes_the_check() -> None:
+    profile = detect_language("data.json")
+    assert profile is not None
+    base = b'{\n    "a": 1,\n    "z": -1\n}\n'
+    left = b'{\n    "a": 1,\n    "b": 2,\n    "z": -1\n}\n'
+    right = b'{\n    "a": 1,\n    "z": -1,\n    "b": 2\n}\n'
+    twice = b'{\n    "a": 1,\n    "b": 2,\n    "z": -1,\n    "b": 2\n}\n'  # git's clean line merge
+    assert not _passes_check((base, left, right), twice, profile)
+    assert _passes_check((base, left, right), left, profile)

@@ -121,7 +121,7 @@ def _in_gits_layout(
     if merged.conflicts or merged.text == result.text:
         return result
     if not _same_but_layout(result.text, merged.text):
-        if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix):
+        if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix) and _passes_check(raw, merged.text, profile):
             return MergeResult(
                 merged.text, Outcome.CLEAN, Method.LINE, (),
                 "the structured result lost a line change that git's clean line merge keeps; git's line merge used",
@@ -136,6 +136,17 @@ def _in_gits_layout(
     if profile.parser == "python" and compile_error(git_text) is not None:
         return result
     return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
+
+
+def _passes_check(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:
+    """git's merge passes the check a structured result must pass (no key or
+    definition written twice, every change kept, for Python: it compiles)."""
+    try:
+        base, left, right = (parse(_decode(data), profile) for data in raw)
+        check_merge(base, left, right, _decode(merged), profile)
+    except (ParseFailed, CheckFailed, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _lost_a_line_change(raw: tuple[bytes, bytes, bytes], ours: bytes, gits: bytes, comment: str) -> bool:
