@@ -386,3 +386,25 @@ def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str
         allowed = max(most[signature], 1) if len(signature) > 3 else most[signature]
         if count > allowed:
             raise CheckFailed(f"{signature[1]} is defined {count} times in {path or 'module'}")
+    # both sides pointing one import at two different modules leaves two imports of one
+    # name (`from a import X` and `from b import X`), the second silently winning
+    imported = _imported_names(base) | _imported_names(left) | _imported_names(right)
+    for name, count in _imported_names(out).items():
+        if count > max(imported[name], 1):
+            raise CheckFailed(f"{name} is imported {count} times in {path or 'module'}")
+
+
+def _imported_names(body: Node) -> Counter[str]:
+    """How many import statements among a body's children bind each name."""
+    bound: Counter[str] = Counter()
+    for child in body.children:
+        if child.kind not in IMPORT_KINDS:
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(child.code))
+        except SyntaxError:
+            continue
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import | ast.ImportFrom):
+                bound.update({alias.asname or alias.name.split(".")[0] for alias in stmt.names if alias.name != "*"})
+    return bound
