@@ -11,6 +11,7 @@ a conflict, never a silent choice.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Hashable, Sequence
@@ -333,14 +334,15 @@ def _merge_members(
     left_of = dict(zip(left_ids, left, strict=True))
     right_of = dict(zip(right_ids, right, strict=True))
     sorted_runs = _sorted_imports(base, left, right, left_ids, right_ids, ctx)
-    clashes: list[tuple[list[Hashable], list[Hashable]]] = []
+    # runs of both sides that cannot both stand, with the base text they replace
+    clashes: list[tuple[list[Hashable], list[Hashable], str]] = []
 
     def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
         fresh = not any(_is_base(identity) for identity in (*left_run, *right_run))
         # statements both sides inserted at one spot of a block whose order is its
         # meaning (the profile says which), or two versions of one change
         if fresh and (body.insertions_clash or _same_intent([left_of[i] for i in left_run], [right_of[i] for i in right_run])):
-            clashes.append((left_run, right_run))
+            clashes.append((left_run, right_run, ""))
             return left_run + right_run
         return sorted_runs(left_run, right_run) if sorted_runs is not None else left_run + right_run
 
@@ -362,13 +364,15 @@ def _merge_members(
 
         base_of: dict[Hashable, Node] = {("base", i): node for i, node in enumerate(base)}
         order = sort_import_blocks(order, present, (base_of, left_of, right_of), (list(base_of), left_ids, right_ids))
+    if named:
+        clashes += _imports_replaced_twice(order, base, left_of, right_of)
     clash_at: dict[Hashable, ConflictPiece] = {}
     in_clash: set[Hashable] = set()
-    for left_run, right_run in clashes:
+    for left_run, right_run, base_text in clashes:
         run = set(left_run) | set(right_run)
         left_text = "".join(ctx.from_left(left_of[i].text) for i in left_run)
         right_text = "".join(ctx.from_right(right_of[i].text) for i in right_ids if i in run)
-        clash_at[left_run[0]] = _whole_conflict("", left_text, right_text, _symbol(path, left_of[left_run[0]]))
+        clash_at[left_run[0]] = _whole_conflict(base_text, left_text, right_text, _symbol(path, left_of[left_run[0]]))
         in_clash |= run
     wraps = find_wraps(
         base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), separator, ctx.profile.comment_prefix
@@ -403,6 +407,29 @@ def _first_lines(*bodies: Sequence[Node]) -> tuple[int, int, int] | None:
         return None
     base, left, right = (body[0].line for body in bodies)
     return base, left, right
+
+
+def _imports_replaced_twice(
+    order: Sequence[Hashable], base: Sequence[Node], left_of: dict[Hashable, Node], right_of: dict[Hashable, Node]
+) -> list[tuple[list[Hashable], list[Hashable], str]]:
+    """An import both sides deleted, each writing a different new import in its place
+    (``import typing as t`` to ``import typing_extensions as t`` and to ``import typing
+    as T``): imports are named by what they import, so both look new and would both
+    stand, though each side changed the one import its own way."""
+    found = []
+    for at, identity in enumerate(order):
+        if not isinstance(identity, tuple) or not _is_base(identity) or identity in left_of or identity in right_of:
+            continue
+        was = base[identity[1]]
+        if was.kind not in IMPORT_KINDS:
+            continue
+        after = list(itertools.takewhile(lambda i: not _is_base(i), order[at + 1 :]))
+        left_run = [i for i in after if i in left_of and i not in right_of]
+        right_run = [i for i in after if i in right_of and i not in left_of]
+        nodes = [left_of[i] for i in left_run] + [right_of[i] for i in right_run]
+        if left_run and right_run and all(node.kind in IMPORT_KINDS for node in nodes):
+            found.append((left_run, right_run, was.text))
+    return found
 
 
 def _is_base(identity: Hashable) -> bool:
