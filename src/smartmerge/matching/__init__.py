@@ -87,16 +87,13 @@ def _align(
     base: Sequence[Node], side: Sequence[Node], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
 ) -> None:
     """Pair the given children in order: equal texts first, then similar ones."""
-    matcher = SequenceMatcher(None, [base[i].text for i in base_ix], [side[j].text for j in side_ix], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for offset in range(i2 - i1):
-                pairs[base_ix[i1 + offset]] = side_ix[j1 + offset]
-        elif tag == "replace" and i2 - i1 == j2 - j1 == 1 and base[base_ix[i1]].kind == side[side_ix[j1]].kind and base[base_ix[i1]].is_container:
+    texts = ([base[i].text for i in base_ix], [side[j].text for j in side_ix])
+    for i1, i2, j1, j2 in _pair_equal(*texts, base_ix, side_ix, pairs):
+        if i2 - i1 == j2 - j1 == 1 and base[base_ix[i1]].kind == side[side_ix[j1]].kind and base[base_ix[i1]].is_container:
             # one container replaced by one of its kind (an object that grew a lot):
             # an edit, whatever the similarity, so its members still merge one by one
             pairs[base_ix[i1]] = side_ix[j1]
-        elif tag == "replace":
+        else:
             _pair_same_code(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
 
 
@@ -106,13 +103,24 @@ def _pair_same_code(
     """In a changed stretch, pair statements whose code is equal (only the comments and
     blank lines above them changed: a deleted neighbour left its comment behind), then
     the rest by similarity of their code, in order between those pairs."""
-    matcher = SequenceMatcher(None, [base[i].code for i in base_ix], [side[j].code for j in side_ix], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    codes = ([base[i].code for i in base_ix], [side[j].code for j in side_ix])
+    for i1, i2, j1, j2 in _pair_equal(*codes, base_ix, side_ix, pairs):
+        _pair_similar(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
+
+
+def _pair_equal(
+    base_keys: list[str], side_keys: list[str], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
+) -> list[tuple[int, int, int, int]]:
+    """Pair the children whose keys an alignment finds equal; the stretches replaced
+    on both sides (positions into ``base_ix`` and ``side_ix``) are left to the caller."""
+    replaced = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, base_keys, side_keys, autojunk=False).get_opcodes():
         if tag == "equal":
             for offset in range(i2 - i1):
                 pairs[base_ix[i1 + offset]] = side_ix[j1 + offset]
         elif tag == "replace":
-            _pair_similar(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
+            replaced.append((i1, i2, j1, j2))
+    return replaced
 
 
 def _pair_similar(

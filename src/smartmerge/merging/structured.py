@@ -204,9 +204,6 @@ def _merge_text(
         merged = merge_item_lists(base, left, right, mode=item_mode)
         if merged is not None:
             return [merged]
-    commutative = ctx.profile.commutative_operators if ctx is not None else ()
-    comment = ctx.profile.comment_prefix if ctx is not None else "#"
-    breaks = ctx.profile.newline_ends_statement if ctx is not None else False
     pieces: list[Piece] = []
     offsets = [0, 0, 0]
     for chunk in chunks:
@@ -216,7 +213,7 @@ def _merge_text(
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = merge_tokens(*texts, commutative=commutative, comment=comment, newline_ends_statement=breaks)
+        merged_tokens = _merge_tokens(*texts, ctx.profile if ctx is not None else None)
         if merged_tokens is None:
             merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
         if merged_tokens is None:
@@ -243,16 +240,31 @@ def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Se
     lists = [revision.within(line, text) for revision, line, text in zip(ctx.lists, at, texts, strict=True)]
     if any(found is None for found in lists):
         return None
-    operators, comment, breaks = ctx.profile.commutative_operators, ctx.profile.comment_prefix, ctx.profile.newline_ends_statement
+    profile = ctx.profile
 
     def merge_rest(b: str, lft: str, rgt: str) -> str | None:
         if lft == b:
             return rgt
         if rgt == b or lft == rgt:
             return lft
-        return merge_tokens(b, lft, rgt, commutative=operators, comment=comment, newline_ends_statement=breaks)
+        return _merge_tokens(b, lft, rgt, profile)
 
     return merge_lists(texts, [found or () for found in lists], merge_rest)
+
+
+def _merge_tokens(base: str, left: str, right: str, profile: LanguageProfile | None) -> str | None:
+    """The token merge with what the profile says about tokens: its commutative
+    operators, its comment prefix, whether a line break ends a statement."""
+    if profile is None:
+        return merge_tokens(base, left, right)
+    return merge_tokens(
+        base,
+        left,
+        right,
+        commutative=profile.commutative_operators,
+        comment=profile.comment_prefix,
+        newline_ends_statement=profile.newline_ends_statement,
+    )
 
 
 def _identities(children: Sequence[Node], pairs: dict[int, int], set_kinds: frozenset[str] = frozenset()) -> list[Hashable]:

@@ -180,12 +180,17 @@ def _binds(gap: tuple[str, ...]) -> bool:
     return gap == (".",)
 
 
+def _nesting(key: str) -> int:
+    """How a token changes the bracket depth."""
+    return (key in _OPENERS) - (key in _CLOSERS)
+
+
 def _depths(tokens: list[Token]) -> list[int]:
     """The bracket depth before each token, counted from the start of the text."""
     depths, depth = [], 0
     for token in tokens:
         depths.append(depth)
-        depth += (token.key in _OPENERS) - (token.key in _CLOSERS)
+        depth += _nesting(token.key)
     return depths
 
 
@@ -215,7 +220,7 @@ def merge_tokens(
         space = token.space
         if newline_ends_statement and depth <= 0 < side_depths[side][index] and ("\n" in space or "\r" in space):
             space = " "
-        depth += (token.key in _OPENERS) - (token.key in _CLOSERS)
+        depth += _nesting(token.key)
         return space + raw
     # a side that switched quotes like a formatter sets the quotes of the other side's new strings
     left_quote, right_quote = _requoted_to(base_t, left_t), _requoted_to(base_t, right_t)
@@ -228,15 +233,16 @@ def merge_tokens(
     for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
         if chunk.stable:
             gap = (*gap, *chunk.base)
-        elif chunk.conflict or chunk.left == chunk.right:
+        elif chunk.conflict:
             last_side, gap = "", ()
         else:
-            one_side = "left" if chunk.left != chunk.base else "right"
-            if last_side and last_side != one_side and _binds(gap):
-                return None
-            last_side, gap = one_side, ()
-        if not chunk.stable and not chunk.conflict:
             side = "left" if chunk.left != chunk.base else "right"
+            if chunk.left == chunk.right:
+                last_side, gap = "", ()  # the same change on both sides
+            elif last_side and last_side != side and _binds(gap):
+                return None
+            else:
+                last_side, gap = side, ()
             changed = chunk.left if side == "left" else chunk.right
             added[side].update(Counter(k for k in changed if _WORD.fullmatch(k)) - Counter(chunk.base))
         b, lft, rgt = positions
@@ -266,7 +272,7 @@ def merge_tokens(
             continue
         if chunk.stable:
             for bt, lt, rt in zip(base_t[b:nb], left_t[lft:nl], right_t[rgt:nr], strict=True):
-                depth += (bt.key in _OPENERS) - (bt.key in _CLOSERS)
+                depth += _nesting(bt.key)
                 out.append(_pick(bt.space, lt.space, rt.space) + _pick(bt.raw, lt.raw, rt.raw))
         elif chunk.left != chunk.base:
             out.extend(emit(t, _requote(t, right_quote), "left", k) for k, t in enumerate(left_t[lft:nl], lft))

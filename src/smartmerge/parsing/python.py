@@ -115,6 +115,7 @@ def _statement(
     stmt = group[0]
     kind, name = _kind_and_name(group) if named else (_kind_and_name(group)[0], None)
     own_start = _start(stmt)
+    leading = len(lines.text(start, own_start))
     end = _end(group[-1])
     role = _role(stmt)
     body = getattr(stmt, "body", None)
@@ -137,7 +138,7 @@ def _statement(
             kind=kind,
             name=name if named else None,
             head=lines.text(start, header_end),
-            leading=len(lines.text(start, own_start)),
+            leading=leading,
             children=children,
             tail=lines.text(body_end, tail_end),
             role=role,
@@ -146,7 +147,6 @@ def _statement(
             insertions_clash=kind in clash_kinds,
         )
         return node, tail_end
-    leading = len(lines.text(start, own_start))
     return Node(kind=kind, name=name, head=lines.text(start, end), role=role, line=stmt.lineno, leading=leading), end
 
 
