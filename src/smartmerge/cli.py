@@ -19,6 +19,7 @@ from smartmerge import __version__
 from smartmerge.errors import SmartmergeError
 from smartmerge.git import install as git_install
 from smartmerge.git import replay as git_replay
+from smartmerge.git import reports as git_reports
 from smartmerge.git import review as git_review
 from smartmerge.git.driver import DriverRequest, drive, label_or_default
 from smartmerge.git.gitcmd import git_dir as find_git_dir
@@ -29,6 +30,7 @@ from smartmerge.languages import all_profiles, attribute_lines
 from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
 from smartmerge.pipeline import merge_texts
 from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
+from smartmerge.result import MergeResult
 
 EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
 
@@ -113,6 +115,10 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+# ``--json`` of merge, solve, review, replay and preview: one schema, docs/json.md
+JsonOption = typer.Option("--json", help="Print conflicts as data (schema: docs/json.md) instead of text.")
+
+
 @app.command("merge")
 def merge_command(
     base: Annotated[Path, typer.Argument(help="The common ancestor.", show_default=False)],
@@ -149,6 +155,7 @@ def merge_command(
             help="Merge driver mode: the arguments are git's %O %A %B; the result goes into %A (exit 0 clean, 1 conflicts).",
         ),
     ] = False,
+    as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Merge LEFT and RIGHT, two edited copies of BASE; print the result or write it to -o."""
     if verbose:
@@ -180,7 +187,9 @@ def merge_command(
         raise fail(str(exc)) from None
     if verbose:
         typer.echo(f"smartmerge: {result.method.value} merge, {result.outcome.value}: {result.reason}", err=True)
-    if output is None:
+    if as_json:
+        _print_json(merge_json(path or str(left), result, texts[0], marker_size, output is None))
+    elif output is None:
         sys.stdout.buffer.write(result.text)
         sys.stdout.buffer.flush()
     else:
@@ -189,6 +198,23 @@ def merge_command(
         except OSError as exc:
             raise fail(f"output file {output}: cannot write: {exc.strerror}") from None
     raise typer.Exit(EXIT_CLEAN if result.clean else EXIT_CONFLICTS)
+
+
+def merge_json(path: str, result: MergeResult, base: bytes, marker_size: int, with_text: bool) -> dict[str, Any]:
+    """``merge --json``: the one file's entry, with the merged text unless it went to -o."""
+    from smartmerge import reporting
+
+    status = "merged" if result.clean else "conflict"
+    entry = reporting.file_json(path, status, "smartmerge" if result.clean else None, result, marker_size, base)
+    if with_text:
+        entry["text"] = result.text.decode("utf-8", "replace")
+    return reporting.document("merge", [entry])
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    import json
+
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 # --- git integration commands
@@ -297,21 +323,32 @@ def solve_command(
     rank_parallel: Annotated[
         int, typer.Option("--rank-parallel", min=1, help="Candidates tested at once.")
     ] = DEFAULT_PARALLEL,
+    as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Re-merge conflicted files from the index stages, or from their diff3 markers (exit 1 if conflicts remain, 2 on errors)."""
     all_clean, errors = True, False
     rank = RankRequest(rank_by, rank_timeout, max_candidates, rank_parallel) if rank_by else None
+    entries: list[dict[str, Any]] = []
     for file in files:
         try:
             outcome = solve_file(file, backup=not no_backup, rank=rank)
         except (SmartmergeError, OSError) as exc:
             typer.echo(f"smartmerge: error: {file}: {exc}", err=True)
             errors = True
+            if as_json:
+                entries.append(git_reports.error_entry(str(file), str(exc)))
+            continue
+        all_clean = all_clean and outcome.clean
+        if as_json:
+            entries.append(git_reports.solve_entry(outcome, DEFAULT_MARKER_SIZE))
             continue
         if outcome.ranking is not None:
             typer.echo(outcome.ranking.report(), nl=False)
         typer.echo(f"smartmerge: {outcome.message}")
-        all_clean = all_clean and outcome.clean
+    if as_json:
+        from smartmerge import reporting
+
+        _print_json(reporting.document("solve", entries))
     raise typer.Exit(EXIT_USAGE if errors else EXIT_CLEAN if all_clean else EXIT_CONFLICTS)
 
 
@@ -319,6 +356,7 @@ def solve_command(
 def review_command(
     file: Annotated[Path | None, typer.Argument(help="A file the driver resolved.", show_default=False)] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Forget every recorded resolution.")] = False,
+    as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Show what the driver resolved in FILE next to git's line merge (no FILE: list what there is)."""
     try:
@@ -330,6 +368,15 @@ def review_command(
         raise fail("not inside a git repository")
     if clear:
         typer.echo(f"smartmerge: forgot {git_review.clear(git_dir)} recorded resolution(s)")
+        return
+    if as_json:
+        from smartmerge import reporting
+
+        wanted = [file.resolve().relative_to(root.resolve()).as_posix()] if file else git_review.recorded_paths(git_dir)
+        records = [r for r in (git_review.load(git_dir, p) for p in wanted) if r is not None]
+        if file is not None and not records:
+            raise fail(f"{wanted[0]}: the driver recorded no resolutions for this file")
+        _print_json(reporting.document("review", [git_reports.review_entry(r, DEFAULT_MARKER_SIZE) for r in records]))
         return
     if file is None:
         paths = git_review.recorded_paths(git_dir)
@@ -351,12 +398,16 @@ def replay_command(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Replay at most N merges, newest first.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only merges committed after DATE (git's syntax).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Replay a repository's merge commits through smartmerge and git merge-file; print the table."""
     try:
         report = git_replay.replay(repo, git_replay.ReplayOptions(limit=limit, since=since, jobs=jobs))
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
+    if as_json:
+        _print_json(git_reports.replay_document(report))
+        return
     typer.echo(git_replay.format_table(report), nl=False)
 RunOption = Annotated[str | None, typer.Option("--run", help="The run (default: the latest).")]
 # The runner is imported inside each command: the merge driver starts once per
@@ -529,6 +580,125 @@ def gc_command(repo: RepoOption = Path(".")) -> None:
     for path in collected.kept:
         typer.echo(f"kept {path} (its owner is alive)")
 
+
+
+# --- commands for coding agents
+# preview, claims and the MCP server (docs/agents.md); the work is in git/preview.py,
+# git/claims.py and mcp_server.py, imported inside each command to keep start-up lean.
+
+
+@app.command("preview")
+def preview_command(
+    branch: Annotated[str, typer.Argument(help="The branch (or commit) to merge.", show_default=False)],
+    into: Annotated[str, typer.Option("--into", help="Merge into this ref instead of HEAD.")] = "HEAD",
+    as_owner: Annotated[
+        str | None, typer.Option("--by", metavar="NAME", help="Your claim name: your own claims are not reported.")
+    ] = None,
+    repo: RepoOption = Path("."),
+    as_json: Annotated[bool, JsonOption] = False,
+) -> None:
+    """Say what merging BRANCH into HEAD would do, file by file, touching nothing (exit 1 if it would conflict)."""
+    from smartmerge.git.preview import format_preview, preview
+
+    try:
+        report = preview(repo, branch, into, as_owner=as_owner)
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        _print_json(report.to_json(DEFAULT_MARKER_SIZE))
+    else:
+        typer.echo(format_preview(report, DEFAULT_MARKER_SIZE), nl=False)
+    raise typer.Exit(EXIT_CLEAN if report.clean else EXIT_CONFLICTS)
+
+
+ClaimTarget = Annotated[
+    str, typer.Argument(metavar="FILE::SYMBOL", help="A file and a dotted name in it (Parser.parse); FILE alone is the whole file.", show_default=False)
+]
+
+
+@app.command("claim")
+def claim_command(
+    target: ClaimTarget,
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who claims it (an agent's or person's name).")],
+    ttl: Annotated[str, typer.Option("--ttl", help="How long the claim lasts: 30m, 2h, 90s.")] = "30m",
+    repo: RepoOption = Path("."),
+) -> None:
+    """Claim a symbol while you edit it (advisory; exit 1 if someone else holds it or something around it)."""
+    from smartmerge.git.claims import ClaimHeld, ClaimStore, parse_ttl, split_target
+
+    try:
+        store = ClaimStore.for_repo(repo)
+        file, symbol = split_target(target)
+        claim = store.claim(store.repo_path(file, Path.cwd()), symbol, by, parse_ttl(ttl))
+    except ClaimHeld as exc:
+        typer.echo(f"smartmerge: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFLICTS) from None
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"smartmerge: {claim.target} claimed by {claim.owner} for {ttl}")
+
+
+@app.command("release")
+def release_command(
+    target: Annotated[str | None, typer.Argument(metavar="[FILE::SYMBOL]", help="The claim to release.", show_default=False)] = None,
+    by: Annotated[str | None, typer.Option("--by", metavar="NAME", help="Whose claim it is.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Release every claim of --by.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Release it whoever holds it.")] = False,
+    repo: RepoOption = Path("."),
+) -> None:
+    """Release a claim (or with --all every claim of --by)."""
+    from smartmerge.git.claims import ClaimHeld, ClaimStore, split_target
+
+    if all_ != (target is None) or not (by or (force and not all_)):
+        raise fail("give FILE::SYMBOL with --by NAME (or --force), or --all with --by NAME")
+    try:
+        store = ClaimStore.for_repo(repo)
+        if all_ and by:
+            count = store.release_all(by)
+        else:
+            file, symbol = split_target(target or "")
+            count = store.release(store.repo_path(file, Path.cwd()), symbol, None if force else by)
+    except ClaimHeld as exc:
+        typer.echo(f"smartmerge: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFLICTS) from None
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"smartmerge: released {count} claim(s)")
+
+
+@app.command("claims")
+def claims_command(
+    repo: RepoOption = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the claims that have not expired, in every worktree of the repository."""
+    import time
+
+    from smartmerge.git.claims import ClaimStore
+
+    try:
+        claims = ClaimStore.for_repo(repo).active()
+    except SmartmergeError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        _print_json({"claims": [claim.to_json() for claim in claims]})
+        return
+    now = time.time()
+    for claim in claims:
+        left = int(claim.expires_at - now)
+        typer.echo(f"{claim.target}  by {claim.owner}  {left // 60}m{left % 60:02d}s left")
+
+
+@app.command("mcp")
+def mcp_command(repo: RepoOption = Path(".")) -> None:
+    """Serve smartmerge's tools to a coding agent over MCP (stdio); needs: pip install 'smartmerge[mcp]'."""
+    try:
+        from smartmerge.mcp_server import serve
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("mcp"):
+            raise
+        raise fail("the MCP server needs the official MCP SDK: pip install 'smartmerge[mcp]' (or: pip install 'mcp>=2')") from None
+    serve(repo)
 
 
 # --- language commands

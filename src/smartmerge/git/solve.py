@@ -28,6 +28,7 @@ from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.options import MergeOptions
 from smartmerge.pipeline import merge_texts
 from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
+from smartmerge.result import MergeResult
 
 if TYPE_CHECKING:
     from smartmerge.ranking.resolving import Ranking
@@ -56,6 +57,9 @@ class SolveOutcome:
     message: str
     # the ranking by tests, when one was asked for and the merge left conflicts
     ranking: Ranking | None = None
+    # the merge and its base, for the conflicts as data (``solve --json``)
+    result: MergeResult | None = None
+    base: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -252,7 +256,7 @@ def solve(
         message = f"{file}: conflicts remain after a {result.method.value} merge from {revisions.source}"
         if ranking is not None:
             message += f"; ranking by tests kept the conflict: {ranking.reason}"
-    return SolveOutcome(file, clean, revisions.source, backup_path, message, ranking)
+    return SolveOutcome(file, clean, revisions.source, backup_path, message, ranking, result, revisions.base)
 
 
 def from_markers_labels(text: bytes) -> tuple[str, str] | None:
