@@ -192,7 +192,7 @@ def merge_command(
     elif output is None:
         sys.stdout.buffer.write(result.text)
         sys.stdout.buffer.flush()
-    else:
+    if output is not None:
         try:
             write_atomically(output, result.text)
         except OSError as exc:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from smartmerge import __version__, reporting
@@ -224,7 +225,8 @@ def _errors_as_messages(tool: Any) -> Any:
         try:
             return tool(*args, **kwargs)
         except (SmartmergeError, OSError) as exc:
-            raise ValueError(str(exc)) from None
+            # a ToolError's text reaches the agent; any other exception's stays in the server's log
+            raise ToolError(str(exc)) from None
 
     return call
 

@@ -133,6 +133,27 @@ def _scopes(tree: ast.AST) -> list[tuple[int, int, str]]:
     return found
 
 
+def _bound_names(text: str) -> set[str] | None:
+    """Qualified names a Python text defines or assigns in its module and class bodies
+    (what a conflict's symbol can be); None when it does not parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    names = {name for _, _, name in _scopes(tree)}
+
+    def assigned(body: list[ast.stmt], prefix: str) -> None:
+        for statement in body:
+            targets = statement.targets if isinstance(statement, ast.Assign) else (
+                [statement.target] if isinstance(statement, ast.AnnAssign | ast.AugAssign) else [])
+            names.update(prefix + t.id for t in targets if isinstance(t, ast.Name))
+            if isinstance(statement, ast.ClassDef):
+                assigned(statement.body, f"{prefix}{statement.name}.")
+
+    assigned(tree.body, "")
+    return names
+
+
 def _symbols_by_ast(lines: list[str], blocks: list[_Block]) -> list[str] | None:
     """The innermost definition holding each block, read from the first side's view of
     the output that parses; None when no view parses (not Python, or broken)."""
@@ -219,8 +240,7 @@ def conflict_records(
     if not blocks:
         return ()
     by_ast = _symbols_by_ast(lines, blocks) or [""] * len(blocks)
-    base_definitions = definitions(base.decode("utf-8", "replace")) if base is not None else None
-    base_symbols = set(base_definitions) if base_definitions is not None else None
+    base_symbols = _bound_names(base.decode("utf-8", "replace")) if base is not None else None
     records = []
     for block, parsed in zip(blocks, by_ast, strict=True):
         symbol = (structured_symbols or {}).get(block.start + 1) or parsed

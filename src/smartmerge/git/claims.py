@@ -124,7 +124,7 @@ class ClaimStore:
             raise InputError(f"{file}: outside the repository at {self.root}") from None
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, now: float) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are the explicit BEGIN IMMEDIATE below
         with closing(sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as db:
@@ -132,15 +132,16 @@ class ClaimStore:
             db.execute(_SCHEMA)
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute("DELETE FROM claims WHERE expires_at <= ?", (time.time(),))
+                db.execute("DELETE FROM claims WHERE expires_at <= ?", (now,))
                 yield db
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
 
-    def active(self, file: str | None = None) -> list[Claim]:
-        """The claims that have not expired, of one file or of all, oldest first."""
+    def active(self, file: str | None = None, now: float | None = None) -> list[Claim]:
+        """The claims that have not expired (at ``now``, default: the clock), of one
+        file or of all, oldest first."""
         if not self.path.exists():
             return []
         with closing(sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000)) as db:
@@ -148,17 +149,19 @@ class ClaimStore:
             rows = db.execute(
                 "SELECT file, symbol, owner, claimed_at, expires_at FROM claims "
                 "WHERE expires_at > ? AND (? IS NULL OR file = ?) ORDER BY claimed_at, file, symbol",
-                (time.time(), file, file),
+                (time.time() if now is None else now, file, file),
             ).fetchall()
         return [Claim(*row) for row in rows]
 
-    def claim(self, file: str, symbol: str, owner: str, ttl: float = DEFAULT_TTL_SECONDS) -> Claim:
+    def claim(
+        self, file: str, symbol: str, owner: str, ttl: float = DEFAULT_TTL_SECONDS, now: float | None = None
+    ) -> Claim:
         """Claim ``file::symbol`` for ``owner``; claiming again renews. Raises ClaimHeld
-        when someone else holds an overlapping claim."""
+        when someone else holds an overlapping claim. ``now`` defaults to the clock."""
         if not owner.strip():
             raise InputError("a claim needs an owner (--by NAME)")
-        now = time.time()
-        with self._write() as db:
+        now = time.time() if now is None else now
+        with self._write(now) as db:
             rows = db.execute(
                 "SELECT file, symbol, owner, claimed_at, expires_at FROM claims WHERE file = ?", (file,)
             ).fetchall()
@@ -174,7 +177,7 @@ class ClaimStore:
 
     def release(self, file: str, symbol: str, owner: str | None) -> int:
         """Release ``owner``'s claim of ``file::symbol`` (any owner's when None); how many went."""
-        with self._write() as db:
+        with self._write(time.time()) as db:
             row = db.execute("SELECT owner FROM claims WHERE file = ? AND symbol = ?", (file, symbol)).fetchone()
             if row is not None and owner is not None and row[0] != owner:
                 raise ClaimHeld(f"{file}::{symbol} is claimed by {row[0]}, not {owner} (release it with --force)")
@@ -183,5 +186,5 @@ class ClaimStore:
 
     def release_all(self, owner: str) -> int:
         """Release every claim of ``owner``."""
-        with self._write() as db:
+        with self._write(time.time()) as db:
             return int(db.execute("DELETE FROM claims WHERE owner = ?", (owner,)).rowcount)

@@ -9,6 +9,10 @@ leave behind: ``gc`` then checks the holder's pid, written next to the lock.
 (filelock's ``lifetime`` applies to soft locks only and warns when given for a
 native one, so age is not used.) The worktree lock is removed by ``gc`` when
 no run is alive, since only a live run can hold it.
+
+A task's ``locks`` also accept symbol claims, ``FILE::SYMBOL`` (see
+``smartmerge claim``): two tasks whose claims overlap (one symbol holds the other)
+never run together, nor a claim and a path glob that covers its file.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from smartmerge.errors import SmartmergeError
+from smartmerge.git.claims import symbols_overlap
 
 
 class RunLocked(SmartmergeError):
@@ -47,3 +52,16 @@ def is_held(path: Path) -> bool:
         return True
     lock.release()
     return False
+
+
+def claim_lock(entry: str) -> tuple[str, str] | None:
+    """A lock entry ``FILE::SYMBOL`` as (file glob, symbol); None for any other entry."""
+    if "::" not in entry:
+        return None
+    file, _, symbol = entry.partition("::")
+    return file, symbol
+
+
+def claims_meet(a: tuple[str, str], b: tuple[str, str], files_meet: bool) -> bool:
+    """Two claim locks clash when their files can be one file and their symbols overlap."""
+    return files_meet and symbols_overlap(a[1], b[1])
