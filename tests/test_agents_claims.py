@@ -165,3 +165,37 @@ def test_runner_locks_accept_symbol_claims() -> None:
     assert not locks_conflict(["src/app.py::Parser"], ["docs/**"])
     assert locks_conflict(["src/*.py::f"], ["src/app.py::f"])
     assert not locks_conflict(["app.py::f"], ["db"])
+
+
+def test_a_runner_task_waits_for_a_claim_held_outside_the_run(tmp_path: Path) -> None:
+    from smartmerge.runner import run_states
+
+    repo = Repo(tmp_path / "repo")
+    repo.commit("base", {
+        "app.py": BASE,
+        "smartmerge.toml": '[tasks.edit]\ncmd = "echo ran > ran.txt"\nlocks = ["app.py::one"]\n',
+    })
+    store = ClaimStore.for_repo(repo.root)
+    store.claim("app.py", "one", "alice")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "smartmerge", "run", "--plain"], cwd=repo.root,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        reason = ""
+        while "waiting for app.py::one, claimed by alice" not in reason:
+            assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+            time.sleep(0.05)  # polls the run's event log, written by the other process
+            states = run_states(repo.root)
+            reason = states[-1].tasks["edit"].reason if states else ""
+        assert states[-1].tasks["edit"].state == "pending" and not (repo.root / "ran.txt").exists()
+        store.release("app.py", "one", "alice")
+        output, _ = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode == 0, output
+    assert "edit: waiting for app.py::one, claimed by alice" in output
+    assert repo.git("show", "main:ran.txt").stdout == "ran\n"
