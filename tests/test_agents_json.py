@@ -200,3 +200,15 @@ def test_solve_review_and_replay_speak_the_same_schema(repo: Repo) -> None:
     assert replay["merges"] == 1
     assert {e["path"] for e in replay["files"]} == {"app.py", "parser.py"}
     assert {e["path"]: e["status"] for e in replay["files"]} == {"app.py": "merged", "parser.py": "conflict"}
+
+
+def test_a_class_counts_as_changed_only_for_its_own_lines() -> None:
+    from smartmerge.reporting import changed_symbols
+
+    added_method = CLASS_BASE.replace('        return "parser"\n', '        return "parser"\n\n    def more(self):\n        return 2\n')
+    assert changed_symbols(CLASS_BASE, added_method) == {"Parser.more"}
+    edited = CLASS_BASE.replace("text.split()", "text.split(',')")
+    assert changed_symbols(CLASS_BASE, edited) == {"Parser.parse"}
+    decorated = CLASS_BASE.replace("class Parser:", "@final\nclass Parser:")
+    assert changed_symbols(CLASS_BASE, decorated) == {"Parser"}
+    assert changed_symbols(CLASS_BASE, "def broken(:\n") is None

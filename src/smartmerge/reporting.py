@@ -303,20 +303,30 @@ def document(command: str, files: list[dict[str, Any]], **extra: Any) -> dict[st
 
 
 def definitions(text: str) -> dict[str, str] | None:
-    """Each def/class of a Python text by qualified name, with its source lines; None
-    when the text does not parse."""
+    """Each def/class of a Python text by qualified name, with its own source lines (the
+    lines of the definitions nested in it left out, so that an edit of a method is not an
+    edit of its class); None when the text does not parse."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
         return None
     lines = text.splitlines(keepends=True)
-    return {name: "".join(lines[first - 1 : last]) for first, last, name in _scopes(tree)}
+    scopes = _scopes(tree)
+    own: dict[str, str] = {}
+    for first, last, name in scopes:
+        nested = [(low, high) for low, high, inner in scopes if inner.startswith(name + ".")]
+        # blank lines are left out too: the space around an added method is no edit of its class
+        own[name] = "".join(
+            line for number, line in enumerate(lines[first - 1 : last], start=first)
+            if line.strip() and not any(low <= number <= high for low, high in nested)
+        )
+    return own
 
 
 def changed_symbols(base: str, side: str) -> set[str] | None:
     """Qualified names of the definitions ``side`` added, removed or edited relative to
-    ``base`` (an edit of a method also counts for its class); None when either text does
-    not parse."""
+    ``base`` (a class counts only for its own lines, not its methods'); None when either
+    text does not parse."""
     before, after = definitions(base), definitions(side)
     if before is None or after is None:
         return None
