@@ -143,3 +143,13 @@ def test_start_a_run_follow_its_status_and_read_a_task_log(tmp_path: Path) -> No
 
     _drive(repo.root, script)
     assert repo.git("show", "main:out.txt").stdout == "done\n"
+
+
+def test_without_the_sdk_the_command_says_how_to_install_it(tmp_path: Path) -> None:
+    import subprocess
+
+    # None in sys.modules makes `import mcp` fail as if the package were not installed
+    script = "import sys; sys.modules['mcp'] = None; from smartmerge.cli import main; main(['mcp'])"
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "pip install 'smartmerge[mcp]'" in proc.stderr and proc.stderr.count("\n") == 1

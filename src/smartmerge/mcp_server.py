@@ -28,6 +28,7 @@ from smartmerge import __version__, reporting
 from smartmerge.errors import SmartmergeError
 from smartmerge.git import reports as git_reports
 from smartmerge.git.claims import DEFAULT_TTL_SECONDS, ClaimStore, parse_ttl, split_target
+from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.git.preview import preview
 from smartmerge.git.solve import RankRequest, solve
 from smartmerge.options import DEFAULT_MARKER_SIZE, MergeOptions
@@ -132,7 +133,10 @@ class _Tools:
         from smartmerge.runner import run_states
 
         before = {state.run for state in run_states(self.repo)}
-        folder = self.repo / ".git" if (self.repo / ".git").is_dir() else self.repo
+        # the runner's own output goes into the git directory, never into the work tree
+        folder = find_git_dir(self.repo)
+        if folder is None:
+            raise SmartmergeError(f"{self.repo}: not a git repository")
         log = (folder / "smartmerge-mcp-run.log").open("ab")
         args = [sys.executable, "-m", "smartmerge", "run", "--plain", "-C", str(self.repo)]
         if taskfile:

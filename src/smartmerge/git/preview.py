@@ -210,7 +210,7 @@ def format_preview(report: Preview, marker_size: int) -> str:
         by = {ONE_SIDE: "one side", GIT: "git", SMARTMERGE: "smartmerge"}.get(entry.by or "", "")
         how = f" by {by}" if by else ""
         if entry.by == SMARTMERGE and entry.result is not None:
-            how += f" ({entry.result.method.value}: {entry.result.reason})"
+            how += f" ({entry.result.reason})"
         note = f" ({entry.note})" if entry.note else ""
         lines.append(f"{entry.status:<9} {entry.path}{how}{note}")
         records = list(reporting.result_records(entry.result, marker_size, entry.base)) if entry.result else []
