@@ -691,7 +691,7 @@ def claims_command(
 
 @app.command("mcp")
 def mcp_command(repo: RepoOption = Path(".")) -> None:
-    """Serve smartmerge's tools to a coding agent over MCP (stdio); needs: pip install 'smartmerge[mcp]'."""
+    """Serve smartmerge's tools to a coding agent over MCP (stdio); needs the 'mcp' extra (docs/agents.md)."""
     try:
         from smartmerge.mcp_server import serve
     except ModuleNotFoundError as exc:
