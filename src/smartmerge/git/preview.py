@@ -183,16 +183,21 @@ def preview(repo: Path, branch: str, into: str = "HEAD", options: MergeOptions |
     claims = [c for c in (store.active() if store else []) if c.owner != as_owner]
     files = []
     for path in sorted(left_changes.keys() | right_changes.keys()):
-        base_blob = _blob(repo, base, path)
-        sides = {"left": _blob(repo, left, path), "right": _blob(repo, right, path)}
-        if path in left_changes and path in right_changes:
+        mine = [c for c in claims if c.file == path]
+        both = path in left_changes and path in right_changes
+        # blobs only where a merge or a claim needs them: one git process per blob
+        base_blob: bytes | None = None
+        sides: dict[str, bytes | None] = {}
+        if both or mine:
+            base_blob = _blob(repo, base, path)
+            sides = {"left": _blob(repo, left, path), "right": _blob(repo, right, path)}
+        if both:
             entry = _merge_file(path, base_blob, sides["left"], sides["right"], options)
         else:
             side = "left" if path in left_changes else "right"
             change = (left_changes if side == "left" else right_changes)[path]
             what = {"A": "added", "D": "deleted", "M": "changed", "T": "changed type"}.get(change[:1], "changed")
             entry = FilePreview(path, "merged", ONE_SIDE, note=f"{what} on the {side} only")
-        mine = [c for c in claims if c.file == path]
         if mine:
             entry = FilePreview(
                 entry.path, entry.status, entry.by, entry.result, entry.base, entry.note,
