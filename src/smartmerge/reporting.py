@@ -76,7 +76,7 @@ def _blocks(lines: list[str], size: int) -> list[_Block]:
     blocks: list[_Block] = []
     index = 0
     while index < len(lines):
-        if not (marker(lines[index], opening) and lines[index][size : size + 1] != "<"):
+        if not marker(lines[index], opening):
             index += 1
             continue
         start = index
