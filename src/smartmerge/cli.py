@@ -19,9 +19,9 @@ from smartmerge.git import install as git_install
 from smartmerge.git import replay as git_replay
 from smartmerge.git import review as git_review
 from smartmerge.git.driver import label_or_default
+from smartmerge.git.edge import DriverCall, MergeFiles, merge_as_driver, merge_files
 from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.git.gitcmd import repo_root
-from smartmerge.git.merge_command import DriverCall, MergeRequest, run_git_driver, run_merge
 from smartmerge.git.solve import RankRequest
 from smartmerge.git.solve import solve as solve_file
 from smartmerge.languages import all_profiles, attribute_lines
@@ -153,9 +153,9 @@ def merge_command(
     )
     if git_driver:
         call = DriverCall(base, left, right, label_or_default(path or "", "") or None, options)
-        raise typer.Exit(run_git_driver(call))
+        raise typer.Exit(merge_as_driver(call))
     try:
-        status = run_merge(MergeRequest(base, left, right, output, path, options, verbose))
+        status = merge_files(MergeFiles(base, left, right, output, path, options, verbose))
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(status)
@@ -189,27 +189,47 @@ def install_command(
     local_only: LocalOnlyOption = False,
     repo: RepoOption = Path("."),
     languages: Annotated[
-        bool, typer.Option("--languages", help="Every supported language's files, not only *.py (see 'smartmerge languages').")
+        str | None,
+        typer.Option(
+            "--languages", metavar="NAMES",
+            help="Only these languages, comma-separated (e.g. python,go; see 'smartmerge languages'). "
+            "Default: every language smartmerge merges.",
+        ),
+    ] = None,
+    jj: Annotated[
+        bool, typer.Option("--jj", help="Also write a Jujutsu merge tool entry (jj resolve --tool smartmerge).")
     ] = False,
 ) -> None:
-    """Make git use smartmerge for *.py files (config + attributes); running it again changes nothing."""
+    """Make git use smartmerge for the files of every language it merges (config + attributes); running it again changes nothing."""
     try:
         scope = git_install.scope_for(repo, global_=global_, local_only=local_only)
-        lines = attribute_lines() if languages else [git_install.ATTRIBUTES_LINE]
+        lines = git_install.languages_lines(languages)
         changes = git_install.install(scope, attribute_lines=lines)
+        if jj:
+            changes += git_install.install_jj()
     except (SmartmergeError, OSError) as exc:
         raise fail(str(exc)) from None
     _report(changes, f"already installed ({scope.description})")
+    if scope.attributes_file.name == ".gitattributes" and any(".gitattributes" in change for change in changes):
+        typer.echo(
+            "smartmerge: commit .gitattributes so that every clone sends these files to the driver; "
+            "the driver itself is in .git/config, so each clone runs 'smartmerge install' once"
+        )
 
 
 @app.command("uninstall")
 def uninstall_command(
-    global_: GlobalOption = False, local_only: LocalOnlyOption = False, repo: RepoOption = Path(".")
+    global_: GlobalOption = False,
+    local_only: LocalOnlyOption = False,
+    repo: RepoOption = Path("."),
+    jj: Annotated[bool, typer.Option("--jj", help="Also remove the Jujutsu merge tool entry.")] = False,
 ) -> None:
     """Remove exactly what 'smartmerge install' added."""
     try:
         scope = git_install.scope_for(repo, global_=global_, local_only=local_only)
         changes = git_install.uninstall(scope)
+        if jj:
+            changes += git_install.uninstall_jj()
     except (SmartmergeError, OSError) as exc:
         raise fail(str(exc)) from None
     _report(changes, f"nothing to remove ({scope.description})")

@@ -1,13 +1,13 @@
-"""What ``smartmerge merge`` does, for any front end that parsed its arguments.
+"""What ``smartmerge merge`` does once its arguments are parsed, for every front end.
 
-The typer command line (``cli.py``) and a lean entry point that skips typer call the
-same two functions:
+The typer command line (``cli.py``) and the lean entry point that skips typer call
+the same two functions:
 
-- ``run_merge(request)``: ``smartmerge BASE LEFT RIGHT [-o OUT]``. Returns the exit
+- ``merge_files(request)``: ``smartmerge BASE LEFT RIGHT [-o OUT]``. Returns the exit
   status (0 clean, 1 conflicts); raises ``InputError`` for bad input (the caller
   prints its one line and exits 2). Binary inputs are refused as
   ``git merge-file`` refuses them; a fallback to the line merge is said on stderr.
-- ``run_git_driver(request)``: ``--git %O %A %B``. Writes into %A and returns 0 or 1;
+- ``merge_as_driver(call)``: ``--git %O %A %B``. Writes into %A and returns 0 or 1;
   never raises for anything the files hold.
 """
 
@@ -31,7 +31,7 @@ EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
 
 
 @dataclass(frozen=True)
-class MergeRequest:
+class MergeFiles:
     """The arguments of one ``smartmerge merge``, parsed."""
 
     base: Path
@@ -83,7 +83,7 @@ def fallback_note(result: MergeResult) -> str | None:
     return f"used git's line merge instead of the structured merge: {result.reason}"
 
 
-def run_merge(request: MergeRequest, stderr: TextIO | None = None) -> int:
+def merge_files(request: MergeFiles, stderr: TextIO | None = None) -> int:
     """Merge BASE, LEFT and RIGHT; write to ``-o`` or stdout; the exit status."""
     err = stderr or sys.stderr
     named = [(role, path, read_input(path, role)) for role, path in
@@ -127,7 +127,7 @@ class DriverCall:
     options: MergeOptions
 
 
-def run_git_driver(call: DriverCall, stderr: TextIO | None = None) -> int:
+def merge_as_driver(call: DriverCall, stderr: TextIO | None = None) -> int:
     """Driver mode: the merge into %A (ours), or ours left in place; exit 0 clean, 1 conflicts."""
     err = stderr or sys.stderr
     shown = call.path or str(call.ours)
