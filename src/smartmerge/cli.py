@@ -5,13 +5,15 @@ Exit status: 0 clean merge, 1 conflicts, 2 bad usage or unusable input.
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from smartmerge import __version__
 from smartmerge.errors import SmartmergeError
@@ -39,33 +41,98 @@ EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
 # options of the bare `smartmerge` command; every other first word starts a merge
 _ROOT_OPTIONS = ("--help", "--version")
 
+# Help groups: a command joins one with ``@app.command(NAME, cls=Command, rich_help_panel=GROUP)``.
+MERGING = "Merging"
+GIT = "Setting up git"
+RUNNER = "Runner (parallel tasks in worktrees)"
+
+
+class Command(TyperCommand):
+    """A command whose help reads like any Unix tool's: ``BASE LEFT RIGHT``,
+    ``-o, --output FILE``, flags without a value type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            # an option's value is named in capitals, as in every man page (typer would show <str>)
+            if param.param_type_name == "option" and not getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = ["[OPTIONS]"]
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = param.metavar or (param.name or "").upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(name + ("..." if param.nargs == -1 else ""))
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments = [
+            ((param.metavar or (param.name or "").upper()), getattr(param, "help", None) or "")
+            for param in self.get_params(ctx)
+            if param.param_type_name == "argument"
+        ]
+        options = [
+            record
+            for param in self.get_params(ctx)
+            if param.param_type_name == "option" and (record := param.get_help_record(ctx)) is not None
+        ]
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
 
 class DefaultToMerge(TyperGroup):
     """Route ``smartmerge BASE LEFT RIGHT`` to ``smartmerge merge BASE LEFT RIGHT``.
 
-    Plain typer reads the first word as a command name; any first word that is
-    not a command (and not an option) is taken as the start of a merge.
+    Plain typer reads the first word as a command name; a first word that is not a
+    command, not an option and not a near miss of a command name (``instal``) is
+    taken as the start of a merge.
     """
 
     # ctx is typer's vendored click Context; typed Any to stay independent of that private module
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in _ROOT_OPTIONS:
+            first = args[0]
+            near = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.75)
+            if near and not os.path.exists(first) and not first.startswith("-"):
+                typer.echo("Usage: smartmerge [OPTIONS] COMMAND [ARGS]...\nTry 'smartmerge --help' for help.", err=True)
+                typer.echo(f"\nError: No such command '{first}'. Did you mean '{near[0]}'?", err=True)
+                raise typer.Exit(EXIT_USAGE)
             args = ["merge", *args]
         return super().parse_args(ctx, args)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        groups: dict[str, list[tuple[str, str]]] = {}
+        width = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            group = getattr(command, "rich_help_panel", None) or "Commands"
+            groups.setdefault(group, []).append((name, command.get_short_help_str(width)))
+        for group, rows in groups.items():
+            with formatter.section(group):
+                formatter.write_dl(rows)
 
 
 app = typer.Typer(
     cls=DefaultToMerge,
     add_completion=False,
+    # plain help, as other command line tools print it (typer's boxes show <bool> metavars)
+    rich_markup_mode=None,
     # a traceback is never the answer to a user: cli.main turns errors into one line
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     help=(
-        "smartmerge: a structured three-way merger for Python files.\n\n"
+        "smartmerge: a structured three-way merger for Python, JavaScript, TypeScript, Go, Rust, "
+        "Java, JSON, YAML, TOML, pyproject.toml and requirements.txt files.\n\n"
         "smartmerge BASE LEFT RIGHT prints the merge of LEFT and RIGHT, two edited copies of "
         "BASE (exit 0 clean, 1 conflicts, 2 bad input). It is short for "
         "'smartmerge merge BASE LEFT RIGHT'; a file named like a command (say, a file called "
-        "'install') needs the long form."
+        "'install') needs the long form. 'smartmerge install' makes git use it as a merge driver."
     ),
 )
 
@@ -91,28 +158,34 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-@app.command("merge")
+@app.command("merge", cls=Command, rich_help_panel=MERGING)
 def merge_command(
     base: Annotated[Path, typer.Argument(help="The common ancestor.", show_default=False)],
     left: Annotated[Path, typer.Argument(help="One edited version (git's 'ours').", show_default=False)],
     right: Annotated[Path, typer.Argument(help="The other edited version (git's 'theirs').", show_default=False)],
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the merge here instead of stdout.")
+        Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write the merge here instead of stdout.")
     ] = None,
-    base_label: Annotated[str, typer.Option("-s", "--base-label", help="Label of the base section.")] = "base",
-    left_label: Annotated[str, typer.Option("-x", "--left-label", help="Label of the left section.")] = "left",
-    right_label: Annotated[str, typer.Option("-y", "--right-label", help="Label of the right section.")] = "right",
+    base_label: Annotated[
+        str | None, typer.Option("-s", "--base-label", metavar="LABEL", help="Label of the base section (default: base).")
+    ] = None,
+    left_label: Annotated[
+        str | None, typer.Option("-x", "--left-label", metavar="LABEL", help="Label of the left section (default: left).")
+    ] = None,
+    right_label: Annotated[
+        str | None, typer.Option("-y", "--right-label", metavar="LABEL", help="Label of the right section (default: right).")
+    ] = None,
     marker_size: Annotated[
-        int, typer.Option("-l", "--marker-size", min=1, help="Length of conflict markers.")
+        int, typer.Option("-l", "--marker-size", min=1, metavar="N", help="Length of conflict markers.")
     ] = DEFAULT_MARKER_SIZE,
     path: Annotated[
-        str | None, typer.Option("-p", "--path", help="The file's path in the repository (picks the language).")
+        str | None, typer.Option("-p", "--path", metavar="PATH", help="The file's path in the repository (picks the language).")
     ] = None,
     language: Annotated[
-        str | None, typer.Option("--language", help="Force a language instead of detecting it (e.g. python).")
+        str | None, typer.Option("--language", metavar="NAME", help="Force a language instead of detecting it (e.g. python).")
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds for the structured merge before the line merge.")
+        float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds for the structured merge before the line merge.")
     ] = DEFAULT_TIMEOUT_SECONDS,
     conflict_style: Annotated[
         str,
@@ -142,9 +215,10 @@ def merge_command(
     if conflict_style not in CONFLICT_STYLES:
         raise fail(f"--conflict-style: expected one of {', '.join(CONFLICT_STYLES)}, got {conflict_style!r}")
     options = MergeOptions(
-        base_label=base_label,
-        left_label=left_label,
-        right_label=right_label,
+        # in driver mode a label not given is one git did not pass: the driver finds git's own
+        base_label=base_label or ("" if git_driver else "base"),
+        left_label=left_label or ("" if git_driver else "left"),
+        right_label=right_label or ("" if git_driver else "right"),
         marker_size=marker_size,
         timeout=timeout,
         language=language,
@@ -168,7 +242,7 @@ def merge_command(
 
 # shared by the git integration and runner commands
 RepoOption = Annotated[
-    Path, typer.Option("-C", "--repo", help="A folder inside the repository (default: the current folder).")
+    Path, typer.Option("-C", "--repo", metavar="DIR", help="A folder inside the repository (default: the current folder).")
 ]
 GlobalOption = Annotated[
     bool, typer.Option("--global", help="The user's git config and core.attributesFile instead of the repository.")
@@ -183,7 +257,7 @@ def _report(changes: list[str], nothing: str) -> None:
         typer.echo(f"smartmerge: {change}")
 
 
-@app.command("install")
+@app.command("install", cls=Command, rich_help_panel=GIT)
 def install_command(
     global_: GlobalOption = False,
     local_only: LocalOnlyOption = False,
@@ -217,7 +291,7 @@ def install_command(
         )
 
 
-@app.command("uninstall")
+@app.command("uninstall", cls=Command, rich_help_panel=GIT)
 def uninstall_command(
     global_: GlobalOption = False,
     local_only: LocalOnlyOption = False,
@@ -235,7 +309,7 @@ def uninstall_command(
     _report(changes, f"nothing to remove ({scope.description})")
 
 
-@app.command("doctor")
+@app.command("doctor", cls=Command, rich_help_panel=GIT)
 def doctor_command(repo: RepoOption = Path(".")) -> None:
     """Say what is configured and prove, with a test merge through git, that the driver runs."""
     try:
@@ -247,7 +321,7 @@ def doctor_command(repo: RepoOption = Path(".")) -> None:
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_CONFLICTS)
 
 
-@app.command("solve")
+@app.command("solve", cls=Command, rich_help_panel=MERGING)
 def solve_command(
     files: Annotated[list[Path], typer.Argument(help="Files git left conflicted.", show_default=False)],
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep FILE.orig.")] = False,
@@ -260,13 +334,13 @@ def solve_command(
         ),
     ] = None,
     rank_timeout: Annotated[
-        float, typer.Option("--rank-timeout", min=0.1, help="Time limit of one test run of one candidate, in seconds.")
+        float, typer.Option("--rank-timeout", min=0.1, metavar="SECONDS", help="Time limit of one test run of one candidate, in seconds.")
     ] = DEFAULT_RANK_TIMEOUT,
     max_candidates: Annotated[
-        int, typer.Option("--max-candidates", min=1, help="At most this many candidate runs per file.")
+        int, typer.Option("--max-candidates", min=1, metavar="N", help="At most this many candidate runs per file.")
     ] = MAX_CANDIDATES,
     rank_parallel: Annotated[
-        int, typer.Option("--rank-parallel", min=1, help="Candidates tested at once.")
+        int, typer.Option("--rank-parallel", min=1, metavar="N", help="Candidates tested at once.")
     ] = DEFAULT_PARALLEL,
 ) -> None:
     """Re-merge conflicted files from the index stages, or from their diff3 markers (exit 1 if conflicts remain, 2 on errors)."""
@@ -286,7 +360,7 @@ def solve_command(
     raise typer.Exit(EXIT_USAGE if errors else EXIT_CLEAN if all_clean else EXIT_CONFLICTS)
 
 
-@app.command("review")
+@app.command("review", cls=Command, rich_help_panel=MERGING)
 def review_command(
     file: Annotated[Path | None, typer.Argument(help="A file the driver resolved.", show_default=False)] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Forget every recorded resolution.")] = False,
@@ -316,12 +390,12 @@ def review_command(
     typer.echo(git_review.render(record), nl=False)
 
 
-@app.command("replay")
+@app.command("replay", cls=Command, rich_help_panel=MERGING)
 def replay_command(
     repo: Annotated[Path, typer.Argument(help="A git repository (not modified).", show_default=False)],
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Replay at most N merges, newest first.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only merges committed after DATE (git's syntax).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, metavar="N", help="Replay at most N merges, newest first.")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="Only merges committed after DATE (git's syntax).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes.")] = 1,
 ) -> None:
     """Replay a repository's merge commits through smartmerge and git merge-file; print the table."""
     try:
@@ -329,26 +403,26 @@ def replay_command(
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
     typer.echo(git_replay.format_table(report), nl=False)
-RunOption = Annotated[str | None, typer.Option("--run", help="The run (default: the latest).")]
+RunOption = Annotated[str | None, typer.Option("--run", metavar="RUN", help="The run (default: the latest).")]
 # The runner is imported inside each command: the merge driver starts once per
 # file git merges, and should not pay for rich, sqlite3 and the runner on start-up.
 
 
-@app.command("run")
+@app.command("run", cls=Command, rich_help_panel=RUNNER)
 def run_command(
     repo: RepoOption = Path("."),
     resume: Annotated[
         str | None, typer.Option("--resume", metavar="RUN", help="Continue RUN after a crash; finished tasks stay.")
     ] = None,
     taskfile: Annotated[
-        Path | None, typer.Option("-f", "--file", help="The task file (default: smartmerge.toml in the repository).")
+        Path | None, typer.Option("-f", "--file", metavar="FILE", help="The task file (default: smartmerge.toml in the repository).")
     ] = None,
     plain: Annotated[bool, typer.Option("--plain", help="Plain line events even on a terminal.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Debug log on stderr (timings).")] = False,
     executor_kind: Annotated[
         str,
         typer.Option(
-            "--executor",
+            "--executor", metavar="KIND",
             help="Where attempts run: 'thread' (default), 'process' (a process pool), 'dask' (the workers of "
             "--scheduler) or 'dask-local[:N]' (a local Dask cluster of N process workers).",
         ),
@@ -400,7 +474,7 @@ def run_command(
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_CONFLICTS)
 
 
-@app.command("runs")
+@app.command("runs", cls=Command, rich_help_panel=RUNNER)
 def runs_command(repo: RepoOption = Path(".")) -> None:
     """List the runs of this repository, oldest first."""
     from smartmerge.runner import run_states
@@ -414,7 +488,7 @@ def runs_command(repo: RepoOption = Path(".")) -> None:
         typer.echo(f"{state.run}  {state.status:<14} target={state.target}  {counts}")
 
 
-@app.command("status")
+@app.command("status", cls=Command, rich_help_panel=RUNNER)
 def status_command(
     run: Annotated[str | None, typer.Argument(help="The run (default: the latest).")] = None,
     repo: RepoOption = Path("."),
@@ -438,7 +512,7 @@ def status_command(
         typer.echo(f"  {task.name:<20} {task.state:<11} attempts={task.attempts}{note}")
 
 
-@app.command("logs")
+@app.command("logs", cls=Command, rich_help_panel=RUNNER)
 def logs_command(
     task: Annotated[str, typer.Argument(help="The task (or 'gate').")],
     run: RunOption = None,
@@ -466,25 +540,25 @@ def _signal(action: str, task: str, run: str | None, repo: Path) -> None:
         raise fail(str(exc)) from None
 
 
-@app.command("pause")
+@app.command("pause", cls=Command, rich_help_panel=RUNNER)
 def pause_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
     """Stop a running task's processes (SIGSTOP) until 'unpause'; paused time does not count against its time limit."""
     _signal("pause", task, run, repo)
 
 
-@app.command("unpause")
+@app.command("unpause", cls=Command, rich_help_panel=RUNNER)
 def unpause_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
     """Let a paused task go on (SIGCONT)."""
     _signal("unpause", task, run, repo)
 
 
-@app.command("kill")
+@app.command("kill", cls=Command, rich_help_panel=RUNNER)
 def kill_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
     """Kill a running task's process group; it fails without retries and blocks its dependents."""
     _signal("kill", task, run, repo)
 
 
-@app.command("gc")
+@app.command("gc", cls=Command, rich_help_panel=RUNNER)
 def gc_command(repo: RepoOption = Path(".")) -> None:
     """Remove runner worktrees whose owner is dead and lock files nobody holds."""
     from smartmerge.runner import gc
@@ -506,7 +580,7 @@ def gc_command(repo: RepoOption = Path(".")) -> None:
 # What grammars/ supports, and the .gitattributes lines for it.
 
 
-@app.command("languages")
+@app.command("languages", cls=Command, rich_help_panel=MERGING)
 def languages_command(
     gitattributes: Annotated[
         bool, typer.Option("--gitattributes", help="Print only the .gitattributes lines for every supported file.")

@@ -121,7 +121,7 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
     if resolved:
         noun = "conflict" if resolved == 1 else "conflicts"
         messages.append(f"smartmerge: resolved {resolved} {noun} in {shown}; review with: smartmerge review {shown}")
-    elif result.method is Method.LINE and not made_by_choice(result.reason):
+    elif result.method is Method.LINE and not made_by_choice(result.reason) and not messages:
         # a fallback is said even when the line merge came out clean: the user expected the structured merge
         outcome = "clean" if result.clean else "conflicts left"
         messages.append(f"smartmerge: {shown}: used git's line merge instead of the structured merge, {outcome}: {result.reason}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +29,9 @@ from smartmerge.pipeline import merge_texts
 from smartmerge.result import MergeResult, Method
 
 EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
+# The driver line sets this to the exit status it expects for conflicts, so that it can
+# tell "smartmerge ran and left conflicts" from a Python that failed to start (exit 1).
+CONFLICT_STATUS_VARIABLE = "SMARTMERGE_CONFLICT_STATUS"
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,11 @@ def write_stdout(data: bytes) -> None:
 
 @dataclass(frozen=True)
 class DriverCall:
-    """git's %O %A %B %P and the options from the driver line (labels possibly unexpanded)."""
+    """git's %O %A %B %P and the options from the driver line.
+
+    A label git did not pass (``-s``/``-x``/``-y`` absent: give "", or left as a literal
+    ``%S``, as git older than 2.44 does) is found from git's state (labels.py).
+    """
 
     base: Path
     ours: Path
@@ -142,5 +150,11 @@ def merge_as_driver(call: DriverCall, stderr: TextIO | None = None) -> int:
             clean = False
     for message in messages:
         print(message, file=err)
-    return EXIT_CLEAN if clean else EXIT_CONFLICTS
+    return EXIT_CLEAN if clean else conflict_status()
+
+
+def conflict_status(environ: Mapping[str, str] = os.environ) -> int:
+    """The driver's exit status for conflicts: the driver line's choice, else 1."""
+    value = environ.get(CONFLICT_STATUS_VARIABLE, "")
+    return int(value) if value.isdigit() and 1 <= int(value) <= 125 else EXIT_CONFLICTS
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from smartmerge.errors import InputError
 from smartmerge.git import review
+from smartmerge.git.edge import CONFLICT_STATUS_VARIABLE
 from smartmerge.git.gitcmd import GitError, git, git_version, repo_root, supports_label_placeholders
 from smartmerge.languages import all_profiles, attribute_lines
 
@@ -33,8 +34,8 @@ ATTRIBUTES_END = "# end of smartmerge install"
 OLD_ATTRIBUTES_COMMENT = "# added by smartmerge install (smartmerge uninstall removes this and the next line)"
 # the part of the driver command that identifies it as ours, whatever the interpreter
 DRIVER_SIGNATURE = "-m smartmerge merge --git"
-# what the driver line checks before it runs smartmerge: this installation is still there
-PACKAGE_MAIN = Path(__file__).resolve().parent.parent / "__main__.py"
+# the exit status by which the driver line knows that smartmerge ran and left conflicts
+CONFLICT_STATUS = 9
 
 
 @dataclass(frozen=True)
@@ -61,22 +62,23 @@ def driver_command(python: str | None = None, labels: bool | None = None) -> str
     when smartmerge cannot start.
 
     The interpreter is absolute (git may run from an IDE without the virtual
-    environment on PATH). When that interpreter or this smartmerge is gone (a
-    recreated environment), or it fails to start (exit status above 1), the line
-    runs ``git merge-file`` on the same files, so git records a real merge, with
-    markers, rather than ours under a conflict with theirs silently missing.
+    environment on PATH). smartmerge reports conflicts with exit status
+    CONFLICT_STATUS, which the line turns into git's 1; any other failure (the
+    interpreter gone, smartmerge no longer installed in it, a crash on start-up:
+    Python's own exit 1) runs ``git merge-file`` on the same files, so git records a
+    real line merge, with markers, rather than ours under a conflict with theirs
+    silently missing.
     """
     interpreter = _shell_quote(python or sys.executable)
-    package = _shell_quote(str(PACKAGE_MAIN))
     with_labels = labels if labels is not None else supports_label_placeholders()
-    smartmerge = f"{interpreter} {DRIVER_SIGNATURE} %O %A %B -p %P -l %L"
+    smartmerge = f"{CONFLICT_STATUS_VARIABLE}={CONFLICT_STATUS} {interpreter} {DRIVER_SIGNATURE} %O %A %B -p %P -l %L"
     if with_labels:
         smartmerge += " -s %S -x %X -y %Y"
     git_labels = "-L %X -L %S -L %Y" if with_labels else "-L ours -L base -L theirs"
     return (
-        f"if test -x {interpreter} && test -f {package}; then {smartmerge}; s=$?; test $s -le 1 && exit $s; fi; "
-        f"echo \"smartmerge: cannot start {python or sys.executable}; git's line merge used "
-        f"(run smartmerge install again)\" >&2; "
+        f"{smartmerge}; s=$?; test $s = 0 && exit 0; test $s = {CONFLICT_STATUS} && exit 1; "
+        f"echo \"smartmerge: {python or sys.executable} could not run smartmerge (exit $s); "
+        f"git's line merge used; run smartmerge install again\" >&2; "
         f"git merge-file --marker-size=%L {git_labels} %A %O %B"
     )
 

@@ -61,10 +61,12 @@ def labels_from_git(environ: Mapping[str, str], cwd: Path) -> tuple[str, str, st
 
 
 def _merge_base_label(sha: str, cwd: Path) -> str:
-    # rev-parse of HEAD...SHA lists HEAD, SHA and ^<merge base>: one git call for the short base
-    run = git("rev-parse", "--short", f"HEAD...{sha}", cwd=cwd, check=False)
-    bases = [line[1:] for line in run.out.splitlines() if line.startswith("^")]
-    return bases[0] if run.returncode == 0 and len(bases) == 1 else "merged common ancestors"
+    """The merge base's short hash, as git's own markers show it."""
+    base = git("merge-base", "HEAD", sha, cwd=cwd, check=False)
+    if base.returncode != 0 or not base.out or len(base.out.split()) != 1:
+        return "merged common ancestors"
+    short = git("rev-parse", "--short", base.out, cwd=cwd, check=False)
+    return short.out if short.returncode == 0 and short.out else base.out[:_SHORT]
 
 
 def _replayed_commit(git_dir: Path) -> str | None:
