@@ -396,13 +396,27 @@ def replay_command(
     limit: Annotated[int | None, typer.Option("--limit", min=1, metavar="N", help="Replay at most N merges, newest first.")] = None,
     since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="Only merges committed after DATE (git's syntax).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes.")] = 1,
+    details: Annotated[
+        bool, typer.Option("--details", help="Also list each file smartmerge did better or worse on than git merge-file.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: the totals and one record per file.")] = False,
 ) -> None:
     """Replay a repository's merge commits through smartmerge and git merge-file; print the table."""
     try:
         report = git_replay.replay(repo, git_replay.ReplayOptions(limit=limit, since=since, jobs=jobs))
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(git_replay.to_json(report), indent=2))
+        return
     typer.echo(git_replay.format_table(report), nl=False)
+    if details:
+        typer.echo("")
+        typer.echo(git_replay.format_details(report), nl=False)
+
+
 RunOption = Annotated[str | None, typer.Option("--run", metavar="RUN", help="The run (default: the latest).")]
 # The runner is imported inside each command: the merge driver starts once per
 # file git merges, and should not pay for rich, sqlite3 and the runner on start-up.
