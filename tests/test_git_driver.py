@@ -94,7 +94,7 @@ def test_a_file_of_an_unknown_language_gets_gits_line_merge_unchanged(repo: Repo
     (tmp_path / "ours-copy").write_text(ours)
     proc = driver(repo, paths, "-p", "notes.txt")
     git_proc = subprocess.run(
-        ["git", "merge-file", "-p", "--diff3", "-L", "left", "-L", "base", "-L", "right",
+        ["git", "merge-file", "-p", "--diff3", "-L", "ours", "-L", "base", "-L", "theirs",
          str(tmp_path / "ours-copy"), paths[0], paths[2]],
         capture_output=True, check=False,
     )
