@@ -236,12 +236,18 @@ def test_the_structured_merge_writes_the_conflict_style_too(tmp_path: Path) -> N
 
 # --- help
 
-COMMANDS = ("merge", "install", "uninstall", "doctor", "solve", "review", "replay", "languages",
-            "run", "runs", "status", "logs", "pause", "unpause", "kill", "gc")
-
-
 def test_help_is_conventional_for_every_command() -> None:
-    for command in ("", *COMMANDS):
+    import typer
+
+    from smartmerge.cli import Command, app
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]  # a Group's
+    assert {"merge", "install", "solve", "replay", "run"} <= set(commands)
+    for name, command in commands.items():
+        # a command joins with @app.command(NAME, cls=Command, rich_help_panel=GROUP)
+        assert isinstance(command, Command), name
+        assert getattr(command, "rich_help_panel", None), name
+    for command in ("", *commands):
         proc = run(*([command] if command else []), "--help")
         assert proc.returncode == 0, command
         text = proc.stdout.decode()
