@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -87,6 +88,18 @@ def test_a_rebase_conflict_is_labelled_as_git_labels_it_not_left_and_right(repo:
         f"=======\n    return 22\n>>>>>>> {replayed} (right)\n"
     ) in text
     repo.git("rebase", "--abort")
+
+
+def test_a_rebase_in_a_linked_worktree_is_labelled_too(repo: Repo, tmp_path: Path) -> None:
+    # there .git is a file naming the worktree's own git directory, where rebase-merge/ lives
+    branch_pair(repo, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    replayed = short(repo, "topic")
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "-q", str(linked), "topic")
+    proc = subprocess.run(["git", "rebase", "main"], cwd=linked, capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert (linked / ".git").is_file()
+    assert f">>>>>>> {replayed} (right)\n" in (linked / "app.py").read_text()
 
 
 def test_a_cherry_pick_conflict_says_ours_and_theirs(repo: Repo) -> None:
