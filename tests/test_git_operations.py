@@ -279,8 +279,38 @@ def test_a_python_file_that_the_engine_cannot_parse_still_merges_by_lines(repo: 
     broken = BASE.replace("def two():", "def two(:")
     repo.commit("broken", {"app.py": broken})
     branch_pair(repo, edit(broken, "one", "10"), edit(broken, "four", "40"))
-    assert repo.git("merge", "--no-edit", "topic").returncode == 0
+    proc = repo.git("merge", "--no-edit", "topic")
+    assert proc.returncode == 0
     assert repo.read("app.py") == edit(edit(broken, "one", "10"), "four", "40")
+    # not silent: git shows the driver's line saying which input and why
+    assert "smartmerge: app.py: used git's line merge instead of the structured merge, clean: parse failed: base: " in proc.stderr
+
+
+def test_a_binary_file_under_a_python_name_keeps_ours_and_conflicts(repo: Repo) -> None:
+    repo.commit("blob", {"data.py": "x = 1\n"})
+    (repo.root / "data.py").write_bytes(b"\0ours\n")
+    repo.git("checkout", "-q", "-b", "topic")
+    (repo.root / "data.py").write_bytes(b"\0theirs\n")
+    repo.commit("right")
+    repo.git("checkout", "-q", "main")
+    (repo.root / "data.py").write_bytes(b"\0ours\n")
+    repo.commit("left")
+    proc = repo.git("merge", "--no-edit", "topic", check=False)
+    assert proc.returncode == 1
+    assert (repo.root / "data.py").read_bytes() == b"\0ours\n"  # never a file of NULs and markers
+    assert "data.py: binary file; ours left in place" in proc.stderr
+    assert repo.unmerged() == {"data.py": {1, 2, 3}}
+
+
+def test_definitions_both_sides_add_to_a_new_empty_init_merge(repo: Repo) -> None:
+    repo.commit("package", {"pkg/__init__.py": ""})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("right", {"pkg/__init__.py": "class Writer:\n    pass\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("left", {"pkg/__init__.py": "def read():\n    return 1\n"})
+    proc = repo.git("merge", "--no-edit", "topic", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert repo.read("pkg/__init__.py") == "def read():\n    return 1\nclass Writer:\n    pass\n"
 
 
 def test_merge_resolves_functions_added_on_both_sides_where_git_conflicts(repo: Repo) -> None:
