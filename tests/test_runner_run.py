@@ -243,7 +243,8 @@ def test_a_dirty_checkout_of_the_target_gets_the_work_on_a_side_ref(tmp_path: Pa
     (repo / "notes.txt").write_text("my unsaved edit\n")
     before = git(repo, "rev-parse", "main")
     proc = smartmerge(repo, "run")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # not on the target: the user has to act, so not a success
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     run = json.loads(smartmerge(repo, "status", "--json").stdout)["run"]
     assert git(repo, "rev-parse", "main") == before
     assert show(repo, f"smartmerge/landed/{run}", "t.txt") == "t"

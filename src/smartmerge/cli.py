@@ -515,19 +515,23 @@ def kill_command(task: Annotated[str, typer.Argument()], run: RunOption = None, 
 
 @app.command("gc")
 def gc_command(repo: RepoOption = Path(".")) -> None:
-    """Remove runner worktrees whose owner is dead and lock files nobody holds."""
+    """Stop what dead runs left running, remove their worktrees and stale locks, prune landed task branches."""
     from smartmerge.runner import gc
 
     try:
         collected = gc(repo)
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
+    for what in collected.stopped:
+        typer.echo(f"stopped orphan of run {what}")
     for path in collected.worktrees:
         typer.echo(f"removed worktree {path}")
     for path in collected.locks:
         typer.echo(f"removed lock {path}")
     for path in collected.kept:
-        typer.echo(f"kept {path} (its owner is alive)")
+        typer.echo(f"kept {path} (its owner, or a process working in it, is alive)")
+    for branch in collected.branches:
+        typer.echo(f"deleted landed branch {branch}")
 
 
 

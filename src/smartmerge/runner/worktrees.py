@@ -251,12 +251,6 @@ def release_worktree(path: Path) -> None:
         gitops.git(path, "checkout", "-q", "--detach", check=False)
 
 
-def remove_run_worktrees(repo: Path, home: RunnerHome, run: str) -> None:
-    folder = home.run_dir(run) / "wt"
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        remove_worktree(repo, path)
-
-
 def runner_worktrees(repo: Path, home: RunnerHome) -> list[tuple[Path, Path]]:
     """(worktree, admin folder) of every worktree under the runner-owned folder."""
     out = gitops.git(repo, "worktree", "list", "--porcelain").stdout
