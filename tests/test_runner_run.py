@@ -446,6 +446,7 @@ def test_the_live_display_shows_tasks_counts_and_eta() -> None:
     taskfile = {"run": {"max_parallel": 2}, "tasks": {"a": {}, "b": {}, "c": {}}}
     stream = [
         Event(1, "r1", 0.0, None, "run_started", {"target": "main", "taskfile": taskfile}),
+        Event(1, "r1", 0.0, None, "phase", {"phase": "tasks"}),
         Event(2, "r1", 0.0, "a", "task_starting", {"attempt": 1, "slot": 0}),
         Event(3, "r1", 2.0, "a", "task_succeeded", {"commit": "f" * 40, "seconds": 2.0}),
         Event(4, "r1", 2.0, "b", "task_starting", {"attempt": 1, "slot": 0}),
@@ -456,7 +457,7 @@ def test_the_live_display_shows_tasks_counts_and_eta() -> None:
     live.close()
     text = out.getvalue()
     assert "done 1" in text and "running 1" in text and "failed 1" in text
-    assert "ETA" in text
+    assert "[tasks" in text and "ETA" in text
     assert "c: failed: exit status 1" in text
 
 

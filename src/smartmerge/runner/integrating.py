@@ -78,6 +78,8 @@ class Integration:
     # the run's gate: when a task's merge clashes, it ranks the candidate resolutions
     rank_by: str | None = None
     rank_timeout: float | None = None
+    # True while the gate ranks a clash's candidate resolutions (the "ranking" phase)
+    ranking: bool = False
 
     @property
     def path(self) -> Path:
@@ -96,7 +98,7 @@ class Integration:
         t0 = time.perf_counter()
         attempt = gitops.merge_with_smartmerge(
             self.path, self.home.root, [commit], f"smartmerge run {self.run}: land task {task}",
-            resolve=self._rank_clash if self.rank_by else None,
+            resolve=self._ranking if self.rank_by else None,
         )
         log.debug("integrate %s: %s in %.0f ms", task, "clean" if attempt.clean else "conflict",
                   (time.perf_counter() - t0) * 1e3)
@@ -157,6 +159,14 @@ class Integration:
             return replace(added, results=tuple(results))
         return replace(added, variant=winner, commit=commits[winner], choice=f"{why} ({summary})",
                        results=tuple(results))
+
+    def _ranking(self, worktree: Path, files: tuple[str, ...]) -> tuple[bool, str]:
+        # read by the coordinator's thread to show the "ranking" phase
+        self.ranking = True
+        try:
+            return self._rank_clash(worktree, files)
+        finally:
+            self.ranking = False
 
     def _rank_clash(self, worktree: Path, files: tuple[str, ...]) -> tuple[bool, str]:
         """Let the gate choose among the candidate resolutions of each conflicted file

@@ -107,6 +107,8 @@ class _Coordinator:
     rng: random.Random = field(default_factory=random.Random)
     # tasks with variants whose variants have all finished: the gate's choice is their turn
     choosing: set[str] = field(default_factory=set)
+    # what the coordinator is doing (events.PHASES), as last written to the log
+    phase: str | None = None
 
     def __post_init__(self) -> None:
         # the scheduler sees each variant as a task of its own (the event log keeps the file as written)
@@ -117,6 +119,22 @@ class _Coordinator:
         if self.observer is not None:
             self.observer(event)
         return event
+
+    def set_phase(self, phase: str) -> None:
+        """Record what the run is doing now (one of ``events.PHASES``), for the live display
+        and ``status --json``; written to the event log only when it changes. Call it from
+        the coordinator's thread (as every ``emit``)."""
+        assert phase in ev.PHASES, phase
+        if phase != self.phase:
+            self.phase = phase
+            self.emit("phase", None, phase=phase)
+
+    def _task_phase(self, queue: ReadyQueue, merging: dict[Future[Added], str], integration: Integration) -> str:
+        if integration.ranking or any(self.taskfile.tasks[name].variants for name in merging.values()):
+            return "ranking"
+        if set(self.taskfile.tasks) - queue.settled - self.choosing:
+            return "tasks"
+        return "integrating"
 
     # --- the task phase
 
@@ -185,6 +203,7 @@ class _Coordinator:
                         merging[merger.submit(integration.add, name, self.heads[name])] = name
                 if len(queue.settled) == len(tasks) and cursor == len(order) and not merging:
                     return integration
+                self.set_phase(self._task_phase(queue, merging, integration))
                 # one wait for both kinds of future; each handler below knows its own kind
                 waiting: list[Future[Any]] = [*futures, *merging]
                 if not waiting:
@@ -359,11 +378,13 @@ class _Coordinator:
                 return "nothing_to_land", "no task produced work to land"
             new = integration.head()
             if run_cfg.gate:
+                self.set_phase("gating")
                 self.emit("gate_started", None, commit=new, cmd=run_cfg.gate)
                 passed, why = integration.gate(run_cfg.gate, run_cfg.gate_timeout, self.home.log(self.run, "gate"))
                 self.emit("gate_passed" if passed else "gate_failed", None, commit=new, reason=why)
                 if not passed:
                     return "gate_failed", f"not landed: {why}"
+            self.set_phase("landing")
             self.emit("landing", None, ref=f"refs/heads/{target}", new=new, old=old,
                       tasks=[task for task, _ in integration.merged])
             crash_point("landing")
@@ -378,6 +399,7 @@ class _Coordinator:
                 return "land_failed", landing.message
             if run_cfg.on_target_moved == "stop":
                 return "target_moved", f"not landed: {landing.message}; nothing was changed (rerun to try again)"
+            self.set_phase("integrating")
             self.emit("reintegrating", None, onto=landing.current, reason=landing.message)
             old = landing.current
             for task, reason in self._rebuild(integration, old):
