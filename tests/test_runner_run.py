@@ -504,11 +504,13 @@ def test_time_paused_does_not_count_against_the_time_limit(tmp_path: Path) -> No
 
     from conftest import SMARTMERGE
 
-    # runs ~1.2 s, limit 2 s, paused for 2.5 s in between: finishes only if the pause is not counted
-    repo = make_repo(tmp_path, {"README": "x\n"}, """
+    # the task waits for the test's go (a file), limit 4 s; it is paused for 4.5 s in between,
+    # so it finishes only if the paused time is not counted
+    go = tmp_path / "go"
+    repo = make_repo(tmp_path, {"README": "x\n"}, f"""
         [tasks.slow]
-        cmd = "sleep 1.2; echo done > slow.txt"
-        timeout = "2s"
+        cmd = "while [ ! -f {go} ]; do sleep 0.02; done; echo done > slow.txt"
+        timeout = "4s"
         """)
     runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.PIPE, text=True)
     pids = RunnerHome.of(repo).root / "runs"
@@ -516,8 +518,9 @@ def test_time_paused_does_not_count_against_the_time_limit(tmp_path: Path) -> No
     while time.monotonic() < deadline and not list(pids.glob("*/pids/slow")):
         time.sleep(0.02)
     assert smartmerge(repo, "pause", "slow").returncode == 0
-    time.sleep(2.5)
+    time.sleep(4.5)  # a duration the test needs (longer than the limit), not a wait for an event
     assert smartmerge(repo, "unpause", "slow").returncode == 0
+    go.touch()
     out, _ = runner.communicate(timeout=30)
     assert runner.returncode == 0, out
     assert show(repo, "main", "slow.txt") == "done"

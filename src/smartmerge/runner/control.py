@@ -11,7 +11,7 @@ from pathlib import Path
 
 from smartmerge.errors import SmartmergeError
 from smartmerge.runner import events as ev
-from smartmerge.runner import gitops, orphans, worktrees
+from smartmerge.runner import gitops, orphans, status, worktrees
 from smartmerge.runner.executing import group_of_run
 from smartmerge.runner.locks import is_held
 
@@ -29,21 +29,8 @@ def run_states(repo: Path) -> list[ev.RunState]:
 
 
 def run_state(repo: Path, run: str | None = None) -> ev.RunState:
-    """The named run, or the latest one."""
-    home = _home(repo)
-    if not home.db.exists():
-        raise SmartmergeError("no runs yet in this repository")
-    with ev.open_log(home.db) as log:
-        run = run or log.latest_run()
-        events = log.events(run) if run else []
-        if not run or not events:
-            raise SmartmergeError(f"no run {run!r} (see 'smartmerge runs')")
-        state = ev.fold(run, events)
-    # a run whose coordinator died without finishing says so
-    if state.finished is None and not is_held(home.run_lock(run)):
-        state.status = "interrupted"
-        state.message = f"the coordinator is gone; continue with: smartmerge run --resume {run}"
-    return state
+    """The named run, or the latest one (``status.run_state``)."""
+    return status.run_state(repo, run)
 
 
 def log_path(repo: Path, task: str, run: str | None = None) -> Path:
