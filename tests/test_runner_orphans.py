@@ -160,3 +160,17 @@ def test_an_untracked_file_in_the_way_lands_the_work_aside_and_the_printed_comma
     assert (repo / "new.txt").read_text() == "landed\n"
     assert (repo / "README").read_text() == "more\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_timed_out_command_that_ignores_sigterm_is_killed_with_its_whole_group(tmp_path: Path) -> None:
+    from smartmerge.runner.executing import Command, run_process
+
+    child_file, pid_file = tmp_path / "child", tmp_path / "pgid"
+    # the shell and its background child both ignore SIGTERM: only the SIGKILL after the grace ends them
+    cmd = f"trap '' TERM; sleep 300 & echo $! > {child_file}; wait"
+    with (tmp_path / "log").open("ab") as log:
+        outcome = run_process(Command(cmd, tmp_path, dict(os.environ), 0.3, pid_file), log)
+    assert outcome.timed_out and outcome.returncode is None
+    child = int(child_file.read_text())
+    assert _state(child) in (None, "Z")
+    assert not pid_file.exists()  # the attempt is over: nothing for a resume to stop
