@@ -42,7 +42,7 @@ CASES = [
     Case("task_running:b", hang=("b",), runs=(("a", 1), ("b", 2), ("c", 1), ("gate", 1))),
     Case("task_done:a", runs=(("a", 2), ("b", 1), ("c", 1), ("gate", 1))),
     Case("start_merge:c"),
-    Case("integrated:a"),
+    Case("integrated:c"),
     Case("gate_running", hang=("gate",), runs=(("a", 1), ("b", 1), ("c", 1), ("gate", 2))),
     Case("landing", runs=(("a", 1), ("b", 1), ("c", 1), ("gate", 2))),
     # the target moved, the checkout and the log not yet: resume records it, gates nothing
