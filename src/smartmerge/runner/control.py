@@ -87,7 +87,12 @@ def gc(repo: Path) -> Collected:
     repo = gitops.toplevel(repo)
     home = worktrees.RunnerHome.of(repo)
     runs = home.root / "runs"
-    run_names = sorted(p.name for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []
+    finished: set[str] = set()
+    if home.db.exists():
+        with ev.open_log(home.db) as log:
+            finished = {run for run in log.runs() if any(e.kind == "run_finished" for e in log.events(run))}
+    # a finished run has nothing left running (its coordinator stopped everything at the end)
+    run_names = sorted(p.name for p in runs.iterdir() if p.is_dir() and p.name not in finished) if runs.is_dir() else []
     stopped: list[str] = []
     for run in run_names:
         if not run_alive(home, run):

@@ -256,6 +256,11 @@ def land(repo: Path, target: str, new: str, old: str, run: str) -> Landing:
     """
     ref = f"refs/heads/{target}"
     message = f"smartmerge run {run}: land"
+    current = gitops.rev_parse(repo, ref)
+    if current != old:
+        # moved already: integrate again (a checkout that followed it would otherwise look
+        # blocked, since its files are no longer those of ``old``)
+        return Landing(False, moved=True, current=current, message=f"{target} moved to {current} during the run")
     checkout = gitops.checkout_of_branch(repo, target)
     blocker = gitops.checkout_blocker(checkout, old, new) if checkout is not None else None
     if checkout is not None and blocker is not None:
