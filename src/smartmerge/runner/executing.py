@@ -33,6 +33,8 @@ from smartmerge.runner.crashing import crash_point
 KILL_GRACE_SECONDS = 0.1
 # How often a group is checked for having exited during that grace.
 KILL_POLL_SECONDS = 0.01
+# How long, at most, a timed-out group is waited for after its SIGKILL.
+KILL_WAIT_SECONDS = 2.0
 # How often a command with a time limit is checked for being paused (its paused time does not count).
 PAUSE_POLL_SECONDS = 0.2
 
@@ -167,9 +169,7 @@ def kill_group(pgid: int, grace: float = 0.0) -> None:
         return
     deadline = time.monotonic() + grace
     while grace and time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
+        if not group_alive(pgid):
             return
         time.sleep(KILL_POLL_SECONDS)
     try:
@@ -177,6 +177,34 @@ def kill_group(pgid: int, grace: float = 0.0) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         return
+    # SIGKILL takes effect when the kernel next schedules each process (a while on a busy
+    # machine): a timed-out attempt is over only once its group is gone
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    while grace and group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(KILL_POLL_SECONDS)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs. Zombies do not count: a leader that
+    obeyed SIGTERM stays one until ``wait``, and a member reparented to an init that does
+    not reap stays one for ever, yet neither runs any more."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def group_of_run(pgid: int, run: str) -> bool:
@@ -291,7 +319,7 @@ def _finish(
     # next task (detached, so the branch is free for a retry elsewhere). The coordinator
     # removes the slots' worktrees when the run ends.
     t_remove = time.perf_counter()
-    worktrees.release_worktree(Path(request.worktree))
+    worktrees.release_worktree(Path(request.worktree), clean=not ok)
     # setup and the command are the task's own time, not the runner's overhead
     overhead = (prepared - t0) + (time.perf_counter() - t_remove)
     return TaskResult(

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from smartmerge.runner import worktrees
-from smartmerge.runner.executing import group_of_run, kill_group
+from smartmerge.runner.executing import group_alive, group_of_run, kill_group
 
 # How long killed processes get to disappear (SIGKILL is not instant on a loaded machine).
 GONE_WAIT_SECONDS = 5.0
@@ -34,26 +34,6 @@ def _processes() -> Iterator[tuple[int, Path]]:
     for entry in proc.iterdir():
         if entry.name.isdigit():
             yield int(entry.name), entry
-
-
-def _stat(entry: Path) -> tuple[str, int] | None:
-    """(state letter, process group) of a process, None when it is gone."""
-    try:
-        fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return fields[0], int(fields[2])
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether any process of the group still runs (zombies waiting for a reaper do not count)."""
-    if not Path("/proc").is_dir():
-        return worktrees.pid_alive(pgid)
-    for _, entry in _processes():
-        stat = _stat(entry)
-        if stat is not None and stat[1] == pgid and stat[0] != "Z":
-            return True
-    return False
 
 
 def run_processes(run: str) -> list[int]:
