@@ -461,7 +461,8 @@ def status_command(
     if as_json:
         typer.echo(json.dumps(state.to_json(), indent=2, sort_keys=True))
         return
-    typer.echo(f"run {state.run}: {state.status}" + (f": {state.message}" if state.message else ""))
+    phase = f" [{state.phase}]" if state.phase and state.finished is None else ""
+    typer.echo(f"run {state.run}: {state.status}{phase}" + (f": {state.message}" if state.message else ""))
     for task in state.tasks.values():
         note = f"  ({task.reason})" if task.reason else ""
         typer.echo(f"  {task.name:<20} {task.state:<11} attempts={task.attempts}{note}")
