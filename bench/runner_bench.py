@@ -108,6 +108,9 @@ def status_timing(repo: Path, calls: int) -> tuple[list[float], list[float]]:
     import resource
 
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent / "src"))
+    # as installed: bytecode cached (pip compiles it at install; this environment may forbid
+    # writing it, which makes every call compile the modules it imports again)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     walls: list[float] = []
     cpus: list[float] = []
     for _ in range(calls):

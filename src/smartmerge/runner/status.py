@@ -2,7 +2,7 @@
 
 Machines poll ``smartmerge status --json``, so it reads the log and the run lock with
 the fewest imports (no coordinator, no executors, no merge engine, no typer) and
-answers in well under 100 ms (bench/runner_bench.py measures it). ``python -m
+answers in about 60 ms of CPU (bench/runner_bench.py measures it). ``python -m
 smartmerge status [RUN] [-C REPO] --json`` is answered here before the command line
 is loaded (``__main__``); anything else, errors included, goes the usual way.
 """
