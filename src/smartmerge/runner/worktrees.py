@@ -35,6 +35,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from smartmerge.runner import gitops
+from smartmerge.runner.crashing import CRASH_ENV
 
 OWNER_FILE = "smartmerge-owner.json"
 # The folder ``[run] setup`` is expected to make its virtual environment in; never committed.
@@ -95,6 +96,9 @@ def python_path_for(tree: Path) -> str:
 def isolated_env(tree: Path, extra: dict[str, str]) -> dict[str, str]:
     """The environment of a task, the gate or a candidate running in ``tree``."""
     env = dict(os.environ)
+    # the coordinator's crash-testing hook is not the task's business (a nested smartmerge
+    # would kill itself)
+    env.pop(CRASH_ENV, None)
     env.update(extra)
     env["PYTHONPATH"] = python_path_for(tree)
     venv = tree / VENV
