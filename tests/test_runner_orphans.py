@@ -174,3 +174,26 @@ def test_a_timed_out_command_that_ignores_sigterm_is_killed_with_its_whole_group
     child = int(child_file.read_text())
     assert _state(child) in (None, "Z")
     assert not pid_file.exists()  # the attempt is over: nothing for a resume to stop
+
+
+def test_a_landing_cut_short_whose_checkout_got_in_the_way_says_how_to_finish_it(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"README": "x\n"}, """
+        [tasks.t]
+        cmd = "echo landed > new.txt"
+        """)
+    env = {**os.environ, "SMARTMERGE_CRASH_AT": "swapped"}
+    crashed = subprocess.run([*SMARTMERGE, "run", "--plain"], cwd=repo, env=env, capture_output=True, text=True,
+                             timeout=120, check=False)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr
+    run = json.loads(smartmerge(repo, "status", "--json").stdout)["run"]
+    assert show(repo, "main", "new.txt") == "landed"  # the swap happened, the checkout was not updated
+    (repo / "new.txt").write_text("mine\n")  # and now the user's file is in the way
+    resumed = smartmerge(repo, "run", "--resume", run)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "untracked files in the way: new.txt" in resumed.stdout
+    assert (repo / "new.txt").read_text() == "mine\n"
+    command = resumed.stdout.split("then run: ", 1)[1].splitlines()[0]
+    (repo / "new.txt").rename(tmp_path / "new.txt.mine")
+    subprocess.run(shlex.split(command), check=True, capture_output=True)
+    assert (repo / "new.txt").read_text() == "landed\n"
+    assert git(repo, "status", "--porcelain") == ""

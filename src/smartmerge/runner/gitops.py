@@ -232,16 +232,14 @@ def checkout_blocker(checkout: Path, old: str, new: str) -> str | None:
     """
     if has_local_changes(checkout):
         return "local changes"
-    trial = git(checkout, "read-tree", "-n", "-m", "-u", old, new, check=False)
-    if trial.ok:
-        return None
-    return _in_the_way(trial.stderr)
+    return fast_forward_checkout(checkout, old, new, dry_run=True)
 
 
-def fast_forward_checkout(checkout: Path, old: str, new: str) -> str | None:
+def fast_forward_checkout(checkout: Path, old: str, new: str, dry_run: bool = False) -> str | None:
     """Bring a checkout's index and files from ``old`` to ``new`` (what a fast-forward checkout does);
-    None when done, else why not (nothing was changed then: read-tree checks before it writes)."""
-    result = git(checkout, "read-tree", "-m", "-u", old, new, check=False)
+    None when done (or, with ``dry_run``, when it would work), else why not (nothing was changed
+    then: read-tree checks before it writes)."""
+    result = git(checkout, "read-tree", *(["-n"] if dry_run else []), "-m", "-u", old, new, check=False)
     return None if result.ok else _in_the_way(result.stderr)
 
 

@@ -515,6 +515,8 @@ def _finish_interrupted_landing(
         done = complete_interrupted_landing(coord.repo, ref, new, old)
         if done is not None:
             coord.emit("landing_completed", None, message=done)
+        else:
+            note = _checkout_left_behind(coord.repo, ref, new, old)
     else:
         note = f"; bring it in with: git merge {ref.removeprefix('refs/heads/')}"
     tasks = data.get("tasks") or [n for n, t in state.tasks.items() if t.state == ev.INTEGRATED]
@@ -524,6 +526,18 @@ def _finish_interrupted_landing(
     message = f"landed on {where} at {new[:12]} (recorded by --resume: the landing had happened){note}"
     coord.emit("landed", None, ref=ref, commit=new, message=message)
     return ("landed" if ref == data["ref"] else "landed_side"), message
+
+
+def _checkout_left_behind(repo: Path, ref: str, new: str, old: str) -> str:
+    """When the crash left the target's checkout with the index of ``old`` and it could not
+    be fast-forwarded (the user's edits or untracked files in the way since), say how to
+    finish it: the checkout shows the landed work reversed until then."""
+    checkout = gitops.checkout_of_branch(repo, ref.removeprefix("refs/heads/"))
+    if checkout is None or not gitops.git(checkout, "diff", "--cached", "--quiet", old, check=False).ok:
+        return ""
+    why = gitops.fast_forward_checkout(checkout, old, new, dry_run=True) or "local changes"
+    return (f"; the checkout at {checkout} still has the files of {old[:12]} and was not updated ({why}): "
+            f"move those away, then run: git -C {checkout} read-tree -m -u {old} {new}")
 
 
 def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], set[str]]:
