@@ -1,11 +1,15 @@
 """Runner benchmark: 25 tasks editing different functions of shared files in a 200-file repository.
 
     python bench/runner_bench.py [--tasks 25] [--files 200] [--task-seconds 0.5] [--parallel 8]
+                                 [--timeout-trials 5] [--status-calls 20]
 
 Reports the runner's wall time against running the same commands one after
 another in one checkout, the runner's own overhead per task (creating and
 removing the worktree), and checks that the landed tree equals the tree of the
-sequential run.
+sequential run. Then two precision checks (issue 14): how far past its limit a
+timed-out command's process group is dead (a shell that exits on SIGTERM, and one
+that ignores it and needs the SIGKILL), and how long ``smartmerge status --json``
+takes on the benchmark's repository (wall and CPU time of the whole command).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from smartmerge.runner import start_run
 from smartmerge.runner.events import open_log
+from smartmerge.runner.executing import Command, run_process
+from smartmerge.runner.orphans import group_alive
 from smartmerge.runner.worktrees import RunnerHome
 
 GIT_ENV = {
@@ -79,12 +85,53 @@ def sequential(repo: Path, commands: list[str]) -> tuple[float, str]:
     return time.perf_counter() - t0, git(repo, "rev-parse", "HEAD^{tree}")
 
 
+def timeout_precision(trials: int, limit: float) -> list[tuple[str, float, bool]]:
+    """(command kind, seconds past the limit until the group is dead, group dead) per trial."""
+    out: list[tuple[str, float, bool]] = []
+    with tempfile.TemporaryDirectory(prefix="smartmerge-timeout-bench-") as tmp:
+        folder = Path(tmp)
+        for kind, cmd in (("exits on TERM", "sleep 30 & wait"), ("ignores TERM", "trap '' TERM; sleep 30 & wait")):
+            for n in range(trials):
+                pid_file = folder / f"pid-{kind[0]}-{n}"
+                with (folder / "log").open("ab") as log:
+                    t0 = time.perf_counter()
+                    outcome = run_process(Command(cmd, folder, dict(os.environ), limit, pid_file), log)
+                    elapsed = time.perf_counter() - t0
+                assert outcome.timed_out
+                pgid = int(pid_file.read_text()) if pid_file.exists() else None
+                out.append((kind, elapsed - limit, pgid is None or not group_alive(pgid)))
+    return out
+
+
+def status_timing(repo: Path, calls: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + sys) seconds of ``python -m smartmerge status --json``, per call."""
+    import resource
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent / "src"))
+    # as installed: bytecode cached (pip compiles it at install; this environment may forbid
+    # writing it, which makes every call compile the modules it imports again)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(calls):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "smartmerge", "status", "--json"], cwd=repo, env=env, check=True,
+                       capture_output=True)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls, cpus
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=25)
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--task-seconds", type=float, default=0.5)
     parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--timeout-trials", type=int, default=5, help="timed-out commands per kind (0: skip)")
+    parser.add_argument("--status-calls", type=int, default=20, help="status --json calls to time (0: skip)")
     args = parser.parse_args()
     os.environ.update(GIT_ENV)
     with tempfile.TemporaryDirectory(prefix="smartmerge-runner-bench-") as tmp:
@@ -100,6 +147,7 @@ def main() -> int:
         landed_tree = git(repo, "rev-parse", "main^{tree}")
         with open_log(RunnerHome.of(repo).db) as log:
             succeeded = [e.data for e in log.events(report.run) if e.kind == "task_succeeded"]
+        walls, cpus = status_timing(repo, args.status_calls) if args.status_calls else ([], [])
     overheads_ms = sorted(1000 * d["overhead"] for d in succeeded)
     reused_ms = sorted(1000 * d["overhead"] for d in succeeded if not d["new_worktree"])
     created_ms = sorted(1000 * d["overhead"] for d in succeeded if d["new_worktree"])
@@ -118,7 +166,20 @@ def main() -> int:
           f"= (runner wall - ideal parallel wall) / tasks)")
     same = landed_tree == seq_tree
     print(f"landed tree equals the sequential tree: {same} ({landed_tree[:12]})")
-    return 0 if same and report.ok else 1
+    precise = True
+    if args.timeout_trials:
+        limit = 1.0
+        trials = timeout_precision(args.timeout_trials, limit)
+        for kind in dict.fromkeys(k for k, _, _ in trials):
+            late = sorted(1000 * s for k, s, _ in trials if k == kind)
+            dead = all(d for k, _, d in trials if k == kind)
+            print(f"timeout {limit:g} s, command {kind}: group dead {late[len(late) // 2]:.0f} ms past the limit "
+                  f"(median of {len(late)}, max {late[-1]:.0f} ms); every group dead: {dead}")
+            precise = precise and dead and late[-1] <= 200
+    if walls:
+        print(f"status --json ({len(walls)} calls): wall median {1000 * statistics.median(walls):.0f} ms, "
+              f"max {1000 * max(walls):.0f} ms; CPU median {1000 * statistics.median(cpus):.0f} ms")
+    return 0 if same and report.ok and precise else 1
 
 
 if __name__ == "__main__":

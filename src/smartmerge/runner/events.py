@@ -38,6 +38,14 @@ PENDING, STARTING, RUNNING, RETRYING, SUCCEEDED, FAILED, BLOCKED = (
 INTEGRATED, CONFLICTED = "integrated", "conflicted"
 FINAL_STATES = frozenset({SUCCEEDED, FAILED, BLOCKED, INTEGRATED, CONFLICTED})
 
+# What the coordinator is doing, in the order a run goes through them (a ``phase`` event
+# each time it changes; ``running.set_phase``). "tasks": tasks run (finished ones are merged
+# meanwhile); "integrating": every task is over, merges remain (or the target moved and the
+# run merges again); "ranking": the gate chooses among clash resolutions or variants;
+# "gating": the gate runs on the combined tree; "bisecting": the gate failed and the run
+# looks for the task that broke it; "landing": the compare-and-swap and the checkout.
+PHASES = ("tasks", "integrating", "ranking", "gating", "bisecting", "landing")
+
 
 @dataclass(frozen=True)
 class Event:
@@ -129,18 +137,25 @@ class RunState:
     landed_ref: str | None = None
     landed_commit: str | None = None
     coordinator_pid: int | None = None
+    # one of PHASES while the run goes on (None before the first and once finished), and since when
+    phase: str | None = None
+    phase_since: float | None = None
 
     def counts(self) -> dict[str, int]:
-        counts = {k: 0 for k in ("done", "running", "pending", "failed", "blocked")}
+        """Tasks by state. "running" counts attempts under way only (never more than
+        max_parallel): a task waiting out its retry back-off is pending."""
+        counts = {k: 0 for k in ("done", "running", "pending", "failed", "blocked", "conflicted")}
         for t in self.tasks.values():
             if t.state in (SUCCEEDED, INTEGRATED):
                 counts["done"] += 1
-            elif t.state in (RUNNING, STARTING, RETRYING):
+            elif t.state in (RUNNING, STARTING):
                 counts["running"] += 1
-            elif t.state in (FAILED,):
+            elif t.state == FAILED:
                 counts["failed"] += 1
-            elif t.state in (BLOCKED, CONFLICTED):
+            elif t.state == BLOCKED:
                 counts["blocked"] += 1
+            elif t.state == CONFLICTED:
+                counts["conflicted"] += 1
             else:
                 counts["pending"] += 1
         return counts
@@ -155,6 +170,8 @@ class RunState:
             "finished": self.finished,
             "landed_ref": self.landed_ref,
             "landed_commit": self.landed_commit,
+            "phase": self.phase,
+            "phase_since": self.phase_since,
             "counts": self.counts(),
             "tasks": {
                 n: {
@@ -190,7 +207,12 @@ def fold(run: str, events: list[Event]) -> RunState:
             state.status = "running"
             state.finished = None
             state.coordinator_pid = ev.data.get("pid")
+            state.phase = state.phase_since = None
+        elif ev.kind == "phase":
+            state.phase = ev.data["phase"]
+            state.phase_since = ev.ts
         elif ev.kind == "run_finished":
+            state.phase = state.phase_since = None
             state.status = ev.data["status"]
             state.message = ev.data.get("message", "")
             state.finished = ev.ts

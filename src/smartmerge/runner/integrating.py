@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from smartmerge.runner import gitops, worktrees
+from smartmerge.runner.crashing import crash_point
 from smartmerge.runner.executing import Command, run_process
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def start_commit(repo: Path, home: worktrees.RunnerHome, run: str, task: str, he
         attempt = gitops.merge_with_smartmerge(
             scratch, home.root, unique[1:], f"smartmerge run {run}: start of {task}"
         )
+        crash_point("start_merge", task)
         if not attempt.clean:
             where = ", ".join(attempt.symbols or attempt.files) or attempt.detail
             return StartCommit(None, f"merging its dependencies conflicts: {where}")
@@ -76,6 +78,8 @@ class Integration:
     # the run's gate: when a task's merge clashes, it ranks the candidate resolutions
     rank_by: str | None = None
     rank_timeout: float | None = None
+    # True while the gate ranks a clash's candidate resolutions (the "ranking" phase)
+    ranking: bool = False
 
     @property
     def path(self) -> Path:
@@ -94,7 +98,7 @@ class Integration:
         t0 = time.perf_counter()
         attempt = gitops.merge_with_smartmerge(
             self.path, self.home.root, [commit], f"smartmerge run {self.run}: land task {task}",
-            resolve=self._rank_clash if self.rank_by else None,
+            resolve=self._ranking if self.rank_by else None,
         )
         log.debug("integrate %s: %s in %.0f ms", task, "clean" if attempt.clean else "conflict",
                   (time.perf_counter() - t0) * 1e3)
@@ -156,6 +160,14 @@ class Integration:
         return replace(added, variant=winner, commit=commits[winner], choice=f"{why} ({summary})",
                        results=tuple(results))
 
+    def _ranking(self, worktree: Path, files: tuple[str, ...]) -> tuple[bool, str]:
+        # read by the coordinator's thread to show the "ranking" phase
+        self.ranking = True
+        try:
+            return self._rank_clash(worktree, files)
+        finally:
+            self.ranking = False
+
     def _rank_clash(self, worktree: Path, files: tuple[str, ...]) -> tuple[bool, str]:
         """Let the gate choose among the candidate resolutions of each conflicted file
         (docs/ranking.md); write and stage the chosen ones. All files or nothing."""
@@ -207,7 +219,9 @@ class Integration:
         with log_path.open("ab") as out:
             out.write(f"--- gate: {cmd} on {self.head()}\n".encode())
             out.flush()
-            outcome = run_process(Command(cmd, self.path, env, timeout), out)
+            # a pid file, so that a resume or gc after a crash finds and stops an orphaned gate
+            pid_file = self.home.pid_file(self.run, "gate")
+            outcome = run_process(Command(cmd, self.path, env, timeout, pid_file, crash_at="gate_running"), out)
         if outcome.timed_out:
             return False, f"gate timed out after {timeout:g} s"
         if outcome.returncode != 0:
@@ -234,43 +248,58 @@ def land(repo: Path, target: str, new: str, old: str, run: str) -> Landing:
     """Move the target to ``new`` if it still is ``old``, keeping the user's checkout whole.
 
     - target not checked out anywhere: compare-and-swap the branch.
-    - checked out and clean: compare-and-swap, then fast-forward that checkout's
-      index and files from ``old`` to ``new`` (otherwise it would show the
-      landed work reversed as local changes).
-    - checked out with local changes: land on ``smartmerge/landed/<run>`` and
-      say the one command that brings it in.
+    - checked out and the move is a clean fast-forward of it: compare-and-swap, then
+      fast-forward that checkout's index and files from ``old`` to ``new`` (otherwise it
+      would show the landed work reversed as local changes).
+    - checked out with local changes, or with untracked files where the work adds files:
+      land on ``smartmerge/landed/<run>`` and say what brings it in (docs/runner.md).
     """
     ref = f"refs/heads/{target}"
     message = f"smartmerge run {run}: land"
+    current = gitops.rev_parse(repo, ref)
+    if current != old:
+        # moved already: integrate again (a checkout that followed it would otherwise look
+        # blocked, since its files are no longer those of ``old``)
+        return Landing(False, moved=True, current=current, message=f"{target} moved to {current} during the run")
     checkout = gitops.checkout_of_branch(repo, target)
-    if checkout is not None and gitops.has_local_changes(checkout):
-        side = worktrees.landed_ref(run)
-        if not gitops.update_ref_cas(repo, side, new, gitops.rev_parse(repo, side), message):
-            return Landing(False, message=f"could not write {side}")
-        short = side.removeprefix("refs/heads/")
-        return Landing(
-            True, ref=side,
-            message=(
-                f"{target} is checked out at {checkout} with local changes, so the work landed on {short}; "
-                f"bring it in with: git -C {checkout} merge {short}"
-            ),
-        )
+    blocker = gitops.checkout_blocker(checkout, old, new) if checkout is not None else None
+    if checkout is not None and blocker is not None:
+        return _land_aside(repo, target, new, run, checkout, blocker)
     if not gitops.update_ref_cas(repo, ref, new, old, message):
         current = gitops.rev_parse(repo, ref)
         return Landing(False, moved=True, current=current, message=f"{target} moved to {current} during the run")
+    crash_point("swapped")
     if checkout is not None:
-        # the branch moved under a clean checkout: bring its index and files along (a two-tree
-        # read-tree is what a fast-forward checkout does, and it refuses to overwrite edits)
-        result = gitops.git(checkout, "read-tree", "-m", "-u", old, new, check=False)
-        if not result.ok:
+        failed = gitops.fast_forward_checkout(checkout, old, new)
+        if failed is not None:
+            # the checkout changed since the check: put the target back (only if nobody moved it
+            # on since) rather than leave the checkout showing the whole run reversed
+            if gitops.update_ref_cas(repo, ref, old, new, f"smartmerge run {run}: undo landing"):
+                return _land_aside(repo, target, new, run, checkout, failed)
             return Landing(
                 True, ref=ref,
                 message=(
-                    f"landed on {target}, but the checkout at {checkout} changed meanwhile and was not updated: "
-                    f"run 'git -C {checkout} reset --keep HEAD' after saving your edits ({result.stderr.strip()})"
+                    f"landed on {target}, but the checkout at {checkout} was not updated ({failed}); "
+                    f"move those files away, then run: git -C {checkout} read-tree -m -u {old} {new}"
                 ),
             )
     return Landing(True, ref=ref, message=f"landed on {target} at {new[:12]}")
+
+
+def _land_aside(repo: Path, target: str, new: str, run: str, checkout: Path, blocker: str) -> Landing:
+    """Land on ``smartmerge/landed/<run>``, leaving the target and its checkout as they are."""
+    side = worktrees.landed_ref(run)
+    if not gitops.update_ref_cas(repo, side, new, gitops.rev_parse(repo, side), f"smartmerge run {run}: land"):
+        return Landing(False, message=f"could not write {side}")
+    short = side.removeprefix("refs/heads/")
+    first = "move them away (or delete them), then " if blocker.startswith("untracked") else ""
+    return Landing(
+        True, ref=side,
+        message=(
+            f"{target} is checked out at {checkout} with {blocker}, so the work landed on {short} "
+            f"and {target} was not moved; {first}bring it in with: git -C {checkout} merge {short}"
+        ),
+    )
 
 
 def complete_interrupted_landing(repo: Path, ref: str, new: str, old: str) -> str | None:
@@ -290,8 +319,6 @@ def complete_interrupted_landing(repo: Path, ref: str, new: str, old: str) -> st
         gitops.git(checkout, "diff", "--cached", "--quiet", old, check=False).ok
         and gitops.git(checkout, "diff", "--quiet", check=False).ok
     )
-    if not untouched:
-        return None
-    if not gitops.git(checkout, "read-tree", "-m", "-u", old, new, check=False).ok:
+    if not untouched or gitops.fast_forward_checkout(checkout, old, new) is not None:
         return None
     return f"fast-forwarded the checkout at {checkout} to {new[:12]} (the landing was interrupted)"

@@ -21,15 +21,14 @@ from typing import Any
 
 from smartmerge.errors import ConfigError, SmartmergeError
 from smartmerge.runner import events as ev
-from smartmerge.runner import gitops, worktrees
+from smartmerge.runner import gitops, orphans, worktrees
+from smartmerge.runner.crashing import crash_point
 from smartmerge.runner.events import Event, EventLog, RunState
 from smartmerge.runner.executing import (
     TaskRequest,
     TaskResult,
     default_executor,
     execute_task,
-    group_of_run,
-    kill_group,
 )
 from smartmerge.runner.gitops import GitError
 from smartmerge.runner.integrating import (
@@ -75,8 +74,9 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        # a variant is never integrated itself: its task is, with the chosen variant's work
-        return self.status in ("landed", "landed_side") and all(
+        # a variant is never integrated itself: its task is, with the chosen variant's work.
+        # "landed_side" is not ok: the target did not move, the user has to bring the work in
+        return self.status == "landed" and all(
             t.state == ev.INTEGRATED for name, t in self.state.tasks.items() if parent_of(name) is None
         )
 
@@ -109,6 +109,8 @@ class _Coordinator:
     choosing: set[str] = field(default_factory=set)
     # tasks waiting for a claim someone outside the run holds, with the last reason logged
     waiting_for: dict[str, str] = field(default_factory=dict)
+    # what the coordinator is doing (events.PHASES), as last written to the log
+    phase: str | None = None
 
     def __post_init__(self) -> None:
         # the scheduler sees each variant as a task of its own (the event log keeps the file as written)
@@ -119,6 +121,22 @@ class _Coordinator:
         if self.observer is not None:
             self.observer(event)
         return event
+
+    def set_phase(self, phase: str) -> None:
+        """Record what the run is doing now (one of ``events.PHASES``), for the live display
+        and ``status --json``; written to the event log only when it changes. Call it from
+        the coordinator's thread (as every ``emit``)."""
+        assert phase in ev.PHASES, phase
+        if phase != self.phase:
+            self.phase = phase
+            self.emit("phase", None, phase=phase)
+
+    def _task_phase(self, queue: ReadyQueue, merging: dict[Future[Added], str], integration: Integration) -> str:
+        if integration.ranking or any(self.taskfile.tasks[name].variants for name in merging.values()):
+            return "ranking"
+        if set(self.taskfile.tasks) - queue.settled - self.choosing:
+            return "tasks"
+        return "integrating"
 
     # --- the task phase
 
@@ -196,6 +214,7 @@ class _Coordinator:
                         merging[merger.submit(integration.add, name, self.heads[name])] = name
                 if len(queue.settled) == len(tasks) and cursor == len(order) and not merging:
                     return integration
+                self.set_phase(self._task_phase(queue, merging, integration))
                 # one wait for both kinds of future; each handler below knows its own kind
                 waiting: list[Future[Any]] = [*futures, *merging]
                 if not waiting:
@@ -269,6 +288,7 @@ class _Coordinator:
         log.debug("task %s: attempt %d from %s in slot %d", name, attempt, start.commit[:12], slot)
         # the intent goes into the log before the worktree and the process exist
         self.emit("task_starting", name, attempt=attempt, base=start.commit, slot=slot, port=request.port)
+        crash_point("task_starting", name)
         return self.executor.submit(execute_task, request), slot
 
     def _handle(self, future: Future[TaskResult], name: str, queue: ReadyQueue, retry_at: dict[str, float]) -> None:
@@ -278,6 +298,7 @@ class _Coordinator:
         except Exception as exc:  # an executor may fail (a lost worker); that is one failed attempt
             result = TaskResult(name, self.attempts[name], False, None, None, False, 0.0, 0.0, f"executor error: {exc}")
         if result.ok and result.commit:
+            crash_point("task_done", name)
             if parent_of(name) is not None:
                 self.final.add(name)
             self.emit("task_succeeded", name, commit=result.commit, seconds=result.seconds,
@@ -303,6 +324,7 @@ class _Coordinator:
         queue.settle(name)
 
     def _integrated(self, added: Added, queue: ReadyQueue) -> None:
+        crash_point("integrated", added.task)
         self.final.add(added.task)
         if self.taskfile.tasks[added.task].variants:
             self._variant_integrated(added, queue)
@@ -367,12 +389,16 @@ class _Coordinator:
                 return "nothing_to_land", "no task produced work to land"
             new = integration.head()
             if run_cfg.gate:
+                self.set_phase("gating")
                 self.emit("gate_started", None, commit=new, cmd=run_cfg.gate)
                 passed, why = integration.gate(run_cfg.gate, run_cfg.gate_timeout, self.home.log(self.run, "gate"))
                 self.emit("gate_passed" if passed else "gate_failed", None, commit=new, reason=why)
                 if not passed:
                     return "gate_failed", f"not landed: {why}"
-            self.emit("landing", None, ref=f"refs/heads/{target}", new=new, old=old)
+            self.set_phase("landing")
+            self.emit("landing", None, ref=f"refs/heads/{target}", new=new, old=old,
+                      tasks=[task for task, _ in integration.merged])
+            crash_point("landing")
             landing = land(self.repo, target, new, old, self.run)
             if landing.landed:
                 for task, _ in integration.merged:
@@ -384,6 +410,7 @@ class _Coordinator:
                 return "land_failed", landing.message
             if run_cfg.on_target_moved == "stop":
                 return "target_moved", f"not landed: {landing.message}; nothing was changed (rerun to try again)"
+            self.set_phase("integrating")
             self.emit("reintegrating", None, onto=landing.current, reason=landing.message)
             old = landing.current
             for task, reason in self._rebuild(integration, old):
@@ -457,31 +484,77 @@ def resume_run(
                                  executor or default_executor(spec.run.max_parallel), observer,
                                  owns_executor=executor is None)
             coord.emit("run_resumed", None, pid=os.getpid())
-            _complete_landing(coord, events)
+            # first of all: nothing the dead coordinator started may go on running, and
+            # nothing may be removed from under it (we hold the run lock: it is ours now)
+            stopped = orphans.stop_run_processes(home, run)
+            if stopped:
+                coord.emit("orphans_stopped", None, processes=stopped)
+            landed = _finish_interrupted_landing(coord, events, state)
+            if landed is not None:
+                return _end(coord, *landed)
             done, blocked = _reconcile(coord, state)
+            crash_point("reconciled")
             return _drive(coord, done, blocked)
     finally:
         lock.release()
 
 
-def _complete_landing(coord: _Coordinator, events: list[ev.Event]) -> None:
-    """A crash between moving the target and updating its clean checkout leaves the
-    checkout showing the landed work reversed: finish that first. The resumed run then
-    integrates on top of the moved target, which already holds the work."""
+def _finish_interrupted_landing(
+    coord: _Coordinator, events: list[ev.Event], state: RunState
+) -> tuple[str, str] | None:
+    """A crash after the landing's compare-and-swap and before ``landed`` was written: the
+    work is on the branch already, so record it (no task, integration or gate runs again).
+    A clean checkout that the crash left showing the landed work reversed is fast-forwarded
+    first. Returns (status, message), or None when the landing did not happen."""
     kinds = [e.kind for e in events]
     if "landing" not in kinds:
-        return
+        return None
     last = max(i for i, kind in enumerate(kinds) if kind == "landing")
     if "landed" in kinds[last:]:
-        return
+        return None
     data = events[last].data
-    done = complete_interrupted_landing(coord.repo, data["ref"], data["new"], data["old"])
-    if done is not None:
-        coord.emit("landing_completed", None, message=done)
+    new, old = data["new"], data["old"]
+    # the target, or the side ref a checkout with local changes sent the work to
+    for ref in (data["ref"], worktrees.landed_ref(coord.run)):
+        current = gitops.rev_parse(coord.repo, ref)
+        if current is not None and (current == new or gitops.is_ancestor(coord.repo, new, current)):
+            break
+    else:
+        return None  # the swap never happened: the resumed run integrates and lands normally
+    note = ""
+    if ref == data["ref"]:
+        done = complete_interrupted_landing(coord.repo, ref, new, old)
+        if done is not None:
+            coord.emit("landing_completed", None, message=done)
+        else:
+            note = _checkout_left_behind(coord.repo, ref, new, old)
+    else:
+        note = f"; bring it in with: git merge {ref.removeprefix('refs/heads/')}"
+    tasks = data.get("tasks") or [n for n, t in state.tasks.items() if t.state == ev.INTEGRATED]
+    for task in tasks:
+        coord.emit("task_landed", task)
+    where = ref.removeprefix("refs/heads/")
+    message = f"landed on {where} at {new[:12]} (recorded by --resume: the landing had happened){note}"
+    coord.emit("landed", None, ref=ref, commit=new, message=message)
+    return ("landed" if ref == data["ref"] else "landed_side"), message
+
+
+def _checkout_left_behind(repo: Path, ref: str, new: str, old: str) -> str:
+    """When the crash left the target's checkout with the index of ``old`` and it could not
+    be fast-forwarded (the user's edits or untracked files in the way since), say how to
+    finish it: the checkout shows the landed work reversed until then."""
+    checkout = gitops.checkout_of_branch(repo, ref.removeprefix("refs/heads/"))
+    if checkout is None or not gitops.git(checkout, "diff", "--cached", "--quiet", old, check=False).ok:
+        return ""
+    why = gitops.fast_forward_checkout(checkout, old, new, dry_run=True) or "local changes"
+    return (f"; the checkout at {checkout} still has the files of {old[:12]} and was not updated ({why}): "
+            f"move those away, then run: git -C {checkout} read-tree -m -u {old} {new}")
 
 
 def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], set[str]]:
-    """Match the log against git: keep finished work, clear what a crash cut short."""
+    """Match the log against git: keep finished work, clear what a crash cut short.
+
+    The dead coordinator's process groups are already stopped (``orphans``)."""
     done: dict[str, str] = {}
     blocked: set[str] = set()
     for name, task in state.tasks.items():
@@ -496,23 +569,10 @@ def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], se
             blocked.add(name)
             continue
         elif task.state in (ev.STARTING, ev.RUNNING, ev.RETRYING):
-            _clear_attempt(coord, name)
             coord.emit("task_reset", name, reason=f"attempt {task.attempts} was cut short")
     # every worktree of the run (slots, integration, start merges) is scratch: the work is on branches
-    worktrees.remove_run_worktrees(coord.repo, coord.home, coord.run)
+    orphans.remove_run_worktrees(coord.repo, coord.home, coord.run)
     return done, blocked
-
-
-def _clear_attempt(coord: _Coordinator, name: str) -> None:
-    """Stop a process group the dead coordinator left running (its worktree goes with the run's others)."""
-    pid_file = coord.home.pid_file(coord.run, name)
-    try:
-        pgid = int(pid_file.read_text().strip())
-    except (OSError, ValueError):
-        pgid = None
-    if pgid is not None and group_of_run(pgid, coord.run):
-        kill_group(pgid)
-        pid_file.unlink(missing_ok=True)
 
 
 def _drive(coord: _Coordinator, done: dict[str, str], blocked: set[str]) -> RunReport:
@@ -522,16 +582,19 @@ def _drive(coord: _Coordinator, done: dict[str, str], blocked: set[str]) -> RunR
     except KeyboardInterrupt:
         # tasks run in sessions of their own, so Ctrl-C reaches only the coordinator: stop
         # them too. The log keeps them as started; --resume runs them again.
-        for pid_file in (coord.home.run_dir(coord.run) / "pids").glob("*"):
-            try:
-                kill_group(int(pid_file.read_text().strip()))
-            except (OSError, ValueError):
-                continue
+        orphans.stop_run_processes(coord.home, coord.run)
         raise
     finally:
         if coord.owns_executor:
             coord.executor.shutdown(wait=True)
-        worktrees.remove_run_worktrees(coord.repo, coord.home, coord.run)
+        orphans.remove_run_worktrees(coord.repo, coord.home, coord.run)
+    return _end(coord, status, message)
+
+
+def _end(coord: _Coordinator, status: str, message: str) -> RunReport:
+    if coord.owns_executor:
+        coord.executor.shutdown(wait=True)  # idempotent; a resume that only recorded a landing ran nothing
+    orphans.remove_run_worktrees(coord.repo, coord.home, coord.run)
     coord.emit("run_finished", None, status=status, message=message)
     state = ev.fold(coord.run, coord.log.events(coord.run))
     return RunReport(coord.run, status, message, state)
