@@ -36,7 +36,9 @@ PENDING, STARTING, RUNNING, RETRYING, SUCCEEDED, FAILED, BLOCKED = (
     "pending", "starting", "running", "retrying", "succeeded", "failed", "blocked",
 )
 INTEGRATED, CONFLICTED = "integrated", "conflicted"
-FINAL_STATES = frozenset({SUCCEEDED, FAILED, BLOCKED, INTEGRATED, CONFLICTED})
+# integrated, but a clash the gate resolved discarded some of its work (docs/runner.md)
+SUPERSEDED = "superseded"
+FINAL_STATES = frozenset({SUCCEEDED, FAILED, BLOCKED, INTEGRATED, CONFLICTED, SUPERSEDED})
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class RunState:
                 counts["running"] += 1
             elif t.state in (FAILED,):
                 counts["failed"] += 1
-            elif t.state in (BLOCKED, CONFLICTED):
+            elif t.state in (BLOCKED, CONFLICTED, SUPERSEDED):
                 counts["blocked"] += 1
             else:
                 counts["pending"] += 1
@@ -232,6 +234,9 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.reason = data["reason"]
         task.finished = ev.ts
     elif kind == "task_integrated":
+        if data.get("restored"):
+            # its clash partner left the integration: none of its work is discarded now
+            task.reason = ""
         task.state = INTEGRATED
         if data.get("ranked"):
             task.reason = f"clash resolved by the gate: {data['ranked']}"
@@ -241,6 +246,10 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.reason = f"variant {data['variant']} chosen by the gate: {data['reason']}"
     elif kind == "task_conflicted":
         task.state = CONFLICTED
+        task.reason = data["reason"]
+    elif kind == "task_superseded":
+        # the event carries the whole story of the task's lost work, not just the latest part
+        task.state = SUPERSEDED
         task.reason = data["reason"]
     elif kind == "task_reset":
         # resume found an attempt that never finished: it runs again

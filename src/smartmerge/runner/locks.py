@@ -13,6 +13,7 @@ no run is alive, since only a live run can hold it.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -47,3 +48,29 @@ def is_held(path: Path) -> bool:
         return True
     lock.release()
     return False
+
+
+def hold_repository(path: Path, run: str) -> FileLock:
+    """One run at a time per repository: a second run would integrate on a target the
+    first is about to move, and could land a tree without the first one's work.
+
+    Refuses at once (no waiting) and names the run that holds the lock. The holder is
+    written next to the lock for that message only; the OS lock decides.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=0)
+    holder = path.with_suffix(".holder")
+    try:
+        lock.acquire()
+    except Timeout:
+        try:
+            who = json.loads(holder.read_text())
+            other, pid = who["run"], who["pid"]
+        except (OSError, ValueError, KeyError, TypeError):
+            other, pid = "?", "?"
+        raise RunLocked(
+            f"another run ({other}, pid {pid}) holds the lock of this repository ({path}); "
+            f"runs in one repository take turns: wait for it to end (smartmerge status {other})"
+        ) from None
+    holder.write_text(json.dumps({"run": run, "pid": os.getpid()}))
+    return lock

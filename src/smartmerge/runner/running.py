@@ -21,7 +21,7 @@ from typing import Any
 
 from smartmerge.errors import ConfigError, SmartmergeError
 from smartmerge.runner import events as ev
-from smartmerge.runner import gitops, worktrees
+from smartmerge.runner import gitops, landing, worktrees
 from smartmerge.runner.events import Event, EventLog, RunState
 from smartmerge.runner.executing import (
     TaskRequest,
@@ -35,12 +35,12 @@ from smartmerge.runner.gitops import GitError
 from smartmerge.runner.integrating import (
     Added,
     Integration,
+    Loss,
     StartCommit,
     complete_interrupted_landing,
-    land,
     start_commit,
 )
-from smartmerge.runner.locks import hold_run
+from smartmerge.runner.locks import hold_repository, hold_run
 from smartmerge.runner.scheduling import (
     ReadyQueue,
     backoff_delay,
@@ -58,10 +58,11 @@ from smartmerge.runner.taskfile import (
 
 log = logging.getLogger(__name__)
 
+# In the runner's folder: held by the run that has the repository (one at a time).
+REPO_LOCK = "repo.lock"
+
 # How often the coordinator looks at retry timers and control events while tasks run.
 POLL_SECONDS = 0.1
-# Integrate again on top of a target that moved at most this often before giving up.
-MAX_LANDING_ATTEMPTS = 3
 
 Observer = Callable[[Event], None]
 
@@ -107,6 +108,8 @@ class _Coordinator:
     rng: random.Random = field(default_factory=random.Random)
     # tasks with variants whose variants have all finished: the gate's choice is their turn
     choosing: set[str] = field(default_factory=set)
+    # work that gate-resolved clashes discarded, by the task it belonged to (it is superseded)
+    lost: dict[str, list[Loss]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # the scheduler sees each variant as a task of its own (the event log keeps the file as written)
@@ -134,7 +137,8 @@ class _Coordinator:
         self.heads.update(done_before)
         self.final |= blocked_before
         integration = Integration(
-            self.repo, self.home, self.run, rank_by=self.taskfile.run.gate, rank_timeout=self.taskfile.run.gate_timeout
+            self.repo, self.home, self.run, rank_by=self.taskfile.run.gate, rank_timeout=self.taskfile.run.gate_timeout,
+            upstream={name: set(dependencies_of(tasks, name)) for name in tasks},
         )
         integration.start(self.base)
         order = dependency_order(tasks)
@@ -293,11 +297,18 @@ class _Coordinator:
 
     def _integrated(self, added: Added, queue: ReadyQueue) -> None:
         self.final.add(added.task)
-        if self.taskfile.tasks[added.task].variants:
+        if added.upstream_gone:
+            # a task it needs was taken out of the integration meanwhile: its branch holds that work
+            self.emit("task_blocked", added.task, reason=f"upstream {added.upstream_gone} left the integration")
+            self._block_dependents(added.task, queue, f"upstream {added.task} blocked")
+            queue.settle(added.task)
+        elif self.taskfile.tasks[added.task].variants:
             self._variant_integrated(added, queue)
         elif added.clean and added.ranked:
-            # a clash the gate's ranking resolved: the event log keeps why this version won
+            # a clash the gate's ranking resolved: the event log keeps why this version won,
+            # and whose work the choice discarded (superseded, docs/runner.md)
             self.emit("task_integrated", added.task, head=added.head, ranked=added.ranked)
+            landing.emit_losses(self, added.losses, self.lost)
         elif added.clean:
             self.emit("task_integrated", added.task, head=added.head)
         else:
@@ -348,52 +359,8 @@ class _Coordinator:
             integration.close()
 
     def _gate_and_land(self, integration: Integration) -> tuple[str, str]:
-        run_cfg = self.taskfile.run
-        target = run_cfg.target
-        old = integration.base
-        for _ in range(MAX_LANDING_ATTEMPTS):
-            if not integration.merged:
-                return "nothing_to_land", "no task produced work to land"
-            new = integration.head()
-            if run_cfg.gate:
-                self.emit("gate_started", None, commit=new, cmd=run_cfg.gate)
-                passed, why = integration.gate(run_cfg.gate, run_cfg.gate_timeout, self.home.log(self.run, "gate"))
-                self.emit("gate_passed" if passed else "gate_failed", None, commit=new, reason=why)
-                if not passed:
-                    return "gate_failed", f"not landed: {why}"
-            self.emit("landing", None, ref=f"refs/heads/{target}", new=new, old=old)
-            landing = land(self.repo, target, new, old, self.run)
-            if landing.landed:
-                for task, _ in integration.merged:
-                    self.emit("task_landed", task)
-                self.emit("landed", None, ref=landing.ref, commit=new, message=landing.message)
-                status = "landed" if landing.ref == f"refs/heads/{target}" else "landed_side"
-                return status, landing.message
-            if not landing.moved or landing.current is None:
-                return "land_failed", landing.message
-            if run_cfg.on_target_moved == "stop":
-                return "target_moved", f"not landed: {landing.message}; nothing was changed (rerun to try again)"
-            self.emit("reintegrating", None, onto=landing.current, reason=landing.message)
-            old = landing.current
-            for task, reason in self._rebuild(integration, old):
-                self.emit("task_conflicted", task, reason=reason)
-        return "target_moved", f"not landed: {target} kept moving ({MAX_LANDING_ATTEMPTS} attempts)"
-
-    def _rebuild(self, integration: Integration, onto: str) -> list[tuple[str, str]]:
-        """Integrate again on ``onto``; a task that now conflicts is dropped with its dependents."""
-        dropped: list[tuple[str, str]] = []
-        keep = list(integration.merged)
-        while True:
-            integration.merged = keep
-            failed = integration.rebuild(onto)
-            if not failed:
-                return dropped
-            bad = {t for t, _ in failed}
-            for t in list(bad):
-                bad |= set(dependents_of(self.taskfile.tasks, t))
-            dropped += [(t, r) for t, r in failed]
-            dropped += [(t, "upstream conflicts after the target moved") for t, _ in keep if t in bad and t not in {f for f, _ in failed}]
-            keep = [(t, c) for t, c in keep if t not in bad]
+        # the gate, the culprit's bisection and the compare-and-swap: landing.py
+        return landing.gate_and_land(self, integration)
 
 
 def start_run(
@@ -407,11 +374,24 @@ def start_run(
     """Run every task of the task file and land the result; returns when the run is over."""
     repo = gitops.toplevel(repo)
     spec = load_taskfile(taskfile or repo / TASKFILE_NAME)
-    base = gitops.rev_parse(repo, f"refs/heads/{spec.run.target}")
-    if base is None:
-        raise ConfigError(f"[run].target: no branch {spec.run.target!r} in {repo}")
     home = worktrees.RunnerHome.of(repo)
     run = run_id or new_run_id()
+    # runs in one repository take turns (docs/runner.md, "One run at a time")
+    repo_lock = hold_repository(home.root / REPO_LOCK, run)
+    try:
+        # read under the lock: no other run moves the target between here and the landing
+        base = gitops.rev_parse(repo, f"refs/heads/{spec.run.target}")
+        if base is None:
+            raise ConfigError(f"[run].target: no branch {spec.run.target!r} in {repo}")
+        return _start_locked(repo, home, run, spec, base, executor, observer)
+    finally:
+        repo_lock.release()
+
+
+def _start_locked(
+    repo: Path, home: worktrees.RunnerHome, run: str, spec: TaskFile, base: str,
+    executor: Executor | None, observer: Observer | None,
+) -> RunReport:
     lock = hold_run(home.run_lock(run), run)
     try:
         with ev.open_log(home.db) as event_log:
@@ -433,6 +413,11 @@ def resume_run(
     home = worktrees.RunnerHome.of(repo)
     lock = hold_run(home.run_lock(run), run)
     try:
+        repo_lock = hold_repository(home.root / REPO_LOCK, run)
+    except BaseException:
+        lock.release()
+        raise
+    try:
         with ev.open_log(home.db) as event_log:
             events = event_log.events(run)
             if not events:
@@ -450,6 +435,7 @@ def resume_run(
             done, blocked = _reconcile(coord, state)
             return _drive(coord, done, blocked)
     finally:
+        repo_lock.release()
         lock.release()
 
 
@@ -476,7 +462,7 @@ def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], se
     for name, task in state.tasks.items():
         coord.attempts[name] = task.attempts
         coord.failures[name] = task.failures
-        if task.state in (ev.SUCCEEDED, ev.INTEGRATED, ev.CONFLICTED) and task.commit:
+        if task.state in (ev.SUCCEEDED, ev.INTEGRATED, ev.CONFLICTED, ev.SUPERSEDED) and task.commit:
             if gitops.rev_parse(coord.repo, task.commit) is not None:
                 done[name] = task.commit
                 continue
