@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from smartmerge.runner import events as ev
 from smartmerge.runner.bisecting import first_failing
 from smartmerge.runner.integrating import Added, GateRun, Integration, Loss, land
+from smartmerge.runner.taskfile import parent_of
 
 if TYPE_CHECKING:
     from smartmerge.runner.running import _Coordinator
@@ -45,7 +46,7 @@ def gate_and_land(coord: _Coordinator, integration: Integration) -> tuple[str, s
                 coord.emit("task_landed", link.task)
             coord.emit("landed", None, ref=landing.ref, commit=new, message=landing.message)
             status = "landed" if landing.ref == f"refs/heads/{target}" else "landed_side"
-            return status, landing.message
+            return status, landing.message + not_landed(coord)
         if not landing.moved or landing.current is None:
             return "land_failed", landing.message
         if run_cfg.on_target_moved == "stop":
@@ -54,6 +55,17 @@ def gate_and_land(coord: _Coordinator, integration: Integration) -> tuple[str, s
         # the tasks' chain stays as it is; its head is merged onto the new target (landing_commit)
         integration.onto = landing.current
     return "target_moved", f"not landed: {target} kept moving ({MAX_LANDING_ATTEMPTS} attempts)"
+
+
+def not_landed(coord: _Coordinator) -> str:
+    """For the final summary: the tasks of the file whose work did not all land, and why."""
+    state = ev.fold(coord.run, coord.log.events(coord.run))
+    missing = [
+        f"{name} ({task.state}: {task.reason})" if task.reason else f"{name} ({task.state})"
+        for name, task in state.tasks.items()
+        if parent_of(name) is None and task.state != ev.INTEGRATED
+    ]
+    return f"; not landed: {'; '.join(missing)}" if missing else ""
 
 
 def landing_commit(coord: _Coordinator, integration: Integration) -> str | None:
@@ -95,12 +107,13 @@ def without_culprits(coord: _Coordinator, integration: Integration, failed: Gate
         culprit = integration.links[k - 1].task
         breaking = runs.get(k) or GateRun("", False, "its work conflicts with the target's new work")
         replayed = take_out(integration, culprit)
-        # the tree without it, as it is (a task now clashing with the moved target stays in: see below)
+        # the tree without it, as it is (a task now clashing with the moved target stays in:
+        # landing_commit below takes it out); with no task left, that is the target alone
         new, _ = integration.landing_commit()
-        verify = gate(coord, integration, new, "verify") if new is not None and integration.links else None
+        verify = gate(coord, integration, new, "verify") if new is not None else None
         if verify is not None and not verify.passed and good == 0 and not target_checked:
             target_checked = True
-            alone = gate(coord, integration, integration.onto, "bisect")
+            alone = verify if not integration.links else gate(coord, integration, integration.onto, "bisect")
             if not alone.passed:
                 return None, f"the gate fails on {target} itself ({integration.onto[:12]}), before any task: {alone.reason}"
         coord.emit("task_failed", culprit, reason=f"breaks the gate: {breaking.reason}", attempt=0,
