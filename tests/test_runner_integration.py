@@ -270,6 +270,40 @@ def test_a_culprits_dependents_leave_with_it_and_a_gate_that_fails_on_the_target
     assert git(repo, "rev-parse", "main") == before
 
 
+PRICE_TESTS = CALC_TESTS + """
+
+def test_price():
+    from shop import price
+
+    assert price() in (0, 10)  # the target passes; of the variants only 10 does
+"""
+
+
+def test_variants_are_chosen_on_a_tree_without_the_task_that_breaks_the_gate(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"calc.py": CALC, "shop.py": "def price():\n    return 0\n",
+                                "test_calc.py": PRICE_TESTS}, f"""
+        [run]
+        gate = "{PYTEST} test_calc.py"
+        [tasks.breaks]
+        cmd = "sed -i 's/a + b/a - b/' calc.py"
+        [tasks.price]
+        variants = ["sed -i 's/return 0/return 20/' shop.py", "sed -i 's/return 0/return 10/' shop.py"]
+        [tasks.after]
+        cmd = "echo a > after.txt"
+        """)
+    report = start_run(repo)
+    tasks = report.state.tasks
+    assert report.status == "landed", report.message
+    # without the culprit out of the way, every variant failed the gate ("no variant passes")
+    assert tasks["price"].state == "integrated" and tasks["price"].variant == "price#2", tasks["price"].reason
+    assert tasks["breaks"].state == "failed" and "test_calc::test_add" in tasks["breaks"].reason
+    assert tasks["after"].state == "integrated"
+    assert show(repo, "main", "shop.py") == "def price():\n    return 10"
+    assert show(repo, "main", "calc.py") == CALC.rstrip("\n")
+    purposes = [e.data["purpose"] for e in events(repo, report.run) if e.kind == "gate_started"]
+    assert purposes[:2] == ["check", "check"]  # the tree before the choice, then the target alone
+
+
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 12, 33])
 def test_the_bisection_finds_the_first_failing_prefix_within_its_budget(size: int) -> None:
     for culprit in range(1, size + 1):

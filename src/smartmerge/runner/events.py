@@ -234,8 +234,8 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.reason = data["reason"]
         task.finished = ev.ts
     elif kind == "task_integrated":
-        if data.get("restored"):
-            # its clash partner left the integration: none of its work is discarded now
+        if data.get("restored") or data.get("merged_again"):
+            # merged again after a culprit was taken out: what it said before no longer holds
             task.reason = ""
         task.state = INTEGRATED
         if data.get("ranked"):

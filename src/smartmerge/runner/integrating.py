@@ -13,6 +13,7 @@ import functools
 import logging
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,6 +137,11 @@ class Integration:
     upstream: dict[str, set[str]] = field(default_factory=dict)
     # tasks taken out of the chain (they broke the gate, or clash with the moved target)
     left_out: set[str] = field(default_factory=set)
+    # called when a gate decision (a variant, a clash) found nothing that passes: the
+    # integration so far may be what breaks the gate; True when it took a culprit out
+    on_no_pass: Callable[[], bool] | None = None
+    # merging tasks again (replay_without): no culprit search from inside it
+    _replaying: bool = False
     # what the worktree has checked out
     _at: str = ""
     # (onto, prefix length) -> the commit of that prefix merged onto ``onto`` (None: it conflicts)
@@ -155,10 +161,14 @@ class Integration:
         self.links = []
         worktrees.add_worktree(self.repo, worktrees.Checkout(self.path, base, None, self.run, "integration"))
 
+    def head_of(self, task: str) -> str | None:
+        """The chain's head right after ``task`` (None when it is not in the chain)."""
+        return next((link.head for link in list(self.links) if link.task == task), None)
+
     def chain_head(self) -> str:
         return self.links[-1].head if self.links else self.base
 
-    def _checkout(self, commit: str) -> None:
+    def checkout(self, commit: str) -> None:
         """Put the worktree on ``commit``, without anything a gate or a merge left behind."""
         if self._at != commit or gitops.rev_parse(self.path, "HEAD") != commit:
             gitops.git(self.path, "reset", "-q", "--hard", commit)
@@ -169,7 +179,7 @@ class Integration:
         """Merge one task's branch head onto the chain; on a conflict nothing changes and
         the reason names files and symbols."""
         before = self.chain_head()
-        self._checkout(before)
+        self.checkout(before)
         gone = self._upstream_gone(task)
         if gone:
             return Added(task, False, f"upstream {gone} left the integration", head=before, upstream_gone=gone)
@@ -178,15 +188,19 @@ class Integration:
             return Added(task, True, head=before)
         t0 = time.perf_counter()
         decisions: list[tuple[str, tuple[Variant, ...]]] = []
+        nothing_passed: list[str] = []
         attempt = gitops.merge_with_smartmerge(
             self.path, self.home.root, [commit], f"smartmerge run {self.run}: land task {task}",
-            resolve=functools.partial(self._rank_clash, decisions) if self.rank_by else None,
+            resolve=functools.partial(self._rank_clash, decisions, nothing_passed) if self.rank_by else None,
         )
         log.debug("integrate %s: %s in %.0f ms", task, "clean" if attempt.clean else "conflict",
                   (time.perf_counter() - t0) * 1e3)
         head = self.head()
         self._at = head
         if not attempt.clean:
+            if nothing_passed and self._culprit_taken_out():
+                # the ranking ran on a tree that fails the gate anyway: rank again without the culprit
+                return self.add(task, commit)
             return Added(task, False, _conflict_reason(attempt), head=head)
         losses = self._losses(task, before, head, decisions) if decisions else ()
         self.links.append(Link(task, commit, before, head, attempt.ranked, losses))
@@ -227,9 +241,12 @@ class Integration:
                 passed, why = False, added.reason
             results.append((variant, passed, why))
             # back to the integration before this task, without anything the gate left behind
-            self._checkout(before)
+            self.checkout(before)
         summary = "; ".join(f"{v}: {why}" for v, _, why in results)
         passing = [v for v, passed, _ in results if passed]
+        if not passing and self._culprit_taken_out():
+            # every variant failed on a tree that fails the gate anyway: choose again without the culprit
+            return self.add_variants(task, candidates, gate, timeout, log_path)
         if not passing:
             return Added(task, False, f"no variant passes the gate ({summary})", head=before, results=tuple(results))
         winner = passing[0]
@@ -243,12 +260,21 @@ class Integration:
         return replace(added, variant=winner, commit=commits[winner], choice=f"{why} ({summary})",
                        results=tuple(results))
 
+    def _culprit_taken_out(self) -> bool:
+        """A gate decision found nothing passing: if the integration so far fails the gate,
+        take out the task that breaks it (True), so the decision is taken again without it."""
+        if self.on_no_pass is None or self._replaying or not self.links:
+            return False
+        return self.on_no_pass()
+
     def _rank_clash(
-        self, decisions: list[tuple[str, tuple[Variant, ...]]], worktree: Path, files: tuple[str, ...]
+        self, decisions: list[tuple[str, tuple[Variant, ...]]], nothing_passed: list[str],
+        worktree: Path, files: tuple[str, ...],
     ) -> tuple[bool, str]:
         """Let the gate choose among the candidate resolutions of each conflicted file
         (docs/ranking.md); write and stage the chosen ones. All files or nothing.
-        ``decisions`` receives each file's chosen variants, to tell whose work lost."""
+        ``decisions`` receives each file's chosen variants, to tell whose work lost;
+        ``nothing_passed`` the files where no candidate passed the gate."""
         # imported here: only runs with a gate and a clash pay for the ranking
         from smartmerge.git.solve import from_index
         from smartmerge.ranking import DEFAULT_RANK_TIMEOUT
@@ -267,6 +293,8 @@ class Integration:
             ranking = rank_file(worktree, path, revisions.base, revisions.left, revisions.right, settings)
             log.info("%s", ranking.report())
             if ranking.chosen is None or ranking.text is None:
+                if ranking.evaluations and not any(e.ok for e in ranking.evaluations):
+                    nothing_passed.append(path)
                 return False, f"{path}: {ranking.reason}"
             chosen[path] = ranking.text
             notes.append(f"{path}: {ranking.chosen.candidate.name} ({ranking.reason})")
@@ -329,14 +357,18 @@ class Integration:
         later = self.links[position + 1:]
         self.links = self.links[:position]
         outcomes: list[Added] = []
-        for link in later:
-            if link.task in drop:
-                continue
-            added = self.add(link.task, link.commit)
-            if not added.clean:
-                self.left_out.add(link.task)
-            outcomes.append(added)
-        self._checkout(self.chain_head())
+        self._replaying = True
+        try:
+            for link in later:
+                if link.task in drop:
+                    continue
+                added = self.add(link.task, link.commit)
+                if not added.clean:
+                    self.left_out.add(link.task)
+                outcomes.append(added)
+        finally:
+            self._replaying = False
+        self.checkout(self.chain_head())
         return outcomes
 
     def landing_commit(self) -> tuple[str | None, gitops.MergeAttempt | None]:
@@ -351,21 +383,21 @@ class Integration:
     def _onto(self, length: int) -> tuple[str | None, gitops.MergeAttempt | None]:
         chain = self.links[length - 1].head if length else self.base
         if self.onto == self.base or chain == self.base:
-            self._checkout(chain if self.onto == self.base else self.onto)
+            self.checkout(chain if self.onto == self.base else self.onto)
             return self._at, None
         key = (self.onto, length)
         if key in self._onto_merges and self._onto_merges[key] is not None:
             commit = self._onto_merges[key]
             assert commit is not None  # checked just above
-            self._checkout(commit)
+            self.checkout(commit)
             return commit, None
-        self._checkout(self.onto)
+        self.checkout(self.onto)
         attempt = gitops.merge_with_smartmerge(
             self.path, self.home.root, [chain], f"smartmerge run {self.run}: land onto the moved target"
         )
         if not attempt.clean:
             self._onto_merges[key] = None
-            self._checkout(self.onto)
+            self.checkout(self.onto)
             return None, attempt
         self._at = self.head()
         self._onto_merges[key] = self._at
@@ -400,7 +432,7 @@ class Integration:
         """
         from smartmerge.ranking.running import FAILED, read_junit
 
-        self._checkout(commit)
+        self.checkout(commit)
         junit = self.home.run_dir(self.run) / "gate-junit.xml"
         junit.unlink(missing_ok=True)
         env = worktrees.isolated_env(self.path, {"SMARTMERGE_RUN": self.run, "SMARTMERGE_TASK": "gate"})

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from smartmerge.runner import events as ev
 from smartmerge.runner.bisecting import first_failing
-from smartmerge.runner.integrating import Added, GateRun, Integration, Loss, land
+from smartmerge.runner.integrating import Added, GateRun, Integration, Link, Loss, land
 from smartmerge.runner.taskfile import parent_of
 
 if TYPE_CHECKING:
@@ -87,7 +87,9 @@ def landing_commit(coord: _Coordinator, integration: Integration) -> str | None:
     return None
 
 
-def without_culprits(coord: _Coordinator, integration: Integration, failed: GateRun) -> tuple[str | None, str]:
+def without_culprits(
+    coord: _Coordinator, integration: Integration, failed: GateRun, *, target_passes: bool = False
+) -> tuple[str | None, str]:
     """Find the task that breaks the gate by bisecting the integration order, take it
     out (with the tasks that need it), and gate the rest; again while the gate fails.
 
@@ -98,7 +100,7 @@ def without_culprits(coord: _Coordinator, integration: Integration, failed: Gate
     """
     target = coord.taskfile.run.target
     good = 0
-    target_checked = False
+    target_checked = target_passes
     while True:
         if len(integration.links) <= good:
             return None, f"the gate fails on a tree it passed before (a flaky gate?): {failed.reason}"
@@ -166,23 +168,37 @@ def emit_losses(coord: _Coordinator, losses: tuple[Loss, ...] | list[Loss], know
     by_task: dict[str, list[Loss]] = {}
     for loss in losses:
         by_task.setdefault(loss.task, []).append(loss)
-    for task, new in by_task.items():
-        mine = known.setdefault(task, [])
-        mine.extend(new)
-        coord.emit("task_superseded", task, reason=superseded_reason(mine),
-                   symbols=[s for x in mine for s in x.symbols], kept=[x.kept for x in mine])
+    with coord.emit_lock:
+        for task, new in by_task.items():
+            mine = known.setdefault(task, [])
+            mine.extend(new)
+            coord.emit("task_superseded", task, reason=superseded_reason(mine),
+                       symbols=[s for x in mine for s in x.symbols], kept=[x.kept for x in mine])
+
+
+def emit_merged_again(coord: _Coordinator, integration: Integration, task: str) -> None:
+    """A merge whose outcome arrives after the chain was rebuilt: the task is in the
+    chain, merged again; record that, then the losses of the chain as it is now."""
+    with coord.emit_lock:
+        coord.emit("task_integrated", task, head=integration.head_of(task), merged_again=True)
+        sync_superseded(coord, integration)
 
 
 def sync_superseded(coord: _Coordinator, integration: Integration) -> None:
     """After merging tasks again, the losses are those of the chain as it is now: record
     new ones, and give a task whose clash partner left back its ``integrated``."""
+    with coord.emit_lock:
+        _sync_superseded(coord, list(integration.links))
+
+
+def _sync_superseded(coord: _Coordinator, links: list[Link]) -> None:
     state = ev.fold(coord.run, coord.log.events(coord.run))
     lost: dict[str, list[Loss]] = {}
-    for link in integration.links:
+    for link in links:
         for loss in link.losses:
             lost.setdefault(loss.task, []).append(loss)
     coord.lost = {}
-    for link in integration.links:
+    for link in links:
         now = state.tasks[link.task]
         if link.task in lost:
             if now.state != ev.SUPERSEDED or now.reason != superseded_reason(lost[link.task]):
@@ -202,3 +218,26 @@ def gate(coord: _Coordinator, integration: Integration, commit: str, purpose: st
     coord.emit("gate_passed" if run.passed else "gate_failed", None, commit=commit, reason=run.reason,
                purpose=purpose, tests=list(run.failing))
     return run
+
+
+def clear_breakage(coord: _Coordinator, integration: Integration) -> bool:
+    """Before a gate decision is taken as "nothing passes": gate the integration so far,
+    and when that fails too, take out the task that breaks it (the same bisection as
+    at landing). True when a task was taken out, so the decision is taken again on a
+    tree without it. Runs on the integration thread."""
+    if coord.taskfile.run.gate is None or not integration.links:
+        return False
+    head = integration.chain_head()
+    check = gate(coord, integration, head, "check")
+    if check.passed:
+        return False
+    if not gate(coord, integration, integration.onto, "check").passed:
+        return False  # the target fails the gate on its own: no task to blame, the decision stands
+    before = {link.task for link in integration.links}
+    new, _ = without_culprits(coord, integration, check, target_passes=True)
+    state = ev.fold(coord.run, coord.log.events(coord.run))
+    gone = sorted(before - {link.task for link in integration.links})
+    with coord.emit_lock:
+        coord.taken_out += [(t, f"upstream {t} {state.tasks[t].state}") for t in gone]
+    integration.checkout(integration.chain_head())
+    return new is not None and bool(gone)

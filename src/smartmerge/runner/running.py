@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
@@ -110,16 +111,22 @@ class _Coordinator:
     choosing: set[str] = field(default_factory=set)
     # work that gate-resolved clashes discarded, by the task it belonged to (it is superseded)
     lost: dict[str, list[Loss]] = field(default_factory=dict)
+    emit_lock: threading.RLock = field(default_factory=threading.RLock)
+    # tasks the integration thread took out (a culprit, or a task that conflicts once merged
+    # again without it): the scheduler blocks what needs them on its next turn
+    taken_out: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # the scheduler sees each variant as a task of its own (the event log keeps the file as written)
         self.taskfile = TaskFile(self.taskfile.run, expand_variants(self.taskfile.tasks))
 
     def emit(self, kind: str, task: str | None = None, **data: object) -> Event:
-        event = self.log.append(self.run, kind, task, **data)
-        if self.observer is not None:
-            self.observer(event)
-        return event
+        # the integration thread records too (a culprit found before a gate decision)
+        with self.emit_lock:
+            event = self.log.append(self.run, kind, task, **data)
+            if self.observer is not None:
+                self.observer(event)
+            return event
 
     # --- the task phase
 
@@ -140,6 +147,7 @@ class _Coordinator:
             self.repo, self.home, self.run, rank_by=self.taskfile.run.gate, rank_timeout=self.taskfile.run.gate_timeout,
             upstream={name: set(dependencies_of(tasks, name)) for name in tasks},
         )
+        integration.on_no_pass = lambda: landing.clear_breakage(self, integration)
         integration.start(self.base)
         order = dependency_order(tasks)
         upstream = {name: set(dependencies_of(tasks, name)) for name in tasks}
@@ -151,6 +159,7 @@ class _Coordinator:
         merger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartmerge-integration")
         try:
             while True:
+                self._block_taken_out(queue)
                 now = time.monotonic()
                 for name, when in list(retry_at.items()):
                     if name in self.excluded:
@@ -199,7 +208,7 @@ class _Coordinator:
                 for future in finished:
                     if future in merging:
                         del merging[future]
-                        self._integrated(future.result(), queue)
+                        self._integrated(future.result(), queue, integration)
                     else:
                         name, slot = futures.pop(future)
                         free_slots.append(slot)
@@ -295,8 +304,17 @@ class _Coordinator:
             self._block_dependents(name, queue, f"upstream {name} failed")
         queue.settle(name)
 
-    def _integrated(self, added: Added, queue: ReadyQueue) -> None:
+    def _integrated(self, added: Added, queue: ReadyQueue, integration: Integration) -> None:
         self.final.add(added.task)
+        if added.task in integration.left_out and not added.upstream_gone:
+            # a culprit search on the integration thread took it out after this merge, and said so
+            queue.settle(added.task)
+            return
+        if added.clean and integration.head_of(added.task) not in (None, added.head):
+            # merged again since (a culprit before it was taken out): record it as it is now
+            landing.emit_merged_again(self, integration, added.task)
+            queue.settle(added.task)
+            return
         if added.upstream_gone:
             # a task it needs was taken out of the integration meanwhile: its branch holds that work
             self.emit("task_blocked", added.task, reason=f"upstream {added.upstream_gone} left the integration")
@@ -331,6 +349,13 @@ class _Coordinator:
             self.emit("task_conflicted", added.task, reason=added.reason)
             self._block_dependents(added.task, queue, f"upstream {added.task} conflicts")
         queue.settle(added.task)
+
+    def _block_taken_out(self, queue: ReadyQueue) -> None:
+        with self.emit_lock:
+            taken, self.taken_out = self.taken_out, []
+        for name, reason in taken:
+            self.final.add(name)
+            self._block_dependents(name, queue, reason)
 
     def _block_dependents(self, name: str, queue: ReadyQueue, reason: str) -> None:
         for dep in dependents_of(self.taskfile.tasks, name):
