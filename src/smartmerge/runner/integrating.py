@@ -144,7 +144,7 @@ class Integration:
     _replaying: bool = False
     # what the worktree has checked out
     _at: str = ""
-    # (onto, prefix length) -> the commit of that prefix merged onto ``onto`` (None: it conflicts)
+    # (onto, chain commit) -> that commit merged onto ``onto`` (None: it conflicts)
     _onto_merges: dict[tuple[str, int], str | None] = field(default_factory=dict)
 
     @property
@@ -385,7 +385,7 @@ class Integration:
         if self.onto == self.base or chain == self.base:
             self.checkout(chain if self.onto == self.base else self.onto)
             return self._at, None
-        key = (self.onto, length)
+        key = (self.onto, chain)
         if key in self._onto_merges and self._onto_merges[key] is not None:
             commit = self._onto_merges[key]
             assert commit is not None  # checked just above
