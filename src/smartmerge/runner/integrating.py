@@ -145,7 +145,7 @@ class Integration:
     # what the worktree has checked out
     _at: str = ""
     # (onto, chain commit) -> that commit merged onto ``onto`` (None: it conflicts)
-    _onto_merges: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    _onto_merges: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
