@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SMARTMERGE
 from runner_repo import git, make_repo, module_with_functions, show, smartmerge
 
-from conftest import SMARTMERGE
 from smartmerge.runner import start_run
 from smartmerge.runner.bisecting import first_failing, gate_budget
 from smartmerge.runner.events import Event, open_log
@@ -309,7 +309,7 @@ def test_the_bisection_finds_the_first_failing_prefix_within_its_budget(size: in
     for culprit in range(1, size + 1):
         calls: list[int] = []
 
-        def passes(k: int, culprit: int = culprit) -> bool:
+        def passes(k: int, culprit: int = culprit, calls: list[int] = calls) -> bool:
             calls.append(k)
             return k < culprit
 
