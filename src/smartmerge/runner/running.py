@@ -342,6 +342,7 @@ class _Coordinator:
             self.emit("variant_chosen", added.task, variant=added.variant, commit=added.commit,
                       reason=added.choice, results=results)
             self.emit("task_integrated", added.task, head=added.head)
+            landing.emit_losses(self, added.losses, self.lost)
         elif added.results and not added.variant:
             self.emit("task_failed", added.task, reason=added.reason, attempt=0, results=results)
             self._block_dependents(added.task, queue, f"upstream {added.task} failed")
