@@ -304,6 +304,49 @@ def test_variants_are_chosen_on_a_tree_without_the_task_that_breaks_the_gate(tmp
     assert purposes[:2] == ["check", "check"]  # the tree before the choice, then the target alone
 
 
+# the target and both clashing versions of beta pass; 22 passes one test more
+BETA_TESTS = CALC_TESTS + """
+
+def test_beta():
+    from mod import beta
+
+    assert beta() in (1, 11, 22)
+
+
+def test_beta_is_22():
+    import pytest
+
+    from mod import beta
+
+    if beta() != 22:
+        pytest.skip("beta is not 22")
+"""
+
+
+def test_a_clash_is_ranked_on_a_tree_without_the_task_that_breaks_the_gate(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"calc.py": CALC, "mod.py": module_with_functions(FUNCS), "test_calc.py": BETA_TESTS},
+                     f"""
+        [run]
+        gate = "{PYTEST} test_calc.py"
+        [tasks.breaks]
+        cmd = "sed -i 's/a + b/a - b/' calc.py"
+        [tasks.first]
+        cmd = "{sed('return 1', 'return 11')}"
+        [tasks.second]
+        cmd = "{sed('return 1', 'return 22')}"
+        """)
+    report = start_run(repo)
+    tasks = report.state.tasks
+    assert report.status == "landed", report.message
+    # with breaks in the tree no candidate passed and the clash stayed a conflict
+    assert tasks["breaks"].state == "failed" and "test_calc::test_add" in tasks["breaks"].reason
+    assert tasks["second"].state == "integrated" and "clash resolved by the gate" in tasks["second"].reason
+    assert tasks["first"].state == "superseded" and "mod.py: beta" in tasks["first"].reason
+    text = show(repo, "main", "mod.py")
+    assert "return 22" in text and "return 11" not in text
+    assert show(repo, "main", "calc.py") == CALC.rstrip("\n")
+
+
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 12, 33])
 def test_the_bisection_finds_the_first_failing_prefix_within_its_budget(size: int) -> None:
     for culprit in range(1, size + 1):

@@ -159,7 +159,7 @@ def report_replay(coord: _Coordinator, integration: Integration, outcomes: list[
 
 def superseded_reason(losses: list[Loss]) -> str:
     parts = [f"the gate kept {loss.kept}'s version of {', '.join(loss.symbols)}" for loss in losses]
-    return "superseded: " + "; ".join(parts) + " (this task's change there is not landed)"
+    return "; ".join(parts) + " (this task's change there is not landed)"
 
 
 def emit_losses(coord: _Coordinator, losses: tuple[Loss, ...] | list[Loss], known: dict[str, list[Loss]]) -> None:
@@ -234,10 +234,11 @@ def clear_breakage(coord: _Coordinator, integration: Integration) -> bool:
     if not gate(coord, integration, integration.onto, "check").passed:
         return False  # the target fails the gate on its own: no task to blame, the decision stands
     before = {link.task for link in integration.links}
-    new, _ = without_culprits(coord, integration, check, target_passes=True)
+    without_culprits(coord, integration, check, target_passes=True)
     state = ev.fold(coord.run, coord.log.events(coord.run))
     gone = sorted(before - {link.task for link in integration.links})
     with coord.emit_lock:
         coord.taken_out += [(t, f"upstream {t} {state.tasks[t].state}") for t in gone]
     integration.checkout(integration.chain_head())
-    return new is not None and bool(gone)
+    # with every task out the decision is simply taken again on the target
+    return bool(gone)
