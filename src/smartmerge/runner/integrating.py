@@ -142,8 +142,9 @@ class Integration:
     on_no_pass: Callable[[], bool] | None = None
     # merging tasks again (replay_without): no culprit search from inside it
     _replaying: bool = False
-    # what the worktree has checked out
+    # what the worktree has checked out, and whether a gate ran there since (untracked files)
     _at: str = ""
+    _gated: bool = False
     # (onto, chain commit) -> that commit merged onto ``onto`` (None: it conflicts)
     _onto_merges: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
@@ -169,11 +170,17 @@ class Integration:
         return self.links[-1].head if self.links else self.base
 
     def checkout(self, commit: str) -> None:
-        """Put the worktree on ``commit``, without anything a gate or a merge left behind."""
-        if self._at != commit or gitops.rev_parse(self.path, "HEAD") != commit:
+        """Put the worktree on ``commit``, without anything a gate left behind.
+
+        Only this class moves the worktree, so ``_at`` says where it is: a merge in a
+        row of merges costs no extra git command."""
+        if self._at != commit or self._gated:
+            # (a gate may also have changed tracked files)
             gitops.git(self.path, "reset", "-q", "--hard", commit)
-        gitops.git(self.path, "clean", "-q", "-ffd")
-        self._at = commit
+            self._at = commit
+        if self._gated:
+            gitops.git(self.path, "clean", "-q", "-ffd")
+            self._gated = False
 
     def add(self, task: str, commit: str) -> Added:
         """Merge one task's branch head onto the chain; on a conflict nothing changes and
@@ -433,6 +440,7 @@ class Integration:
         from smartmerge.ranking.running import FAILED, read_junit
 
         self.checkout(commit)
+        self._gated = True
         junit = self.home.run_dir(self.run) / "gate-junit.xml"
         junit.unlink(missing_ok=True)
         env = worktrees.isolated_env(self.path, {"SMARTMERGE_RUN": self.run, "SMARTMERGE_TASK": "gate"})
