@@ -270,6 +270,45 @@ def test_a_culprits_dependents_leave_with_it_and_a_gate_that_fails_on_the_target
     assert git(repo, "rev-parse", "main") == before
 
 
+def test_a_task_that_breaks_the_gate_only_on_the_moved_target_is_found_on_it(tmp_path: Path) -> None:
+    started, go = tmp_path / "started", tmp_path / "go"
+    repo = make_repo(tmp_path, {"calc.py": CALC, "test_calc.py": CALC_TESTS}, f"""
+        [run]
+        gate = "{PYTEST}"
+        [tasks.a]
+        cmd = "echo a > a.txt"
+        [tasks.bad]
+        cmd = "printf 'def test_square():\\n    from calc import mul\\n\\n    assert mul(3, 3) == 9\\n' > test_square.py"
+        [tasks.slow]
+        cmd = "{waits_for(started, go, 'echo s > slow.txt')}"
+        """)
+    proc = run_in_background(repo)
+    wait_for_file(started, proc)
+    # a colleague removes mul (and its test) while the run goes on: bad's new test now fails
+    (repo / "calc.py").write_text(CALC.split("\n\n\ndef mul")[0] + "\n")
+    tests = CALC_TESTS.split("\n\n\ndef test_mul")[0].replace("import add, mul", "import add")
+    (repo / "test_calc.py").write_text(tests + "\n")
+    git(repo, "commit", "-qam", "colleague: no more mul")
+    go.touch()
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, out + err
+    run = latest_run(repo)
+    status = json.loads(smartmerge(repo, "status", "--json").stdout)
+    assert status["status"] == "landed", out
+    tasks = status["tasks"]
+    assert tasks["bad"]["state"] == "failed" and tasks["bad"]["reason"].startswith("breaks the gate")
+    assert tasks["a"]["state"] == "integrated" and tasks["slow"]["state"] == "integrated"
+    files = git(repo, "ls-tree", "--name-only", "main").split()
+    assert "a.txt" in files and "slow.txt" in files and "test_square.py" not in files
+    assert "def mul" not in show(repo, "main", "calc.py")  # the colleague's commit stands
+    log = events(repo, run)
+    failed = next(e for e in log if e.kind == "task_failed" and e.task == "bad")
+    assert failed.data["tests"] == ["test_square::test_square"]
+    purposes = [e.data["purpose"] for e in log if e.kind == "gate_started"]
+    # passed on the run's base, failed on the moved target, then the search on the moved target
+    assert purposes[:2] == ["combined", "combined"] and "bisect" in purposes and purposes[-1] == "verify"
+
+
 PRICE_TESTS = CALC_TESTS + """
 
 def test_price():
