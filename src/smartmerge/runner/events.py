@@ -36,7 +36,9 @@ PENDING, STARTING, RUNNING, RETRYING, SUCCEEDED, FAILED, BLOCKED = (
     "pending", "starting", "running", "retrying", "succeeded", "failed", "blocked",
 )
 INTEGRATED, CONFLICTED = "integrated", "conflicted"
-FINAL_STATES = frozenset({SUCCEEDED, FAILED, BLOCKED, INTEGRATED, CONFLICTED})
+# integrated, but a clash the gate resolved discarded some of its work (docs/runner.md)
+SUPERSEDED = "superseded"
+FINAL_STATES = frozenset({SUCCEEDED, FAILED, BLOCKED, INTEGRATED, CONFLICTED, SUPERSEDED})
 
 # What the coordinator is doing, in the order a run goes through them (a ``phase`` event
 # each time it changes; ``running.set_phase``). "tasks": tasks run (finished ones are merged
@@ -152,7 +154,7 @@ class RunState:
                 counts["running"] += 1
             elif t.state == FAILED:
                 counts["failed"] += 1
-            elif t.state == BLOCKED:
+            elif t.state in (BLOCKED, SUPERSEDED):
                 counts["blocked"] += 1
             elif t.state == CONFLICTED:
                 counts["conflicted"] += 1
@@ -257,6 +259,9 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.reason = data["reason"]
         task.finished = ev.ts
     elif kind == "task_integrated":
+        if data.get("restored") or data.get("merged_again"):
+            # merged again after a culprit was taken out: what it said before no longer holds
+            task.reason = ""
         task.state = INTEGRATED
         if data.get("ranked"):
             task.reason = f"clash resolved by the gate: {data['ranked']}"
@@ -266,6 +271,10 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.reason = f"variant {data['variant']} chosen by the gate: {data['reason']}"
     elif kind == "task_conflicted":
         task.state = CONFLICTED
+        task.reason = data["reason"]
+    elif kind == "task_superseded":
+        # the event carries the whole story of the task's lost work, not just the latest part
+        task.state = SUPERSEDED
         task.reason = data["reason"]
     elif kind == "task_reset":
         # resume found an attempt that never finished: it runs again

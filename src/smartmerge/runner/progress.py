@@ -34,7 +34,7 @@ def describe(event: Event) -> str:
         return f"{who}attempt {d['attempt']} failed ({d['reason']}); retrying in {d['delay']:.1f} s"
     if kind == "task_waiting":
         return f"{who}{d['reason']}"
-    if kind in ("task_failed", "task_blocked", "task_conflicted", "task_reset"):
+    if kind in ("task_failed", "task_blocked", "task_conflicted", "task_reset", "task_superseded"):
         return f"{who}{kind.removeprefix('task_')}: {d['reason']}"
     if kind == "variant_chosen":
         return f"{who}variant {d['variant']} chosen by the gate: {d['reason']}"
@@ -42,10 +42,12 @@ def describe(event: Event) -> str:
         if d.get("ranked"):
             return f"{who}integrated; clash resolved by the gate: {d['ranked']}"
         return f"{who}integrated"
+    # the purpose (combined, bisect, verify, check) says why this gate run happens (docs/runner.md)
+    gate = f"gate ({d['purpose']})" if d.get("purpose") else "gate"
     if kind in ("gate_started",):
-        return f"gate: {d['cmd']} on {d['commit'][:12]}"
+        return f"{gate}: {d['cmd']} on {d['commit'][:12]}"
     if kind in ("gate_passed", "gate_failed"):
-        return f"gate: {d['reason']}"
+        return f"{gate}: {d['reason']}"
     if kind == "phase":
         return f"phase: {d['phase']}"
     if kind == "orphans_stopped":
@@ -90,7 +92,8 @@ class LiveProgress:
     def __call__(self, event: Event) -> None:
         self.events.append(event)
         self.state = ev.fold(event.run, self.events)
-        if event.kind in ("task_failed", "task_blocked", "task_conflicted", "variant_chosen", "landed", "gate_failed", "run_finished"):
+        if event.kind in ("task_failed", "task_blocked", "task_conflicted", "variant_chosen", "landed", "gate_failed",
+                          "run_finished", "task_superseded"):
             self.live.console.print(describe(event), highlight=False, markup=False)
         self.live.update(self._view())
 

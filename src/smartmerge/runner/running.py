@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
@@ -21,7 +22,7 @@ from typing import Any
 
 from smartmerge.errors import ConfigError, SmartmergeError
 from smartmerge.runner import events as ev
-from smartmerge.runner import gitops, orphans, worktrees
+from smartmerge.runner import gitops, landing, orphans, worktrees
 from smartmerge.runner.crashing import crash_point
 from smartmerge.runner.events import Event, EventLog, RunState
 from smartmerge.runner.executing import (
@@ -34,12 +35,17 @@ from smartmerge.runner.gitops import GitError
 from smartmerge.runner.integrating import (
     Added,
     Integration,
+    Loss,
     StartCommit,
     complete_interrupted_landing,
-    land,
     start_commit,
 )
-from smartmerge.runner.locks import CLAIM_RECHECK_SECONDS, claimed_elsewhere, hold_run
+from smartmerge.runner.locks import (
+    CLAIM_RECHECK_SECONDS,
+    claimed_elsewhere,
+    hold_repository,
+    hold_run,
+)
 from smartmerge.runner.scheduling import (
     ReadyQueue,
     backoff_delay,
@@ -57,10 +63,11 @@ from smartmerge.runner.taskfile import (
 
 log = logging.getLogger(__name__)
 
+# In the runner's folder: held by the run that has the repository (one at a time).
+REPO_LOCK = "repo.lock"
+
 # How often the coordinator looks at retry timers and control events while tasks run.
 POLL_SECONDS = 0.1
-# Integrate again on top of a target that moved at most this often before giving up.
-MAX_LANDING_ATTEMPTS = 3
 
 Observer = Callable[[Event], None]
 
@@ -111,16 +118,24 @@ class _Coordinator:
     waiting_for: dict[str, str] = field(default_factory=dict)
     # what the coordinator is doing (events.PHASES), as last written to the log
     phase: str | None = None
+    # work that gate-resolved clashes discarded, by the task it belonged to (it is superseded)
+    lost: dict[str, list[Loss]] = field(default_factory=dict)
+    emit_lock: threading.RLock = field(default_factory=threading.RLock)
+    # tasks the integration thread took out (a culprit, or a task that conflicts once merged
+    # again without it): the scheduler blocks what needs them on its next turn
+    taken_out: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # the scheduler sees each variant as a task of its own (the event log keeps the file as written)
         self.taskfile = TaskFile(self.taskfile.run, expand_variants(self.taskfile.tasks))
 
     def emit(self, kind: str, task: str | None = None, **data: object) -> Event:
-        event = self.log.append(self.run, kind, task, **data)
-        if self.observer is not None:
-            self.observer(event)
-        return event
+        # the integration thread records too (a culprit found before a gate decision)
+        with self.emit_lock:
+            event = self.log.append(self.run, kind, task, **data)
+            if self.observer is not None:
+                self.observer(event)
+            return event
 
     def set_phase(self, phase: str) -> None:
         """Record what the run is doing now (one of ``events.PHASES``), for the live display
@@ -154,8 +169,10 @@ class _Coordinator:
         self.heads.update(done_before)
         self.final |= blocked_before
         integration = Integration(
-            self.repo, self.home, self.run, rank_by=self.taskfile.run.gate, rank_timeout=self.taskfile.run.gate_timeout
+            self.repo, self.home, self.run, rank_by=self.taskfile.run.gate, rank_timeout=self.taskfile.run.gate_timeout,
+            upstream={name: set(dependencies_of(tasks, name)) for name in tasks},
         )
+        integration.on_no_pass = lambda: landing.clear_breakage(self, integration)
         integration.start(self.base)
         order = dependency_order(tasks)
         upstream = {name: set(dependencies_of(tasks, name)) for name in tasks}
@@ -167,6 +184,7 @@ class _Coordinator:
         merger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartmerge-integration")
         try:
             while True:
+                self._block_taken_out(queue)
                 now = time.monotonic()
                 for name, when in list(retry_at.items()):
                     if name in self.excluded:
@@ -225,7 +243,7 @@ class _Coordinator:
                 for future in finished:
                     if future in merging:
                         del merging[future]
-                        self._integrated(future.result(), queue)
+                        self._integrated(future.result(), queue, integration)
                     else:
                         name, slot = futures.pop(future)
                         free_slots.append(slot)
@@ -323,14 +341,30 @@ class _Coordinator:
             self._block_dependents(name, queue, f"upstream {name} failed")
         queue.settle(name)
 
-    def _integrated(self, added: Added, queue: ReadyQueue) -> None:
+    def _integrated(self, added: Added, queue: ReadyQueue, integration: Integration) -> None:
         crash_point("integrated", added.task)
         self.final.add(added.task)
-        if self.taskfile.tasks[added.task].variants:
+        if added.task in integration.left_out and not added.upstream_gone:
+            # a culprit search on the integration thread took it out after this merge, and said so
+            queue.settle(added.task)
+            return
+        if added.clean and integration.head_of(added.task) not in (None, added.head):
+            # merged again since (a culprit before it was taken out): record it as it is now
+            landing.emit_merged_again(self, integration, added.task)
+            queue.settle(added.task)
+            return
+        if added.upstream_gone:
+            # a task it needs was taken out of the integration meanwhile: its branch holds that work
+            self.emit("task_blocked", added.task, reason=f"upstream {added.upstream_gone} left the integration")
+            self._block_dependents(added.task, queue, f"upstream {added.task} blocked")
+            queue.settle(added.task)
+        elif self.taskfile.tasks[added.task].variants:
             self._variant_integrated(added, queue)
         elif added.clean and added.ranked:
-            # a clash the gate's ranking resolved: the event log keeps why this version won
+            # a clash the gate's ranking resolved: the event log keeps why this version won,
+            # and whose work the choice discarded (superseded, docs/runner.md)
             self.emit("task_integrated", added.task, head=added.head, ranked=added.ranked)
+            landing.emit_losses(self, added.losses, self.lost)
         elif added.clean:
             self.emit("task_integrated", added.task, head=added.head)
         else:
@@ -346,6 +380,7 @@ class _Coordinator:
             self.emit("variant_chosen", added.task, variant=added.variant, commit=added.commit,
                       reason=added.choice, results=results)
             self.emit("task_integrated", added.task, head=added.head)
+            landing.emit_losses(self, added.losses, self.lost)
         elif added.results and not added.variant:
             self.emit("task_failed", added.task, reason=added.reason, attempt=0, results=results)
             self._block_dependents(added.task, queue, f"upstream {added.task} failed")
@@ -353,6 +388,13 @@ class _Coordinator:
             self.emit("task_conflicted", added.task, reason=added.reason)
             self._block_dependents(added.task, queue, f"upstream {added.task} conflicts")
         queue.settle(added.task)
+
+    def _block_taken_out(self, queue: ReadyQueue) -> None:
+        with self.emit_lock:
+            taken, self.taken_out = self.taken_out, []
+        for name, reason in taken:
+            self.final.add(name)
+            self._block_dependents(name, queue, reason)
 
     def _block_dependents(self, name: str, queue: ReadyQueue, reason: str) -> None:
         for dep in dependents_of(self.taskfile.tasks, name):
@@ -381,57 +423,8 @@ class _Coordinator:
             integration.close()
 
     def _gate_and_land(self, integration: Integration) -> tuple[str, str]:
-        run_cfg = self.taskfile.run
-        target = run_cfg.target
-        old = integration.base
-        for _ in range(MAX_LANDING_ATTEMPTS):
-            if not integration.merged:
-                return "nothing_to_land", "no task produced work to land"
-            new = integration.head()
-            if run_cfg.gate:
-                self.set_phase("gating")
-                self.emit("gate_started", None, commit=new, cmd=run_cfg.gate)
-                passed, why = integration.gate(run_cfg.gate, run_cfg.gate_timeout, self.home.log(self.run, "gate"))
-                self.emit("gate_passed" if passed else "gate_failed", None, commit=new, reason=why)
-                if not passed:
-                    return "gate_failed", f"not landed: {why}"
-            self.set_phase("landing")
-            self.emit("landing", None, ref=f"refs/heads/{target}", new=new, old=old,
-                      tasks=[task for task, _ in integration.merged])
-            crash_point("landing")
-            landing = land(self.repo, target, new, old, self.run)
-            if landing.landed:
-                for task, _ in integration.merged:
-                    self.emit("task_landed", task)
-                self.emit("landed", None, ref=landing.ref, commit=new, message=landing.message)
-                status = "landed" if landing.ref == f"refs/heads/{target}" else "landed_side"
-                return status, landing.message
-            if not landing.moved or landing.current is None:
-                return "land_failed", landing.message
-            if run_cfg.on_target_moved == "stop":
-                return "target_moved", f"not landed: {landing.message}; nothing was changed (rerun to try again)"
-            self.set_phase("integrating")
-            self.emit("reintegrating", None, onto=landing.current, reason=landing.message)
-            old = landing.current
-            for task, reason in self._rebuild(integration, old):
-                self.emit("task_conflicted", task, reason=reason)
-        return "target_moved", f"not landed: {target} kept moving ({MAX_LANDING_ATTEMPTS} attempts)"
-
-    def _rebuild(self, integration: Integration, onto: str) -> list[tuple[str, str]]:
-        """Integrate again on ``onto``; a task that now conflicts is dropped with its dependents."""
-        dropped: list[tuple[str, str]] = []
-        keep = list(integration.merged)
-        while True:
-            integration.merged = keep
-            failed = integration.rebuild(onto)
-            if not failed:
-                return dropped
-            bad = {t for t, _ in failed}
-            for t in list(bad):
-                bad |= set(dependents_of(self.taskfile.tasks, t))
-            dropped += [(t, r) for t, r in failed]
-            dropped += [(t, "upstream conflicts after the target moved") for t, _ in keep if t in bad and t not in {f for f, _ in failed}]
-            keep = [(t, c) for t, c in keep if t not in bad]
+        # the gate, the culprit's bisection and the compare-and-swap: landing.py
+        return landing.gate_and_land(self, integration)
 
 
 def start_run(
@@ -445,11 +438,24 @@ def start_run(
     """Run every task of the task file and land the result; returns when the run is over."""
     repo = gitops.toplevel(repo)
     spec = load_taskfile(taskfile or repo / TASKFILE_NAME)
-    base = gitops.rev_parse(repo, f"refs/heads/{spec.run.target}")
-    if base is None:
-        raise ConfigError(f"[run].target: no branch {spec.run.target!r} in {repo}")
     home = worktrees.RunnerHome.of(repo)
     run = run_id or new_run_id()
+    # runs in one repository take turns (docs/runner.md, "One run at a time")
+    repo_lock = hold_repository(home.root / REPO_LOCK, run)
+    try:
+        # read under the lock: no other run moves the target between here and the landing
+        base = gitops.rev_parse(repo, f"refs/heads/{spec.run.target}")
+        if base is None:
+            raise ConfigError(f"[run].target: no branch {spec.run.target!r} in {repo}")
+        return _start_locked(repo, home, run, spec, base, executor, observer)
+    finally:
+        repo_lock.release()
+
+
+def _start_locked(
+    repo: Path, home: worktrees.RunnerHome, run: str, spec: TaskFile, base: str,
+    executor: Executor | None, observer: Observer | None,
+) -> RunReport:
     lock = hold_run(home.run_lock(run), run)
     try:
         with ev.open_log(home.db) as event_log:
@@ -470,6 +476,11 @@ def resume_run(
     repo = gitops.toplevel(repo)
     home = worktrees.RunnerHome.of(repo)
     lock = hold_run(home.run_lock(run), run)
+    try:
+        repo_lock = hold_repository(home.root / REPO_LOCK, run)
+    except BaseException:
+        lock.release()
+        raise
     try:
         with ev.open_log(home.db) as event_log:
             events = event_log.events(run)
@@ -496,6 +507,7 @@ def resume_run(
             crash_point("reconciled")
             return _drive(coord, done, blocked)
     finally:
+        repo_lock.release()
         lock.release()
 
 
@@ -560,7 +572,7 @@ def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], se
     for name, task in state.tasks.items():
         coord.attempts[name] = task.attempts
         coord.failures[name] = task.failures
-        if task.state in (ev.SUCCEEDED, ev.INTEGRATED, ev.CONFLICTED) and task.commit:
+        if task.state in (ev.SUCCEEDED, ev.INTEGRATED, ev.CONFLICTED, ev.SUPERSEDED) and task.commit:
             if gitops.rev_parse(coord.repo, task.commit) is not None:
                 done[name] = task.commit
                 continue
