@@ -502,21 +502,35 @@ def test_time_paused_does_not_count_against_the_time_limit(tmp_path: Path) -> No
 
     from conftest import SMARTMERGE
 
-    # runs ~1.2 s, limit 2 s, paused for 2.5 s in between: finishes only if the pause is not counted
-    repo = make_repo(tmp_path, {"README": "x\n"}, """
+    # How long the task runs is the test's choice, not the clock's: it stops its own
+    # process group the moment it starts (what `smartmerge pause` does to it, without the
+    # start-up of a fresh CLI spending the limit first), stays stopped for longer than its
+    # 2 s limit, and cannot finish before the test releases it. It finishes only if the
+    # time it spent stopped is not counted.
+    started, release = tmp_path / "started", tmp_path / "release"
+    repo = make_repo(tmp_path, {"README": "x\n"}, f"""
         [tasks.slow]
-        cmd = "sleep 1.2; echo done > slow.txt"
+        cmd = ": > {started}; kill -STOP 0; while [ ! -f {release} ]; do sleep 0.05; done; echo done > slow.txt"
         timeout = "2s"
         """)
     runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.PIPE, text=True)
-    pids = RunnerHome.of(repo).root / "runs"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not list(pids.glob("*/pids/slow")):
-        time.sleep(0.02)
-    assert smartmerge(repo, "pause", "slow").returncode == 0
-    time.sleep(2.5)
-    assert smartmerge(repo, "unpause", "slow").returncode == 0
-    out, _ = runner.communicate(timeout=30)
+    try:
+        pids = RunnerHome.of(repo).root / "runs"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (started.exists() and list(pids.glob("*/pids/slow"))):
+            time.sleep(0.02)
+        assert started.exists(), "the task never started"
+        stopped_at = time.monotonic()
+        assert smartmerge(repo, "pause", "slow").returncode == 0
+        release.touch()
+        # the quantity under test: stopped for longer than the limit (a minimum, not a race)
+        time.sleep(max(0.0, stopped_at + 2.5 - time.monotonic()))
+        assert smartmerge(repo, "unpause", "slow").returncode == 0
+        out, _ = runner.communicate(timeout=60)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.communicate()
     assert runner.returncode == 0, out
     assert show(repo, "main", "slow.txt") == "done"
 
