@@ -131,11 +131,11 @@ def test_a_worker_killed_mid_task_runs_it_elsewhere_and_it_lands_once(
     cluster: tuple[str, Any], tmp_path: Path
 ) -> None:
     scheduler, client = cluster
-    groups, marker = tmp_path / "groups", tmp_path / "started"
-    # the first execution hangs (it is the one whose worker dies); the rerun goes straight through
+    groups, marker, release = tmp_path / "groups", tmp_path / "started", tmp_path / "release"
+    # the first execution hangs until the test ends (it is the one whose worker dies); the rerun goes straight through
     repo = make_repo(tmp_path, {"README": "x\n"}, f"""
         [tasks.slow]
-        cmd = "echo $$ >> {groups}; if [ ! -f {marker} ]; then touch {marker}; sleep 30; fi; echo s > slow.txt"
+        cmd = "echo $$ >> {groups}; if [ ! -f {marker} ]; then touch {marker}; while [ ! -f {release} ]; do sleep 0.05; done; fi; echo s > slow.txt"
         [tasks.quick]
         cmd = "echo q > quick.txt"
         """)
@@ -151,6 +151,7 @@ def test_a_worker_killed_mid_task_runs_it_elsewhere_and_it_lands_once(
     finally:
         if runner.poll() is None:
             runner.kill()
+        release.touch()
         # the dead worker's command was in a session of its own; it must not outlive the test
         for group in groups.read_text().split() if groups.exists() else []:
             kill_group(int(group))

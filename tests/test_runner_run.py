@@ -365,10 +365,15 @@ def test_a_task_whose_dependencies_conflict_is_blocked_and_says_why(tmp_path: Pa
     assert "merging its dependencies conflicts" in both.reason and "mod.py: beta" in both.reason
 
 
-def _state(pid: int) -> str:
-    """The process state letter from /proc (after a signal, give the kernel a moment)."""
-    time.sleep(0.1)
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+def _state(pid: int, wanted: str) -> str:
+    """The process state letter from /proc, once it is one of ``wanted`` (a signal takes
+    effect when the kernel next schedules the process) or after 30 s, whatever it is then."""
+    deadline = time.monotonic() + 30
+    while True:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in wanted or time.monotonic() > deadline:
+            return state
+        time.sleep(0.02)
 
 
 def test_pause_unpause_and_kill_a_task_without_retries(tmp_path: Path) -> None:
@@ -394,9 +399,9 @@ def test_pause_unpause_and_kill_a_task_without_retries(tmp_path: Path) -> None:
     live = json.loads(smartmerge(repo, "status", "--json").stdout)
     assert live["status"] == "running" and live["tasks"]["stuck"]["state"] == "running"
     assert smartmerge(repo, "pause", "stuck").returncode == 0
-    assert _state(pgid) == "T"  # stopped
+    assert _state(pgid, "T") == "T"  # stopped
     assert smartmerge(repo, "unpause", "stuck").returncode == 0
-    assert _state(pgid) in ("S", "R")
+    assert _state(pgid, "SR") in ("S", "R")
     proc = smartmerge(repo, "kill", "stuck")
     assert proc.returncode == 0, proc.stderr
     out, _ = runner.communicate(timeout=30)
@@ -554,13 +559,18 @@ def test_landing_is_a_compare_and_swap(tmp_path: Path) -> None:
 
 
 def test_a_dependent_that_already_ran_is_left_out_when_its_upstream_conflicts(tmp_path: Path) -> None:
+    ran = tmp_path / "on_second_ran"
+    # first finishes only after on_second has run, so second's merge (after first's) comes too late to stop it
     repo = make_repo(tmp_path, {"mod.py": module_with_functions(FUNCS)}, f"""
+        [run]
+        max_parallel = 3
         [tasks.first]
-        cmd = "sleep 1; {sed('return 1', 'return 11')}"
+        cmd = "while [ ! -f {ran} ]; do sleep 0.05; done; {sed('return 1', 'return 11')}"
+        timeout = "120s"
         [tasks.second]
         cmd = "{sed('return 1', 'return 22')}"
         [tasks.on_second]
-        cmd = "echo ran > on_second.txt"
+        cmd = "echo ran > on_second.txt; : > {ran}"
         needs = ["second"]
         """)
     report = start_run(repo)
