@@ -135,3 +135,27 @@ def test_the_grammar_reads_statements_exactly_as_ast_does(path: Path) -> None:
     if "<<<<<<<" in text or not _interpreter_parses(text):
         pytest.skip("not a module this interpreter parses")
     assert statements_from_grammar(text) == statements_from_ast(ast.parse(text).body)
+
+
+TRICKY = {
+    "call of type, then an attribute": "type(mock).name = PropertyMock(return_value=1)\n",
+    "a name called type": "type = 3\nprint(type)\n",
+    "Python 2 print, valid Python 3": "print >> sys.stderr, 'x'\n",
+    "chained and tuple targets": "a = b = 1\nx, y = p\n(c, d) = q\n[e, f] = r\ng, *h = s\n",
+    "annotated targets": "x: int = 1\nself.y: int\n",
+    "decorated accessor and overload": (
+        "class A:\n    @typing.overload\n    def f(self): ...\n    @f.setter\n    def f(self, v): ...\n"
+    ),
+    "imports": "import os . path as p, sys\nfrom ... import a\nfrom .b.c import (d as e, f)\n",
+    "blocks with and without clauses": (
+        "def f():\n    for x in y:\n        pass\n    else:\n        pass\n"
+        "    async with a:\n        pass\n    try:\n        pass\n    except* E:\n        pass\n"
+    ),
+    "a block's trailing comment": "def f():\n    x = 1\n    # closing\n\n# next\ny = 2\n",
+}
+
+
+@pytest.mark.parametrize("name", TRICKY)
+def test_the_grammar_reads_tricky_statements_as_ast_does(name: str) -> None:
+    text = TRICKY[name]
+    assert statements_from_grammar(text) == statements_from_ast(ast.parse(text).body)

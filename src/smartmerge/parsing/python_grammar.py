@@ -174,10 +174,10 @@ def _kind_and_name(node: TSNode) -> tuple[str, str | None]:
     if kind == "future_import_statement":
         return "from_import", "__future__"
     if kind == "type_alias_statement":
-        left = node.child_by_field_name("left")
-        name = next((n for n in _descendants(left) if n.type == "identifier"), None)
-        # it binds its name like an assignment (as in ``statements_from_ast``)
-        return "assign", _text(name) if name is not None else None
+        # it binds its name like an assignment (as in ``statements_from_ast``); the grammar
+        # also reads an assignment to an attribute of a call of ``type`` as an alias
+        # (``type(mock).name = ...``), whose target is no name: an anonymous assignment
+        return "assign", _alias_name(node.child_by_field_name("left"))
     if kind == "for_statement":
         return ("asyncfor" if _starts_with(node, "async") else "for"), None
     if kind == "with_statement":
@@ -190,18 +190,16 @@ def _kind_and_name(node: TSNode) -> tuple[str, str | None]:
     return _KINDS.get(kind, kind), None
 
 
+def _alias_name(left: TSNode | None) -> str | None:
+    """``X`` of ``type X = ...`` and ``type X[T] = ...``; None when the target is no name."""
+    target = left.named_children[0] if left is not None and left.named_child_count == 1 else None
+    if target is not None and target.type == "generic_type":
+        target = target.named_children[0] if target.named_child_count else None
+    return _text(target) if target is not None and target.type == "identifier" else None
+
+
 def _has_token(node: TSNode, token: str) -> bool:
     return any(not child.is_named and child.type == token for child in node.children)
-
-
-def _descendants(node: TSNode | None) -> list[TSNode]:
-    found: list[TSNode] = []
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(reversed(current.named_children))
-    return found
 
 
 def _imported(alias: TSNode) -> str:
