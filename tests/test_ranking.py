@@ -355,3 +355,15 @@ def test_per_symbol_ties_leave_the_symbol_undecided() -> None:
     winners, undecided = choose_per_symbol(evaluations, held)
     assert winners == {"g": right_g}
     assert undecided == ["f: tie between left, right"]
+
+
+def test_candidates_in_syntax_newer_than_the_interpreter_are_not_refused_as_unparsable() -> None:
+    # a `type` alias (Python 3.12): each candidate parses by the grammar, not by this ast
+    base = b"type Price = float\n\n\ndef price(amount: Price) -> Price:\n    return amount * 1\n"
+    left, right = base.replace(b"* 1", b"* 2"), base.replace(b"* 1", b"* 3")
+    conflict = conflicted(base, left, right, "shop.py", MergeOptions())
+    assert conflict is not None
+    planned = plan(conflict)
+    assert planned.unparsable == ()
+    texts = {c.text for c in planned.candidates}
+    assert left in texts and right in texts
