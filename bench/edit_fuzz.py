@@ -732,6 +732,10 @@ def report(records: list[dict[str, object]], kinds: Sequence[str]) -> list[str]:
     return rows
 
 
+def _small_enough(path: Path, max_lines: int | None) -> bool:
+    return max_lines is None or path.read_bytes().count(b"\n") <= max_lines
+
+
 def _spread(items: list[Path], n: int | None) -> list[Path]:
     """``n`` of ``items`` spread evenly (folders are sorted by repository), or all."""
     if n is None or n >= len(items):
@@ -747,13 +751,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"comma-separated kinds to run (default all: {','.join(ALL_KINDS)})")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     parser.add_argument("--limit", type=int, help="at most N files per corpus, spread evenly over it")
+    parser.add_argument("--max-lines", type=int, help="only files of at most N lines (small files make cheap trials)")
     parser.add_argument("--dump", type=Path, help="write Base/Left/Right/Output/Answer of each silent wrong merge here")
     args = parser.parse_args(argv)
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
     unknown = [k for k in kinds if k not in ALL_KINDS]
     if unknown:
         parser.error(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(ALL_KINDS)}")
-    files = [path for corpus in args.corpus for path in _spread(sorted(corpus.glob("*/Base.py")), args.limit)]
+    files = [
+        path for corpus in args.corpus
+        for path in _spread([p for p in sorted(corpus.glob("*/Base.py")) if _small_enough(p, args.max_lines)], args.limit)
+    ]
     jobs = [(path, seed, kinds, args.dump) for path in files for seed in range(args.seeds)]
     with multiprocessing.Pool(args.jobs) as pool:
         records = [r for batch in pool.imap_unordered(fuzz, jobs, chunksize=2) for r in batch]
