@@ -26,7 +26,7 @@ and otherwise the first reason that applies, comparing sets of stripped non-blan
 The first two reasons are out of reach of any merge that keeps both sides' changes; the
 report gives the ceiling they set on "clean and equal ignoring whitespace".
 
-    python bench/differences.py ../shared/corpus/real-py-dev2 [--list] [--markdown OUT]
+    python bench/differences.py ../shared/corpus/real-py-dev2 [--list] [--table]
 
 ``--list`` names the scenarios of each class, with the review note and suspect lines.
 Standard library and smartmerge only; smartmerge is imported from this checkout.
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="a corpus folder such as real-py-dev or real-py-dev2")
     parser.add_argument("--list", action="store_true", help="name the scenarios of each reason (with the review note and suspect lines)")
     parser.add_argument("--reviewed", type=Path, default=REVIEWED, help=f"the verdicts of read outputs (default {REVIEWED.name} beside this script)")
-    parser.add_argument("--markdown", type=Path, help="also write the table as Markdown here")
+    parser.add_argument("--table", action="store_true", help="print only the Markdown table (for bench/update_docs.py)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     args = parser.parse_args(argv)
     reviews = _reviews(args.reviewed)
@@ -221,9 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     with multiprocessing.Pool(args.jobs) as pool:
         records = [item for item in pool.imap_unordered(examine, jobs, chunksize=4) if item is not None]
     records.sort(key=lambda r: str(r["scenario"]))
-    print("\n".join(report(records)))
-    if args.markdown:
-        args.markdown.write_text("\n".join(markdown(records)) + "\n", encoding="utf-8")
+    print("\n".join(markdown(records) if args.table else report(records)))
     if args.list:
         for reason in REASONS:
             print(f"\n{reason}:")

@@ -752,6 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     parser.add_argument("--limit", type=int, help="at most N files per corpus, spread evenly over it")
     parser.add_argument("--max-lines", type=int, help="only files of at most N lines (small files make cheap trials)")
+    parser.add_argument("--table", action="store_true", help="print only the per-kind Markdown table (for bench/update_docs.py)")
     parser.add_argument("--dump", type=Path, help="write Base/Left/Right/Output/Answer of each silent wrong merge here")
     args = parser.parse_args(argv)
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
@@ -766,13 +767,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     with multiprocessing.Pool(args.jobs) as pool:
         records = [r for batch in pool.imap_unordered(fuzz, jobs, chunksize=2) for r in batch]
     records.sort(key=lambda r: (str(r["corpus"]), str(r["file"]), int(str(r["seed"])), str(r["kind"])))
+    silent = [r for r in records if r["outcome"] in (WRONG, UNPARSABLE)]
+    if args.table:
+        print("\n".join(report(records, kinds)))
+        return 1 if silent else 0
     outcomes = Counter(str(r["outcome"]) for r in records)
     print(f"{len(files)} files, {args.seeds} seed(s): {len(records)} trials")
     for outcome in OUTCOMES:
         print(f"  {outcome}: {outcomes[outcome]}")
     print()
     print("\n".join(report(records, kinds)))
-    silent = [r for r in records if r["outcome"] in (WRONG, UNPARSABLE)]
     for r in silent:
         where = f" -> {r['dump']}" if "dump" in r else ""
         print(f"  silent ({r['outcome']}): {r['corpus']}/{r['file']} seed {r['seed']} {r['kind']}: {r['detail']}{where}")
