@@ -26,8 +26,8 @@ Kinds (the numbers are the patterns of issue 13):
 * ``same-argument`` (4): both sides insert the same positional argument into one call
   at different positions: must conflict;
 * ``comment-block`` (5): one side deletes a comment block (the file's header first) or
-  moves it, the other edits the statement below it (both edits merge) or a line of the
-  block (deleted vs edited: must conflict);
+  moves it, the other edits the statement below it or inserts one above that statement
+  (both edits merge), or edits a line of the block (deleted vs edited: must conflict);
 * ``delete-vs-rewrite`` (6): one side deletes a statement of a function body, the
   other rewrites it: must conflict;
 * ``scalar-expression`` (7): two different token edits in one tuple of scalars or one
@@ -485,8 +485,14 @@ def comment_block(src: Source, rng: random.Random) -> Trial | None:
         return Trial(_splice(src.lines, removed), _splice(src.lines, {target: edited}), (),
                      f"delete comment lines {first + 1}-{stop}; edit line {target + 1}")
     node = body[index]
-    below = node.lineno - 1
-    if hasattr(node, "body") or not src.whole_line(node):
+    below = _first_line(node)
+    if choice < 0.5:  # a statement inserted between the block and the statement below
+        new = _new_statement(_indent_of(src.lines[below]), rng)
+        at = rng.choice((stop, below))  # right under the comment, or after the blank lines
+        inserted = {at: new + src.lines[at]}
+        return Trial(_splice(src.lines, removed), _splice(src.lines, inserted), (_splice(src.lines, {**removed, **inserted}),),
+                     f"delete comment lines {first + 1}-{stop}; insert above line {at + 1}")
+    if hasattr(node, "body") or not src.whole_line(node) or node.lineno - 1 != below:
         return None
     edited_below = _token_edit(src.lines[below], rng)
     if edited_below is None:
