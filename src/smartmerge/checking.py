@@ -11,9 +11,11 @@ raises CheckFailed and the pipeline falls back to the line merge.
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
@@ -408,3 +410,105 @@ def _imported_names(body: Node) -> Counter[str]:
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 bound.update({alias.asname or alias.name.split(".")[0] for alias in stmt.names if alias.name != "*"})
     return bound
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Why a merged text that no structure vouches for (git's clean line merge) may
+    not exit 0, and where: lines of the output and of base to put in a conflict."""
+
+    reason: str
+    out_lines: frozenset[int] = frozenset()  # 1-based lines of the merged text
+    base_lines: frozenset[int] = frozenset()  # 1-based lines of base
+
+
+def soundness_fault(base: str, left: str, right: str, merged: str, profile: LanguageProfile) -> Fault | None:
+    """What makes ``merged`` unsound although all three inputs parse: it does not
+    parse, for Python does not compile, reads a name no input left unbound, or
+    defines a name in one body more often than any input; a repeated key in a
+    tree-sitter profile. None when it is sound. The inputs must parse."""
+    if profile.parser != "python":
+        try:
+            parse(merged, profile, strict=True)
+        except ParseFailed as exc:
+            return Fault(f"the result does not parse: {exc}")
+        if profile.parser == "tree-sitter":
+            out = duplicate_names(merged, profile)
+            if out and out > max(duplicate_names(text, profile) for text in (base, left, right)):
+                return Fault("the result repeats a key within one object")
+        return None
+    try:
+        tree = ast.parse(merged)
+    except (SyntaxError, ValueError) as exc:
+        line = exc.lineno if isinstance(exc, SyntaxError) and exc.lineno else 0
+        return Fault(f"the result does not parse (line {line})", frozenset({line}))
+    error = compile_error(merged)
+    if error is not None and all(compile_error(text) is None for text in (base, left, right)):
+        match = re.search(r"\(line (\d+)\)$", error)
+        return Fault(f"the result does not compile: {error}", frozenset({int(match.group(1))} if match else ()))
+    unbound = unbound_names(merged) - unbound_names(base) - unbound_names(left) - unbound_names(right)
+    if unbound:
+        # the conflict belongs where a side deleted the name's binding; else at the reads
+        bound_at = _lines_binding(ast.parse(base), unbound)
+        read_at = frozenset() if bound_at else _lines_reading(tree, unbound)
+        return Fault(f"the result reads {', '.join(sorted(unbound))}, which nothing binds any more", read_at, bound_at)
+    repeated = _repeated_definitions(tree, [ast.parse(text) for text in (base, left, right)])
+    if repeated:
+        return Fault("the result defines a name twice in one body", repeated)
+    return None
+
+
+def _lines_binding(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
+    """Lines of the statements that bind any of ``names`` (imports, assignments, definitions)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        bound: set[str] = set()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            bound = {alias.asname or alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound = {node.name}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound = {node.id}
+        if bound & names:
+            end = getattr(node, "end_lineno", None) or node.lineno
+            lines.update(range(node.lineno, end + 1))
+    return frozenset(lines)
+
+
+def _lines_reading(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
+    return frozenset(
+        node.lineno for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load)
+    )
+
+
+def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozenset[int]:
+    """Lines of functions and classes defined in one body (module or class) more often
+    than in any input: a definition written twice, the second silently winning."""
+
+    def bodies(module: ast.Module) -> dict[str, list[ast.stmt]]:
+        found: dict[str, list[ast.stmt]] = {"": list(module.body)}
+        for node in ast.walk(module):
+            if isinstance(node, ast.ClassDef):
+                found.setdefault(node.name, []).extend(node.body)
+        return found
+
+    def definitions(body: list[ast.stmt]) -> Counter[str]:
+        return Counter(
+            stmt.name
+            for stmt in body
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not stmt.decorator_list
+        )
+
+    most: dict[str, Counter[str]] = {}
+    for module in inputs:
+        for where, body in bodies(module).items():
+            most[where] = most.get(where, Counter()) | definitions(body)
+    lines: set[int] = set()
+    for where, body in bodies(tree).items():
+        counts = definitions(body)
+        for name, count in counts.items():
+            if count > max(most.get(where, Counter())[name], 1):
+                lines.update(
+                    stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
+                )
+    return frozenset(lines)

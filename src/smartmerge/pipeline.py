@@ -11,11 +11,11 @@ import re
 import time
 from collections import Counter
 
-from smartmerge.checking import check_merge
+from smartmerge.checking import check_merge, soundness_fault
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
-from smartmerge.merging.line_merge import line_merge
+from smartmerge.merging.line_merge import LineMerge, line_merge, line_merge_refusing
 from smartmerge.merging.structured import merge_trees
 from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
@@ -23,7 +23,7 @@ from smartmerge.parsing import parse
 from smartmerge.parsing.python_scopes import compile_error
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
-from smartmerge.textlines import has_conflict_markers, newline_of
+from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,19 @@ def _as_bytes(data: bytes | str) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def _line_result(base: bytes, left: bytes, right: bytes, options: MergeOptions, reason: str) -> MergeResult:
+def _line_result(
+    base: bytes, left: bytes, right: bytes, options: MergeOptions, reason: str, profile: LanguageProfile | None = None
+) -> MergeResult:
+    """git's line merge; with ``profile`` (the inputs may parse), a clean one only if
+    it is sound (``_refuse_unsound``)."""
     t0 = time.perf_counter()
     merged = line_merge(base, left, right, options)
+    if profile is not None and not merged.conflicts:
+        refused = _refuse_unsound((base, left, right), merged.text, profile, options)
+        if refused is not None:
+            text, conflicts, why = refused
+            merged = LineMerge(text, conflicts)
+            reason = f"{reason}; git's clean line merge refused: {why}"
     outcome = Outcome.CONFLICTED if merged.conflicts else Outcome.CLEAN
     log.debug("line merge: %s (%.1f ms)", reason, (time.perf_counter() - t0) * 1e3)
     return MergeResult(
@@ -46,6 +56,33 @@ def _line_result(base: bytes, left: bytes, right: bytes, options: MergeOptions, 
         reason=reason,
         timings={"line_merge": time.perf_counter() - t0},
     )
+
+
+def _refuse_unsound(
+    raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile, options: MergeOptions
+) -> tuple[bytes, int, str] | None:
+    """When all three inputs parse, a clean line merge that is unsound (does not parse,
+    compile, reads a name no input left unbound, defines a name twice: see
+    ``checking.soundness_fault``) becomes a conflict at its fault; None when it may
+    stand. Inputs that do not parse leave git's result as it is."""
+    try:
+        texts = tuple(_decode(data) for data in raw)
+        trees = [parse(text, profile) for text in texts]
+        out = _decode(merged)
+    except (ParseFailed, UnicodeDecodeError, RecursionError):
+        return None
+    base, left, right = texts
+    fault = soundness_fault(base, left, right, out, profile)
+    if fault is None:
+        return None
+    regions, line = [], 1
+    for child in trees[0].children:
+        size = len(split_lines(child.text))
+        regions.append((line, line + size - 1))
+        line += size
+    text, conflicts = line_merge_refusing((base, left, right), options, regions, fault.out_lines, fault.base_lines)
+    bom = _BOM if raw[1].startswith(_BOM) else b""
+    return bom + text.encode("utf-8"), conflicts, fault.reason
 
 
 def _profile_for(path: str | None, options: MergeOptions) -> LanguageProfile | None:
@@ -94,14 +131,14 @@ def merge_texts(
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
-        return _line_result(base_b, left_b, right_b, options, f"structured result failed the check: {exc}")
+        return _line_result(base_b, left_b, right_b, options, f"structured result failed the check: {exc}", profile)
     except MergeTimeout:
-        return _line_result(base_b, left_b, right_b, options, f"structured merge ran past {options.timeout:g} s")
+        return _line_result(base_b, left_b, right_b, options, f"structured merge ran past {options.timeout:g} s", profile)
     except RecursionError:
-        return _line_result(base_b, left_b, right_b, options, "input nested too deeply for the structured merge")
+        return _line_result(base_b, left_b, right_b, options, "input nested too deeply for the structured merge", profile)
     except Exception as exc:  # a bug of ours must cost a conflict, never the user's merge
         log.warning("structured merge failed, using the line merge: %r", exc, exc_info=True)
-        return _line_result(base_b, left_b, right_b, options, f"internal error in the structured merge: {exc!r}")
+        return _line_result(base_b, left_b, right_b, options, f"internal error in the structured merge: {exc!r}", profile)
 
 
 def _in_gits_layout(
