@@ -215,7 +215,8 @@ def _merge_text(
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
         merged_tokens = _merge_tokens(*texts, ctx.profile if ctx is not None else None)
         if merged_tokens is None:
-            merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
+            lists = ctx.profile.token_lists if ctx is not None else None
+            merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED, lists=lists)
         if merged_tokens is None:
             merged_tokens = _merge_commutative(texts, ctx, chunk_at)
         if merged_tokens is not None:
@@ -264,6 +265,7 @@ def _merge_tokens(base: str, left: str, right: str, profile: LanguageProfile | N
         commutative=profile.commutative_operators,
         comment=profile.comment_prefix,
         newline_ends_statement=profile.newline_ends_statement,
+        lists=profile.token_lists,
     )
 
 

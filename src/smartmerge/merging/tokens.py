@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 
+from smartmerge.languages import TokenLists
 from smartmerge.merging.diff3 import contains_changes, diff3
 
 _TOKEN_PATTERN = r"""
@@ -194,6 +195,39 @@ def _depths(tokens: list[Token]) -> list[int]:
     return depths
 
 
+def opens_list(before: str, opener: str, lists: TokenLists) -> bool:
+    """Whether bracket ``opener`` after the token ``before`` holds a list of items
+    (``[``, ``{``; ``(`` of a call, a signature or bases) rather than one value (a
+    tuple, a grouping)."""
+    if opener in lists.list_brackets:
+        return True
+    caller = bool(_WORD.fullmatch(before)) and not before[:1].isdigit() and before not in lists.not_callers
+    return opener in lists.call_brackets and (caller or before in _CLOSERS)
+
+
+def _separators(tokens: list[Token], lists: TokenLists, newline_ends_statement: bool) -> set[int]:
+    """Indices of the tokens that separate two items of a list (a comma directly inside
+    a list bracket, or outside brackets in a ``list_statements`` statement) or two
+    statements (the first token of a line outside brackets, a ``;``): edits on either
+    side of one touch different things."""
+    found: set[int] = set()
+    stack: list[bool] = []  # per open bracket: does it hold a list
+    statement_is_list = False
+    for k, token in enumerate(tokens):
+        starts = k == 0 or (not stack and (token.key == ";" or (newline_ends_statement and ("\n" in token.space or "\r" in token.space))))
+        if starts:
+            if k:
+                found.add(k)
+            statement_is_list = token.key in lists.list_statements
+        if token.key == "," and (stack[-1] if stack else statement_is_list):
+            found.add(k)
+        if token.key in _OPENERS:
+            stack.append(opens_list(tokens[k - 1].key if k else "", token.key, lists))
+        elif token.key in _CLOSERS and stack:
+            stack.pop()
+    return found
+
+
 def merge_tokens(
     base: str,
     left: str,
@@ -202,6 +236,7 @@ def merge_tokens(
     commutative: tuple[str, ...] = (),
     comment: str = "#",
     newline_ends_statement: bool = False,
+    lists: TokenLists | None = None,
 ) -> str | None:
     """The token-level merge of three texts, or None when edits clash.
 
@@ -210,7 +245,10 @@ def merge_tokens(
     left's first: ``'a' | 'b'`` plus ``| 'c'`` and ``| 'd'``. With
     ``newline_ends_statement`` (Python), a line break a side wrote inside brackets
     that the other side removed (a parenthesised import joined onto one line) becomes
-    a space: outside brackets it would end the statement."""
+    a space: outside brackets it would end the statement. With ``lists`` (the
+    profile's ``[tokens]``), two edits, one per side, merge only when a separator
+    (``_separators``) or a comment-only edit lies between them: one scalar tuple or
+    one arithmetic expression edited twice is a conflict."""
     (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t, comment) for t in (base, left, right))
     side_depths = {"left": _depths(left_t), "right": _depths(right_t)}
     depth = 0  # of the output so far
@@ -230,19 +268,29 @@ def merge_tokens(
     # the side of the last one-sided change, and the stable keys since then
     last_side: str = ""
     gap: tuple[str, ...] = ()
+    separators = _separators(base_t, lists, newline_ends_statement) if lists is not None else set()
+    separated = lists is None  # a separator since the last one-sided change
+    last_comment = False  # the last one-sided change touched comments only
     for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
+        start = positions[0]
         if chunk.stable:
             gap = (*gap, *chunk.base)
+            separated = separated or any(k in separators for k in range(start, start + len(chunk.base) + 1))
         elif chunk.conflict:
             last_side, gap = "", ()
         else:
             side = "left" if chunk.left != chunk.base else "right"
+            # comments, and a trailing comma a formatter added or removed, touch no value
+            only_comments = all(k.startswith(comment) or k == "," for k in (*chunk.left, *chunk.right, *chunk.base))
             if chunk.left == chunk.right:
                 last_side, gap = "", ()  # the same change on both sides
             elif last_side and last_side != side and _binds(gap):
                 return None
+            elif last_side and last_side != side and not (separated or only_comments or last_comment):
+                return None  # one item, expression or tuple edited by both sides
             else:
                 last_side, gap = side, ()
+            separated, last_comment = lists is None, only_comments
             changed = chunk.left if side == "left" else chunk.right
             added[side].update(Counter(k for k in changed if _WORD.fullmatch(k)) - Counter(chunk.base))
         b, lft, rgt = positions
