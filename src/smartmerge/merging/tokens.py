@@ -292,7 +292,7 @@ def merge_tokens(
                 last_side, gap = side, ()
             separated, last_comment = lists is None, only_comments
             changed = chunk.left if side == "left" else chunk.right
-            added[side].update(Counter(k for k in changed if _WORD.fullmatch(k)) - Counter(chunk.base))
+            added[side].update(Counter(k for k in changed if _WORD.fullmatch(k) or k.lstrip("rRbBuUfF")[:1] in QUOTES) - Counter(chunk.base))
         b, lft, rgt = positions
         nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
         positions = [nb, nl, nr]
@@ -327,8 +327,9 @@ def merge_tokens(
         else:
             out.extend(emit(t, _requote(t, left_quote), "right", k) for k, t in enumerate(right_t[rgt:nr], rgt))
     if added["left"] & added["right"]:
-        # both sides added the same word at different places (`public static` and
-        # `static public`): merging both would write it twice
+        # both sides added the same word or string at different places (`public static`
+        # and `static public`, `"--no-deps"` before and after `"-q"`): merging both
+        # would write it twice
         return None
     out.append(_pick(base_end, left_end, right_end))
     return "".join(out)
