@@ -380,13 +380,17 @@ def _merge_members(
         order = sort_import_blocks(order, present, (base_of, left_of, right_of), (list(base_of), left_ids, right_ids))
     if named:
         clashes += _imports_replaced_twice(order, base, left_of, right_of)
+    else:
+        clashes += _deleted_against_rewritten(base, (left_pairs, right_pairs), (left_ids, right_ids))
     clash_at: dict[Hashable, ConflictPiece] = {}
     in_clash: set[Hashable] = set()
     for left_run, right_run, base_text in clashes:
         run = set(left_run) | set(right_run)
         left_text = "".join(ctx.from_left(left_of[i].text) for i in left_run)
         right_text = "".join(ctx.from_right(right_of[i].text) for i in right_ids if i in run)
-        clash_at[left_run[0]] = _whole_conflict(base_text, left_text, right_text, _symbol(path, left_of[left_run[0]]))
+        first = left_run[0] if left_run else right_run[0]
+        node = left_of[first] if left_run else right_of[first]
+        clash_at[first] = _whole_conflict(base_text, left_text, right_text, _symbol(path, node))
         in_clash |= run
     wraps = find_wraps(
         base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), separator, ctx.profile.comment_prefix
@@ -443,6 +447,30 @@ def _imports_replaced_twice(
         nodes = [left_of[i] for i in left_run] + [right_of[i] for i in right_run]
         if left_run and right_run and all(node.kind in IMPORT_KINDS for node in nodes):
             found.append((left_run, right_run, was.text))
+    return found
+
+
+def _deleted_against_rewritten(
+    base: Sequence[Node], pairs: tuple[dict[int, int], dict[int, int]], ids: tuple[list[Hashable], list[Hashable]]
+) -> list[tuple[list[Hashable], list[Hashable], str]]:
+    """Statements of a sequence that one side deleted and the other rewrote beyond
+    matching (``self.check(config)`` to ``if not config.valid(): raise ...``): both
+    sides dropped base's version, but one wrote new statements in its place, between
+    the same two neighbours, and the other wrote nothing there. Delete against change
+    is a conflict, as it is for a statement the matcher pairs."""
+    found = []
+    kept = [i for i in range(len(base)) if i in pairs[0] and i in pairs[1]]
+    bounds = [-1, *kept, len(base)]
+    for before, after in itertools.pairwise(bounds):
+        if after - before < 2 or any(i in pairs[0] or i in pairs[1] for i in range(before + 1, after)):
+            continue  # nothing deleted between these neighbours, or not by both sides
+        runs = []
+        for side_pairs, side_ids in zip(pairs, ids, strict=True):
+            start = side_pairs[before] + 1 if before >= 0 else 0
+            end = side_pairs[after] if after < len(base) else len(side_ids)
+            runs.append(side_ids[start:end])
+        if bool(runs[0]) != bool(runs[1]):
+            found.append((runs[0], runs[1], _joined(base[before + 1 : after])))
     return found
 
 
