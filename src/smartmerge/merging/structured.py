@@ -350,9 +350,13 @@ def _merge_members(
     sorted_runs = _sorted_imports(base, left, right, left_ids, right_ids, ctx)
     # runs of both sides that cannot both stand, with the base text they replace
     clashes: list[tuple[list[Hashable], list[Hashable], str]] = []
+    if not named:
+        clashes += _deleted_against_rewritten(base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids))
+    rewritten = {identity for left_run, right_run, _ in clashes for identity in (*left_run, *right_run)}
 
     def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
         fresh = not any(_is_base(identity) for identity in (*left_run, *right_run))
+        fresh = fresh and not rewritten & {*left_run, *right_run}
         # statements both sides inserted at one spot of a block whose order is its
         # meaning (the profile says which), or two versions of one change
         if fresh and (body.insertions_clash or _same_intent([left_of[i] for i in left_run], [right_of[i] for i in right_run])):
@@ -380,16 +384,14 @@ def _merge_members(
         order = sort_import_blocks(order, present, (base_of, left_of, right_of), (list(base_of), left_ids, right_ids))
     if named:
         clashes += _imports_replaced_twice(order, base, left_of, right_of)
-    else:
-        clashes += _deleted_against_rewritten(base, (left_pairs, right_pairs), (left_ids, right_ids))
     clash_at: dict[Hashable, ConflictPiece] = {}
     in_clash: set[Hashable] = set()
     for left_run, right_run, base_text in clashes:
         run = set(left_run) | set(right_run)
         left_text = "".join(ctx.from_left(left_of[i].text) for i in left_run)
         right_text = "".join(ctx.from_right(right_of[i].text) for i in right_ids if i in run)
-        first = left_run[0] if left_run else right_run[0]
-        node = left_of[first] if left_run else right_of[first]
+        first = next(i for i in order if i in run)
+        node = left_of.get(first) or right_of[first]
         clash_at[first] = _whole_conflict(base_text, left_text, right_text, _symbol(path, node))
         in_clash |= run
     wraps = find_wraps(
@@ -451,27 +453,65 @@ def _imports_replaced_twice(
 
 
 def _deleted_against_rewritten(
-    base: Sequence[Node], pairs: tuple[dict[int, int], dict[int, int]], ids: tuple[list[Hashable], list[Hashable]]
+    base: Sequence[Node],
+    sides: tuple[Sequence[Node], Sequence[Node]],
+    pairs: tuple[dict[int, int], dict[int, int]],
+    ids: tuple[list[Hashable], list[Hashable]],
 ) -> list[tuple[list[Hashable], list[Hashable], str]]:
-    """Statements of a sequence that one side deleted and the other rewrote beyond
-    matching (``self.check(config)`` to ``if not config.valid(): raise ...``): both
-    sides dropped base's version, but one wrote new statements in its place, between
-    the same two neighbours, and the other wrote nothing there. Delete against change
-    is a conflict, as it is for a statement the matcher pairs."""
+    """Stretches of a sequence, between two statements both sides kept, that one side
+    rewrote where the other deleted or inserted:
+
+    - both sides dropped base's statements there, one wrote new ones in their place and
+      the other nothing (``self.check(config)`` deleted, and rewritten beyond matching
+      into an ``if`` that raises): delete against change, a conflict as it is for a
+      statement the matcher pairs;
+    - both sides wrote new statements there and a base statement between them is kept
+      by one side only (one side moved a block into a new ``with``, the other inserted
+      a statement after one of the block's statements): where the insertion belongs in
+      the rewritten stretch is unknown, so the stretch is a conflict rather than the
+      insertion landing after, or outside, the rewrite;
+    - a statement one side moved into its new statements (a block wrapped in a new
+      ``if``) and the other side deleted: kept as moved, the deletion would be lost.
+
+    Each is (left's ids, right's ids, base's text) of the stretch."""
     found = []
+    of_id = [dict(zip(side_ids, side, strict=True)) for side, side_ids in zip(sides, ids, strict=True)]
     kept = [i for i in range(len(base)) if i in pairs[0] and i in pairs[1]]
-    bounds = [-1, *kept, len(base)]
-    for before, after in itertools.pairwise(bounds):
-        if after - before < 2 or any(i in pairs[0] or i in pairs[1] for i in range(before + 1, after)):
-            continue  # nothing deleted between these neighbours, or not by both sides
+    for before, after in itertools.pairwise([-1, *kept, len(base)]):
+        if after - before < 2:
+            continue  # no base statement between these neighbours
         runs = []
         for side_pairs, side_ids in zip(pairs, ids, strict=True):
             start = side_pairs[before] + 1 if before >= 0 else 0
             end = side_pairs[after] if after < len(base) else len(side_ids)
             runs.append(side_ids[start:end])
-        if bool(runs[0]) != bool(runs[1]):
+        fresh = [[of_id[k][i] for i in run if not _is_base(i)] for k, run in enumerate(runs)]
+        stretch = range(before + 1, after)
+        deleted_by_both = not any(i in pairs[0] or i in pairs[1] for i in stretch)
+        # (both sides writing new statements in place of what both deleted is the
+        # clash of two insertions at one spot: `insertion_conflict_bodies`)
+        clash = bool(fresh[0]) != bool(fresh[1]) if deleted_by_both else all(fresh)
+        if clash or _moved_against_deleted([base[i] for i in stretch if i not in pairs[0] and i not in pairs[1]], fresh):
             found.append((runs[0], runs[1], _joined(base[before + 1 : after])))
     return found
+
+
+def _moved_against_deleted(deleted: Sequence[Node], fresh: Sequence[Sequence[Node]]) -> bool:
+    """A base statement both sides removed from its place that one side's new
+    statements hold (moved into a new block) and the other's do not (deleted)."""
+
+    def spelled(nodes: Sequence[Node]) -> str:
+        return "\x00" + "\x00".join(key for node in nodes for key in token_keys(node.code)) + "\x00"
+
+    left, right = (spelled(nodes) for nodes in fresh)
+    for node in deleted:
+        keys = token_keys(node.code)
+        if not keys:
+            continue
+        wanted = "\x00" + "\x00".join(keys) + "\x00"
+        if (wanted in left) != (wanted in right):
+            return True
+    return False
 
 
 def _is_base(identity: Hashable) -> bool:

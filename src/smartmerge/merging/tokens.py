@@ -282,6 +282,10 @@ def merge_tokens(
             side = "left" if chunk.left != chunk.base else "right"
             # comments, and a trailing comma a formatter added or removed, touch no value
             only_comments = all(k.startswith(comment) or k == "," for k in (*chunk.left, *chunk.right, *chunk.base))
+            # a change that starts a line of its own outside brackets starts a statement
+            side_tokens, at = (left_t, positions[1]) if side == "left" else (right_t, positions[2])
+            if newline_ends_statement and at < len(side_tokens) and side_depths[side][at] == 0:
+                separated = separated or "\n" in side_tokens[at].space or "\r" in side_tokens[at].space
             if chunk.left == chunk.right:
                 last_side, gap = "", ()  # the same change on both sides
             elif last_side and last_side != side and _binds(gap):
@@ -296,6 +300,11 @@ def merge_tokens(
         b, lft, rgt = positions
         nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
         positions = [nb, nl, nr]
+        if newline_ends_statement and not chunk.stable and not chunk.conflict and chunk.left != chunk.right:
+            # a change that ends where the side starts a new line outside brackets ends a statement
+            side_tokens, at = (left_t, nl) if chunk.left != chunk.base else (right_t, nr)
+            if at < len(side_tokens) and side_depths["left" if side_tokens is left_t else "right"][at] == 0:
+                separated = separated or "\n" in side_tokens[at].space or "\r" in side_tokens[at].space
         if chunk.conflict:
             trailing = _trailing_comma_side(chunk.base, chunk.left, chunk.right, base_t[nb].key if nb < len(base_t) else "")
             if trailing == "left":
