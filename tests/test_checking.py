@@ -215,3 +215,12 @@ def test_a_wrapped_member_that_lost_the_other_sides_edit_is_rejected() -> None:
 def test_a_wrapped_member_changed_by_nobody_is_rejected() -> None:
     with pytest.raises(CheckFailed):
         _check_yaml("services:\n  server:\n    host: example.org\n    port: 9999\nlogging: info\n")
+
+
+def test_a_deletion_lost_inside_the_other_side_s_new_block_is_rejected() -> None:
+    base = "def setup(app):\n    app.load()\n    app.register()\n    return app\n"
+    left = "def setup(app):\n    if app.enabled:\n        app.load()\n        app.register()\n    return app\n"
+    right = "def setup(app):\n    app.load()\n    return app\n"
+    check("def setup(app):\n    if app.enabled:\n        app.load()\n    return app\n", base, left, right)
+    with pytest.raises(CheckFailed, match="deleted is still in the result"):
+        check(left, base, left, right)

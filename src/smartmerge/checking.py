@@ -56,7 +56,8 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
     copied = {child.text for child in (*left.children, *right.children)}
     written = [child for child in out.children if child.text not in copied]
     if not written:
-        return _check_changes(base, left, right, out)
+        _check_changes(base, left, right, out)
+        return _no_deletion_undone(base, left, right, out)
     import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
     for child in written:
@@ -65,6 +66,35 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
         except libcst.ParserSyntaxError as exc:
             raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
+    _no_deletion_undone(base, left, right, out)
+
+
+def _statement_counts(tree: Node) -> Counter[tuple[str, ...]]:
+    """How often each statement (a leaf, by its tokens) occurs anywhere in the tree."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    for node in descendants(tree):
+        if not node.children:
+            keys = tuple(token_keys(node.code))
+            if keys:
+                counts[keys] += 1
+    return counts
+
+
+def _no_deletion_undone(base: Node, left: Node, right: Node, out: Node) -> None:
+    """A statement a side deleted occurs no more often than base's count with both
+    sides' changes to it (a side's copy moved into a new block counts once): a
+    deletion lost under the other side's rewrap (a block wrapped in a new ``if``
+    still holding the statement right deleted) would otherwise pass, since the
+    statement is no longer a child of the body the side deleted it from."""
+    counts = [_statement_counts(tree) for tree in (base, left, right)]
+    in_out = _statement_counts(out)
+    for keys in set(counts[0]) | set(counts[1]) | set(counts[2]):
+        b, dl, dr = counts[0][keys], counts[1][keys] - counts[0][keys], counts[2][keys] - counts[0][keys]
+        if dl >= 0 and dr >= 0:
+            continue  # nobody deleted it: additions are the containment test's business
+        most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
+        if in_out[keys] > max(most, 0):
+            raise CheckFailed(f"a statement a side deleted is still in the result: {' '.join(keys)[:60]}")
 
 
 def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
