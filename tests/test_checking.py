@@ -6,7 +6,8 @@ import pytest
 
 from smartmerge.checking import check_merge
 from smartmerge.errors import CheckFailed
-from smartmerge.parsing import parse_python
+from smartmerge.languages import profile_named
+from smartmerge.parsing import parse, parse_python
 
 BASE = '''\
 import os
@@ -221,6 +222,8 @@ def test_a_deletion_lost_inside_the_other_side_s_new_block_is_rejected() -> None
     base = "def setup(app):\n    app.load()\n    app.register()\n    return app\n"
     left = "def setup(app):\n    if app.enabled:\n        app.load()\n        app.register()\n    return app\n"
     right = "def setup(app):\n    app.load()\n    return app\n"
-    check("def setup(app):\n    if app.enabled:\n        app.load()\n    return app\n", base, left, right)
+    profile = profile_named("python")
+    trees = [parse(text, profile) for text in (base, left, right)]
+    check_merge(*trees, "def setup(app):\n    if app.enabled:\n        app.load()\n    return app\n", profile)
     with pytest.raises(CheckFailed, match="deleted is still in the result"):
-        check(left, base, left, right)
+        check_merge(*trees, left, profile)
