@@ -350,8 +350,9 @@ def _merge_members(
     sorted_runs = _sorted_imports(base, left, right, left_ids, right_ids, ctx)
     # runs of both sides that cannot both stand, with the base text they replace
     clashes: list[tuple[list[Hashable], list[Hashable], str]] = []
-    if not named:
-        clashes += _deleted_against_rewritten(base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids))
+    clashes += _deleted_against_rewritten(
+        base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), renamable if named else None
+    )
     rewritten = {identity for left_run, right_run, _ in clashes for identity in (*left_run, *right_run)}
 
     def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
@@ -457,6 +458,7 @@ def _deleted_against_rewritten(
     sides: tuple[Sequence[Node], Sequence[Node]],
     pairs: tuple[dict[int, int], dict[int, int]],
     ids: tuple[list[Hashable], list[Hashable]],
+    definitions: frozenset[str] | None = None,
 ) -> list[tuple[list[Hashable], list[Hashable], str]]:
     """Stretches of a sequence, between two statements both sides kept, that one side
     rewrote where the other deleted or inserted:
@@ -473,10 +475,17 @@ def _deleted_against_rewritten(
     - a statement one side moved into its new statements (a block wrapped in a new
       ``if``) and the other side deleted: kept as moved, the deletion would be lost.
 
+    In a named body (``definitions`` given: the kinds placed by name, never clashing
+    by place), only the second applies, to stretches of other statements (imports
+    one side inserted after an import the other side rewrote: `from crypto import *`
+    after `from ntheory import *`, every line rewritten to `from .x import *`).
+
     Each is (left's ids, right's ids, base's text) of the stretch."""
     found = []
     of_id = [dict(zip(side_ids, side, strict=True)) for side, side_ids in zip(sides, ids, strict=True)]
     kept = [i for i in range(len(base)) if i in pairs[0] and i in pairs[1]]
+    if any(side_pairs[a] > side_pairs[b] for side_pairs in pairs for a, b in itertools.pairwise(kept)):
+        return []  # a side moved a child: stretches between neighbours are not defined
     for before, after in itertools.pairwise([-1, *kept, len(base)]):
         if after - before < 2:
             continue  # no base statement between these neighbours
@@ -485,11 +494,26 @@ def _deleted_against_rewritten(
             start = side_pairs[before] + 1 if before >= 0 else 0
             end = side_pairs[after] if after < len(base) else len(side_ids)
             runs.append(side_ids[start:end])
-        fresh = [[of_id[k][i] for i in run if not _is_base(i)] for k, run in enumerate(runs)]
+        # (an emptied body's placeholder is no statement)
+        fresh = [[of_id[k][i] for i in run if not _is_base(i) and of_id[k][i].text] for k, run in enumerate(runs)]
         stretch = range(before + 1, after)
         deleted_by_both = not any(i in pairs[0] or i in pairs[1] for i in stretch)
         # (both sides writing new statements in place of what both deleted is the
         # clash of two insertions at one spot: `insertion_conflict_bodies`)
+        if definitions is not None:
+            nodes = [*fresh[0], *fresh[1], *(base[i] for i in stretch)]
+            if deleted_by_both or not all(fresh) or any(node.kind in definitions for node in nodes):
+                continue
+            # an insertion right after a base statement the other side rewrote
+            anchored = [
+                run[k - 1][1]
+                for s, run in enumerate(runs)
+                for k in range(1, len(run))
+                if _is_base(run[k - 1]) and not _is_base(run[k]) and run[k - 1][1] not in pairs[1 - s]
+                and all(i in pairs[s] for i in stretch)  # an insertion, not a replacement of its own
+            ]
+            if not anchored:
+                continue
         clash = bool(fresh[0]) != bool(fresh[1]) if deleted_by_both else all(fresh)
         if clash or _moved_against_deleted([base[i] for i in stretch if i not in pairs[0] and i not in pairs[1]], fresh):
             found.append((runs[0], runs[1], _joined(base[before + 1 : after])))
