@@ -225,5 +225,5 @@ def test_a_deletion_lost_inside_the_other_side_s_new_block_is_rejected() -> None
     profile = profile_named("python")
     trees = [parse(text, profile) for text in (base, left, right)]
     check_merge(*trees, "def setup(app):\n    if app.enabled:\n        app.load()\n    return app\n", profile)
-    with pytest.raises(CheckFailed, match="deleted is still in the result"):
+    with pytest.raises(CheckFailed, match="more than both sides"):
         check_merge(*trees, left, profile)

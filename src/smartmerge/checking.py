@@ -70,31 +70,39 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
 
 
 def _statement_counts(tree: Node) -> Counter[tuple[str, ...]]:
-    """How often each statement (a leaf, by its tokens) occurs anywhere in the tree."""
+    """How often each statement (a leaf, by its tokens) and each comment line occurs
+    anywhere in the tree."""
     counts: Counter[tuple[str, ...]] = Counter()
     for node in descendants(tree):
         if not node.children:
             keys = tuple(token_keys(node.code))
             if keys:
                 counts[keys] += 1
+    for line in split_lines(tree.text):
+        if line.lstrip().startswith("#"):
+            counts[("#", line.strip())] += 1
     return counts
 
 
 def _no_deletion_undone(base: Node, left: Node, right: Node, out: Node) -> None:
-    """A statement a side deleted occurs no more often than base's count with both
-    sides' changes to it (a side's copy moved into a new block counts once): a
-    deletion lost under the other side's rewrap (a block wrapped in a new ``if``
-    still holding the statement right deleted) would otherwise pass, since the
-    statement is no longer a child of the body the side deleted it from."""
+    """Every statement and comment line of the inputs occurs in the result at most as
+    often as base's count with both sides' changes to it (a copy a side moved counts
+    once; what both sides deleted, once). A deletion lost under the other side's
+    rewrap (a block wrapped in a new ``if`` still holding the statement the other side
+    deleted) or a header comment one side moved and the other side's insertion carried
+    along (written twice) would otherwise pass: neither is a child of the body the
+    side changed any more. Statements the merge wrote new (token merges) are the
+    containment test's business."""
     counts = [_statement_counts(tree) for tree in (base, left, right)]
     in_out = _statement_counts(out)
-    for keys in set(counts[0]) | set(counts[1]) | set(counts[2]):
+    for keys, found in in_out.items():
         b, dl, dr = counts[0][keys], counts[1][keys] - counts[0][keys], counts[2][keys] - counts[0][keys]
-        if dl >= 0 and dr >= 0:
-            continue  # nobody deleted it: additions are the containment test's business
+        if not (b or dl or dr):
+            continue
         most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
-        if in_out[keys] > max(most, 0):
-            raise CheckFailed(f"a statement a side deleted is still in the result: {' '.join(keys)[:60]}")
+        if found > max(most, 0):
+            what = keys[1] if keys[0] == "#" else " ".join(keys)
+            raise CheckFailed(f"the result has {what[:60]!r} {found} times, more than both sides' changes give")
 
 
 def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
