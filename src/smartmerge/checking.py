@@ -57,7 +57,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
     written = [child for child in out.children if child.text not in copied]
     if not written:
         _check_changes(base, left, right, out)
-        return _no_deletion_undone(base, left, right, out)
+        return check_counts(base, left, right, out)
     import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
     for child in written:
@@ -66,7 +66,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
         except libcst.ParserSyntaxError as exc:
             raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
-    _no_deletion_undone(base, left, right, out)
+    check_counts(base, left, right, out)
 
 
 def _statement_counts(tree: Node) -> Counter[tuple[str, ...]]:
@@ -84,7 +84,7 @@ def _statement_counts(tree: Node) -> Counter[tuple[str, ...]]:
     return counts
 
 
-def _no_deletion_undone(base: Node, left: Node, right: Node, out: Node) -> None:
+def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
     """Every statement and comment line of the inputs occurs in the result at most as
     often as base's count with both sides' changes to it (a copy a side moved counts
     once; what both sides deleted, once). A deletion lost under the other side's

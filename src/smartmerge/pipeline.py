@@ -11,7 +11,7 @@ import re
 import time
 from collections import Counter
 
-from smartmerge.checking import check_merge, soundness_fault
+from smartmerge.checking import check_counts, check_merge, soundness_fault
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
@@ -152,10 +152,20 @@ def _in_gits_layout(
     Users compare with git and people commit git's result, so it is returned as
     long as its other lines are ours and it parses (and, for Python, compiles).
     """
-    if result.outcome is not Outcome.CLEAN or result.method is not Method.STRUCTURED:
+    if result.method is not Method.STRUCTURED:
         return result
     merged = line_merge(*raw, options)
     if merged.conflicts or merged.text == result.text:
+        return result
+    if result.outcome is not Outcome.CLEAN:
+        # git merged what the structure could not (a docstring line edited on one side
+        # and moved into another class on the other): its clean merge holds every line
+        # change of both sides, and stands when it is sound and repeats nothing
+        if _is_sound(raw, merged.text, profile):
+            return MergeResult(
+                merged.text, Outcome.CLEAN, Method.LINE, (),
+                f"{result.reason}; git's clean line merge is sound and is used", result.timings,
+            )
         return result
     if not _same_but_layout(result.text, merged.text):
         if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix) and _passes_check(raw, merged.text, profile):
@@ -173,6 +183,25 @@ def _in_gits_layout(
     if profile.parser == "python" and compile_error(git_text) is not None:
         return result
     return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
+
+
+def _is_sound(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:
+    """git's clean merge is sound (``checking.soundness_fault``) and holds no statement
+    or comment line more often than both sides' changes give."""
+    try:
+        texts = [_decode(data) for data in (*raw, merged)]
+        trees = [parse(text, profile) for text in texts]
+    except (ParseFailed, UnicodeDecodeError, RecursionError):
+        return False
+    if soundness_fault(*texts[:3], texts[3], profile) is not None:
+        return False
+    if profile.parser != "python":
+        return True
+    try:
+        check_counts(*trees)
+    except CheckFailed:
+        return False
+    return True
 
 
 def _passes_check(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:
