@@ -67,7 +67,9 @@ def _refuse_unsound(
     stand. Inputs that do not parse leave git's result as it is."""
     try:
         texts = tuple(_decode(data) for data in raw)
-        trees = [parse(text, profile) for text in texts]
+        # strictly: a profile that tolerates syntax errors in inputs has no parsing
+        # version to hold the result to when one of them has some
+        trees = [parse(text, profile, strict=True) for text in texts]
         out = _decode(merged)
     except (ParseFailed, UnicodeDecodeError, RecursionError):
         return None
