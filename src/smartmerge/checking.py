@@ -28,7 +28,7 @@ from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_co
 from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
-from smartmerge.parsing.python_scopes import compile_error, unbound_names
+from smartmerge.parsing.python_scopes import call_mismatches, compile_error, unbound_names
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -117,6 +117,20 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
         new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
         if new:
             raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
+    mismatched = _new_call_mismatches(base.text, left.text, right.text, merged)
+    if mismatched:
+        raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
+
+
+def _new_call_mismatches(base: str, left: str, right: str, merged: str) -> frozenset[tuple[str, str, int]]:
+    """Calls whose arguments do not fit the function's parameters in the result and
+    did in every input (one side removed a parameter and updated every call, the
+    other added a call with the old arity)."""
+    out = call_mismatches(merged)
+    if not out:
+        return out
+    known = {(name, call) for text in (base, left, right) for name, call, _line in call_mismatches(text)}
+    return frozenset(m for m in out if (m[0], m[1]) not in known)
 
 
 def _no_duplicate_keys(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile) -> None:
@@ -490,6 +504,10 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
         bound_at = _lines_binding(ast.parse(base), unbound)
         read_at = frozenset() if bound_at else _lines_reading(tree, unbound)
         return Fault(f"the result reads {', '.join(sorted(unbound))}, which nothing binds any more", read_at, bound_at)
+    mismatched = _new_call_mismatches(base, left, right, merged)
+    if mismatched:
+        what = min(mismatched)[0]
+        return Fault(f"a call of {what} no longer fits its parameters", frozenset(line for _n, _c, line in mismatched))
     repeated = _repeated_definitions(tree, [ast.parse(text) for text in (base, left, right)])
     if repeated:
         return Fault("the result defines a name twice in one body", repeated)
