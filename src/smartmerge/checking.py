@@ -526,8 +526,8 @@ def _lines_binding(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             bound = {node.id}
         if bound & names:
-            end = getattr(node, "end_lineno", None) or node.lineno
-            lines.update(range(node.lineno, end + 1))
+            start: int = getattr(node, "lineno", 0)
+            lines.update(range(start, (getattr(node, "end_lineno", None) or start) + 1))
     return frozenset(lines)
 
 

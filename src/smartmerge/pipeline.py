@@ -195,7 +195,8 @@ def _is_sound(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageP
         trees = [parse(text, profile) for text in texts]
     except (ParseFailed, UnicodeDecodeError, RecursionError):
         return False
-    if soundness_fault(*texts[:3], texts[3], profile) is not None:
+    base, left, right, out = texts
+    if soundness_fault(base, left, right, out, profile) is not None:
         return False
     if profile.parser != "python":
         return True

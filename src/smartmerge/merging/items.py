@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from smartmerge.languages import TokenLists
 from smartmerge.merging.diff3 import merge3
-from smartmerge.merging.tokens import opens_list, token_keys
 from smartmerge.merging.ordering import CombineRuns, merge_order
+from smartmerge.merging.tokens import opens_list, token_keys
 from smartmerge.textlines import split_lines
 
 _OPENERS = ("(", "[", "{")

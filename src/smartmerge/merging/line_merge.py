@@ -100,9 +100,9 @@ def line_merge_refusing(
     faulty: set[int] = set()
     for k in unstable:
         b0, b1, o0, o1 = spans[k]
-        if chunks[k].conflict:  # where the internal diff3 aligns otherwise than git did
-            faulty.add(k)
-        elif any(o0 < line <= max(o1, o0 + 1) for line in out_lines) or any(b0 < line <= b1 for line in base_lines):
+        # a conflict: where the internal diff3 aligns otherwise than git did
+        at_fault = any(o0 < line <= max(o1, o0 + 1) for line in out_lines) or any(b0 < line <= b1 for line in base_lines)
+        if chunks[k].conflict or at_fault:
             faulty.add(k)
     for line in out_lines:
         if not any(spans[k][2] < line <= spans[k][3] for k in faulty):

@@ -504,13 +504,14 @@ def _deleted_against_rewritten(
             nodes = [*fresh[0], *fresh[1], *(base[i] for i in stretch)]
             if deleted_by_both or not all(fresh) or any(node.kind in definitions for node in nodes):
                 continue
-            # an insertion right after a base statement the other side rewrote
+            # an insertion (its side deleted nothing there) right after a base
+            # statement the other side rewrote
             anchored = [
-                run[k - 1][1]
+                s
                 for s, run in enumerate(runs)
-                for k in range(1, len(run))
-                if _is_base(run[k - 1]) and not _is_base(run[k]) and run[k - 1][1] not in pairs[1 - s]
-                and all(i in pairs[s] for i in stretch)  # an insertion, not a replacement of its own
+                for previous, identity in itertools.pairwise(run)
+                if _is_base(previous) and not _is_base(identity) and _base_index(previous) not in pairs[1 - s]
+                and all(i in pairs[s] for i in stretch)
             ]
             if not anchored:
                 continue
@@ -536,6 +537,13 @@ def _moved_against_deleted(deleted: Sequence[Node], fresh: Sequence[Sequence[Nod
         if (wanted in left) != (wanted in right):
             return True
     return False
+
+
+def _base_index(identity: Hashable) -> int:
+    """The base index of a base child's identity ``("base", i)``."""
+    assert isinstance(identity, tuple)  # for mypy: callers test _is_base first
+    index: int = identity[1]
+    return index
 
 
 def _is_base(identity: Hashable) -> bool:
