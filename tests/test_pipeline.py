@@ -3,8 +3,8 @@ git's own clean line merge keeps gives way to git's merge."""
 
 from __future__ import annotations
 
-from smartmerge.languages import detect_language
 from smartmerge import merge_texts
+from smartmerge.languages import detect_language
 from smartmerge.pipeline import _is_sound, _lost_a_line_change, _passes_check
 
 BASE = b"a = 1\nb = 2\nc = 3\nd = 4\n"
