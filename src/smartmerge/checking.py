@@ -69,40 +69,29 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
     check_counts(base, left, right, out)
 
 
-def _statement_counts(tree: Node) -> Counter[tuple[str, ...]]:
-    """How often each statement (a leaf, by its tokens) and each comment line occurs
-    anywhere in the tree."""
-    counts: Counter[tuple[str, ...]] = Counter()
-    for node in descendants(tree):
-        if not node.children:
-            keys = tuple(token_keys(node.code))
-            if keys:
-                counts[keys] += 1
-    for line in split_lines(tree.text):
-        if line.lstrip().startswith("#"):
-            counts[("#", line.strip())] += 1
-    return counts
+def _line_counts(tree: Node) -> Counter[str]:
+    """How often each non-blank line occurs, without its indentation."""
+    return Counter(stripped for line in split_lines(tree.text) if (stripped := line.strip()))
 
 
 def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
-    """Every statement and comment line of the inputs occurs in the result at most as
-    often as base's count with both sides' changes to it (a copy a side moved counts
-    once; what both sides deleted, once). A deletion lost under the other side's
-    rewrap (a block wrapped in a new ``if`` still holding the statement the other side
-    deleted) or a header comment one side moved and the other side's insertion carried
-    along (written twice) would otherwise pass: neither is a child of the body the
-    side changed any more. Statements the merge wrote new (token merges) are the
-    containment test's business."""
-    counts = [_statement_counts(tree) for tree in (base, left, right)]
-    in_out = _statement_counts(out)
-    for keys, found in in_out.items():
-        b, dl, dr = counts[0][keys], counts[1][keys] - counts[0][keys], counts[2][keys] - counts[0][keys]
+    """Every line of the inputs occurs in the result (indentation aside) at most as
+    often as base's count with both sides' changes to it (a line a side moved counts
+    once; one both sides deleted, once). A deletion lost under the other side's rewrap
+    (a block wrapped in a new ``if`` still holding the statement the other side
+    deleted), a statement one side rewrote that the other side moved into an
+    ``if``/``else``, or a header comment one side moved and the other side's insertion
+    carried along would otherwise pass: none is a child of the body the side changed
+    any more. Lines the merge wrote new (token merges) are the containment test's
+    business."""
+    counts = [_line_counts(tree) for tree in (base, left, right)]
+    for line, found in _line_counts(out).items():
+        b, dl, dr = counts[0][line], counts[1][line] - counts[0][line], counts[2][line] - counts[0][line]
         if not (b or dl or dr):
             continue
         most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
         if found > max(most, 0):
-            what = keys[1] if keys[0] == "#" else " ".join(keys)
-            raise CheckFailed(f"the result has {what[:60]!r} {found} times, more than both sides' changes give")
+            raise CheckFailed(f"the result has {line[:80]!r} {found} times, more than both sides' changes give")
 
 
 def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
@@ -117,9 +106,21 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
         new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
         if new:
             raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
-    mismatched = _new_call_mismatches(base.text, left.text, right.text, merged)
-    if mismatched:
-        raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
+    if _signatures_changed(base, left, right):
+        mismatched = _new_call_mismatches(base.text, left.text, right.text, merged)
+        if mismatched:
+            raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
+
+
+def _signatures_changed(base: Node, left: Node, right: Node) -> bool:
+    """Whether a side added, removed or changed the header of a module-level function
+    (only then can a call stop fitting its parameters)."""
+
+    def heads(module: Node) -> set[tuple[str | None, str]]:
+        return {(child.name, child.head) for child in module.children if child.kind == "def"}
+
+    before = heads(base)
+    return heads(left) != before or heads(right) != before
 
 
 def _new_call_mismatches(base: str, left: str, right: str, merged: str) -> frozenset[tuple[str, str, int]]:

@@ -15,6 +15,7 @@ import builtins
 import re
 import symtable
 import warnings
+from functools import lru_cache
 
 # names every module has without binding them
 _MODULE_NAMES = frozenset(
@@ -91,14 +92,25 @@ def _accepts(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> bo
     return all(name in names for name in kw_required)
 
 
+@lru_cache(maxsize=8)
+def syntax_tree(text: str) -> ast.Module | None:
+    """``ast.parse(text)``, None when it fails; the last few are kept, since the check
+    asks several questions of the same four texts. Callers must not change the tree."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
 def call_mismatches(text: str) -> frozenset[tuple[str, str, int]]:
     """Calls of a module-level function, by name, whose arguments do not fit its
     parameters: (name, the call's source, line). Only functions bound once in the
     module (not decorated, no other binding of the name anywhere), and only calls
     without ``*``/``**`` arguments, so what is reported is certain."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    tree = syntax_tree(text)
+    if tree is None:
         return frozenset()
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     bindings: dict[str, int] = {}
