@@ -70,14 +70,22 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
 
 
 def _line_counts(tree: Node) -> Counter[str]:
-    """How often each non-blank line occurs, without its indentation."""
-    return Counter(stripped for line in split_lines(tree.text) if (stripped := line.strip()))
+    """How often each line with a word in it occurs, without its layout (indentation,
+    inner white space, the quotes a formatter may switch)."""
+    counts: Counter[str] = Counter()
+    for line in split_lines(tree.text):
+        if _HAS_WORD.search(line):
+            counts[" ".join(line.replace("'", '"').split())] += 1
+    return counts
+
+
+_HAS_WORD = re.compile(r"\w")
 
 
 def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
-    """Every line of the inputs occurs in the result (indentation aside) at most as
-    often as base's count with both sides' changes to it (a line a side moved counts
-    once; one both sides deleted, once). A deletion lost under the other side's rewrap
+    """Every line that each input has at most once (layout aside, with a word in it)
+    occurs in the result at most as often as base's count with both sides' changes to
+    it (a line a side moved counts once; one both sides deleted, once). A deletion lost under the other side's rewrap
     (a block wrapped in a new ``if`` still holding the statement the other side
     deleted), a statement one side rewrote that the other side moved into an
     ``if``/``else``, or a header comment one side moved and the other side's insertion
@@ -87,7 +95,9 @@ def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
     counts = [_line_counts(tree) for tree in (base, left, right)]
     for line, found in _line_counts(out).items():
         b, dl, dr = counts[0][line], counts[1][line] - counts[0][line], counts[2][line] - counts[0][line]
-        if not (b or dl or dr):
+        if not (b or dl or dr) or max(count[line] for count in counts) > 1:
+            # new, or a line an input has more than once (a `)` of one call a side
+            # joined and of another it wrapped): counts no longer say which one moved
             continue
         most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
         if found > max(most, 0):
