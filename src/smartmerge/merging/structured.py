@@ -505,13 +505,14 @@ def _deleted_against_rewritten(
             if deleted_by_both or not all(fresh) or any(node.kind in definitions for node in nodes):
                 continue
             # an insertion (its side deleted nothing there) right after a base
-            # statement the other side rewrote
+            # statement the other side rewrote, other than the last of the stretch
+            # (after which the other side's rewrite stands, the insertion after it)
             anchored = [
                 s
                 for s, run in enumerate(runs)
                 for previous, identity in itertools.pairwise(run)
                 if _is_base(previous) and not _is_base(identity) and _base_index(previous) not in pairs[1 - s]
-                and all(i in pairs[s] for i in stretch)
+                and _base_index(previous) != after - 1 and all(i in pairs[s] for i in stretch)
             ]
             if not anchored:
                 continue

@@ -205,9 +205,25 @@ def opens_list(before: str, opener: str, lists: TokenLists) -> bool:
     return opener in lists.call_brackets and (caller or before in _CLOSERS)
 
 
+def _scalar_tuple(tokens: list[Token], opener: int) -> bool:
+    """Whether the bracket at ``opener`` holds one value: a flat tuple of literals and
+    names (``(7, 1, 0, 'dev', 0)``, a version), or text that is no tuple at all; a
+    tuple that holds brackets of its own (a row of test data) is a list of items."""
+    depth = 0
+    for token in tokens[opener + 1 :]:
+        if token.key in _CLOSERS and depth == 0:
+            return True
+        depth += _nesting(token.key)
+        if depth or not (token.key in (",", "-") or _WORD.fullmatch(token.key) or token.key[:1] in ('"', "'")
+                         or token.key.lstrip("rRbBuUfF")[:1] in QUOTES or token.key[:1].isdigit()):
+            return False
+    return True
+
+
 def _separators(tokens: list[Token], lists: TokenLists, newline_ends_statement: bool) -> set[int]:
     """Indices of the tokens that separate two items of a list (a comma directly inside
-    a list bracket, or outside brackets in a ``list_statements`` statement) or two
+    a list bracket or a tuple of more than literals, or outside brackets in a
+    ``list_statements`` statement) or two
     statements (the first token of a line outside brackets, a ``;``): edits on either
     side of one touch different things."""
     found: set[int] = set()
@@ -222,7 +238,8 @@ def _separators(tokens: list[Token], lists: TokenLists, newline_ends_statement: 
         if token.key == "," and (stack[-1] if stack else statement_is_list):
             found.add(k)
         if token.key in _OPENERS:
-            stack.append(opens_list(tokens[k - 1].key if k else "", token.key, lists))
+            is_list = opens_list(tokens[k - 1].key if k else "", token.key, lists)
+            stack.append(is_list or (token.key in lists.call_brackets and not _scalar_tuple(tokens, k)))
         elif token.key in _CLOSERS and stack:
             stack.pop()
     return found
