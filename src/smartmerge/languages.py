@@ -63,7 +63,7 @@ _KNOWN_SUBKEYS = {
         }
     ),
     "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
-    "tokens": frozenset({"list_brackets", "call_brackets", "not_callers", "list_statements"}),
+    "tokens": frozenset({"list_brackets", "call_brackets", "not_callers", "list_statements", "clause_separators"}),
 }
 # The parsers a profile may name: Python's own (ast + libcst), a tree-sitter grammar
 # wheel, or one record per line (requirements.txt: no grammar needed).
@@ -94,12 +94,14 @@ class TokenLists:
     (``list_brackets``, and ``call_brackets`` after a name or a closing bracket, unless
     that name is one of ``not_callers``, the keywords after which such a bracket is a
     tuple or a grouping), and statements whose names outside brackets are a list
-    (``list_statements``: ``import a, b``)."""
+    (``list_statements``: ``import a, b``), and the tokens between two clauses of one
+    statement (``clause_separators``: ``=``, ``and``, ``for``, ``in``)."""
 
     list_brackets: frozenset[str]
     call_brackets: frozenset[str]
     not_callers: frozenset[str]
     list_statements: frozenset[str] = frozenset()
+    clause_separators: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class LanguageProfile:
             frozenset(self.tokens.get("call_brackets", ())),
             frozenset(self.tokens.get("not_callers", ())),
             frozenset(self.tokens.get("list_statements", ())),
+            frozenset(self.tokens.get("clause_separators", ())),
         )
 
     @property

@@ -193,7 +193,8 @@ def _merge_text(
         return [right]
     if right == base or left == right:
         return [left]
-    chunks = diff3(split_lines(base), split_lines(left), split_lines(right))
+    base_lines = split_lines(base)
+    chunks = diff3(base_lines, split_lines(left), split_lines(right))
     if not any(chunk.conflict for chunk in chunks):
         return ["".join(line for chunk in chunks for line in chunk.resolved())]
     if item_mode == IMPORTS:
@@ -208,12 +209,13 @@ def _merge_text(
     offsets = [0, 0, 0]
     for chunk in chunks:
         chunk_at = tuple(line + offset for line, offset in zip(at, offsets, strict=True)) if at else None
+        before = "".join(base_lines[: offsets[0]])  # base's text before the chunk: its brackets
         offsets = [offsets[0] + len(chunk.base), offsets[1] + len(chunk.left), offsets[2] + len(chunk.right)]
         if not chunk.conflict:
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = _merge_tokens(*texts, ctx.profile if ctx is not None else None)
+        merged_tokens = _merge_tokens(*texts, ctx.profile if ctx is not None else None, before)
         if merged_tokens is None:
             lists = ctx.profile.token_lists if ctx is not None else None
             merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED, lists=lists)
@@ -253,7 +255,7 @@ def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Se
     return merge_lists(texts, [found or () for found in lists], merge_rest)
 
 
-def _merge_tokens(base: str, left: str, right: str, profile: LanguageProfile | None) -> str | None:
+def _merge_tokens(base: str, left: str, right: str, profile: LanguageProfile | None, before: str = "") -> str | None:
     """The token merge with what the profile says about tokens: its commutative
     operators, its comment prefix, whether a line break ends a statement."""
     if profile is None:
@@ -266,6 +268,7 @@ def _merge_tokens(base: str, left: str, right: str, profile: LanguageProfile | N
         comment=profile.comment_prefix,
         newline_ends_statement=profile.newline_ends_statement,
         lists=profile.token_lists,
+        before=before,
     )
 
 

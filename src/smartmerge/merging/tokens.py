@@ -223,7 +223,7 @@ def _scalar_tuple(tokens: list[Token], opener: int) -> bool:
 def _separators(tokens: list[Token], lists: TokenLists, newline_ends_statement: bool) -> set[int]:
     """Indices of the tokens that separate two items of a list (a comma directly inside
     a list bracket or a tuple of more than literals, or outside brackets in a
-    ``list_statements`` statement) or two
+    ``list_statements`` statement), two clauses (``clause_separators``) or two
     statements (the first token of a line outside brackets, a ``;``): edits on either
     side of one touch different things."""
     found: set[int] = set()
@@ -235,7 +235,7 @@ def _separators(tokens: list[Token], lists: TokenLists, newline_ends_statement: 
             if k:
                 found.add(k)
             statement_is_list = token.key in lists.list_statements
-        if token.key == "," and (stack[-1] if stack else statement_is_list):
+        if (token.key == "," and (stack[-1] if stack else statement_is_list)) or token.key in lists.clause_separators:
             found.add(k)
         if token.key in _OPENERS:
             is_list = opens_list(tokens[k - 1].key if k else "", token.key, lists)
@@ -243,6 +243,16 @@ def _separators(tokens: list[Token], lists: TokenLists, newline_ends_statement: 
         elif token.key in _CLOSERS and stack:
             stack.pop()
     return found
+
+
+def _separators_after(before: str, base: str, lists: TokenLists, newline_ends_statement: bool, comment: str) -> set[int]:
+    """``_separators`` of ``base``'s tokens, read after ``before`` (the brackets it
+    opened are still open), as indices into ``base``'s own tokens."""
+    prefix = tokenize(before, comment)[0] if before else []
+    tokens = tokenize(before + base, comment)[0]
+    if [t.key for t in tokens[: len(prefix)]] != [t.key for t in prefix]:
+        prefix, tokens = [], tokenize(base, comment)[0]  # a token spans the seam: no context
+    return {k - len(prefix) for k in _separators(tokens, lists, newline_ends_statement) if k >= len(prefix)}
 
 
 def merge_tokens(
@@ -254,6 +264,7 @@ def merge_tokens(
     comment: str = "#",
     newline_ends_statement: bool = False,
     lists: TokenLists | None = None,
+    before: str = "",
 ) -> str | None:
     """The token-level merge of three texts, or None when edits clash.
 
@@ -265,7 +276,8 @@ def merge_tokens(
     a space: outside brackets it would end the statement. With ``lists`` (the
     profile's ``[tokens]``), two edits, one per side, merge only when a separator
     (``_separators``) or a comment-only edit lies between them: one scalar tuple or
-    one arithmetic expression edited twice is a conflict."""
+    one arithmetic expression edited twice is a conflict. ``before`` is base's text
+    before ``base`` in its statement (whole lines), whose open brackets hold it."""
     (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t, comment) for t in (base, left, right))
     side_depths = {"left": _depths(left_t), "right": _depths(right_t)}
     depth = 0  # of the output so far
@@ -285,7 +297,7 @@ def merge_tokens(
     # the side of the last one-sided change, and the stable keys since then
     last_side: str = ""
     gap: tuple[str, ...] = ()
-    separators = _separators(base_t, lists, newline_ends_statement) if lists is not None else set()
+    separators = _separators_after(before, base, lists, newline_ends_statement, comment) if lists is not None else set()
     separated = lists is None  # a separator since the last one-sided change
     last_comment = False  # the last one-sided change touched comments only
     for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
