@@ -133,14 +133,16 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
 
 
 def _signatures_changed(base: Node, left: Node, right: Node) -> bool:
-    """Whether a side added, removed or changed the header of a module-level function
-    (only then can a call stop fitting its parameters)."""
+    """Whether a side changed the header of a module-level function base has (only
+    then can a call that fitted stop fitting its parameters)."""
 
-    def heads(module: Node) -> set[tuple[str | None, str]]:
-        return {(child.name, child.head) for child in module.children if child.kind == "def"}
+    def heads(module: Node) -> dict[str | None, str]:
+        return {child.name: child.head for child in module.children if child.kind == "def"}
 
     before = heads(base)
-    return heads(left) != before or heads(right) != before
+    return any(
+        name in before and head != before[name] for side in (left, right) for name, head in heads(side).items()
+    )
 
 
 def _new_call_mismatches(base: str, left: str, right: str, merged: str) -> frozenset[tuple[str, str, int]]:
