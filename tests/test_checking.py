@@ -6,7 +6,8 @@ import pytest
 
 from smartmerge.checking import check_merge
 from smartmerge.errors import CheckFailed
-from smartmerge.parsing import parse_python
+from smartmerge.languages import profile_named
+from smartmerge.parsing import parse, parse_python
 
 BASE = '''\
 import os
@@ -215,3 +216,14 @@ def test_a_wrapped_member_that_lost_the_other_sides_edit_is_rejected() -> None:
 def test_a_wrapped_member_changed_by_nobody_is_rejected() -> None:
     with pytest.raises(CheckFailed):
         _check_yaml("services:\n  server:\n    host: example.org\n    port: 9999\nlogging: info\n")
+
+
+def test_a_deletion_lost_inside_the_other_side_s_new_block_is_rejected() -> None:
+    base = "def setup(app):\n    app.load()\n    app.register()\n    return app\n"
+    left = "def setup(app):\n    if app.enabled:\n        app.load()\n        app.register()\n    return app\n"
+    right = "def setup(app):\n    app.load()\n    return app\n"
+    profile = profile_named("python")
+    trees = [parse(text, profile) for text in (base, left, right)]
+    check_merge(*trees, "def setup(app):\n    if app.enabled:\n        app.load()\n    return app\n", profile)
+    with pytest.raises(CheckFailed, match="more than both sides"):
+        check_merge(*trees, left, profile)

@@ -3,8 +3,9 @@ git's own clean line merge keeps gives way to git's merge."""
 
 from __future__ import annotations
 
+from smartmerge import merge_texts
 from smartmerge.languages import detect_language
-from smartmerge.pipeline import _lost_a_line_change, _passes_check
+from smartmerge.pipeline import _is_sound, _lost_a_line_change, _passes_check
 
 BASE = b"a = 1\nb = 2\nc = 3\nd = 4\n"
 LEFT = b"a = 1\nc = 3\nd = 4\n"  # deletes b
@@ -40,3 +41,36 @@ def test_gits_merge_is_only_preferred_when_it_passes_the_check() -> None:
     twice = b'{\n    "a": 1,\n    "b": 2,\n    "z": -1,\n    "b": 2\n}\n'  # git's clean line merge
     assert not _passes_check((base, left, right), twice, profile)
     assert _passes_check((base, left, right), left, profile)
+
+
+def test_git_s_clean_merge_that_does_not_parse_is_a_conflict_when_the_inputs_parse() -> None:
+    base = b"def start(app):\n    app.load()\n    # then\n    app.run()\n"
+    left = b"def start(app):\n    # then\n    app.run()\n"
+    right = b"def start(app):\n    app.load()\n    # then\n"
+    result = merge_texts(base, left, right, path="app.py")
+    assert not result.clean
+    assert b"<<<<<<< left" in result.text
+    assert "refused" in result.reason
+
+
+def test_git_s_clean_merge_of_inputs_that_do_not_parse_stands_unchecked() -> None:
+    # Python 2 inputs: nothing parses, so git's clean line merge is the answer, exit 0
+    base = b"print 'a'\nx = 1\n\ny = 2\n"
+    left = b"print 'b'\nx = 1\n\ny = 2\n"
+    right = b"print 'a'\nx = 1\n\ny = 3\n"
+    result = merge_texts(base, left, right, path="old.py")
+    assert result.clean
+    assert result.text == b"print 'b'\nx = 1\n\ny = 3\n"
+
+
+def test_a_conflicted_structured_result_gives_way_to_git_s_sound_clean_merge_only() -> None:
+    profile = detect_language("app.py")
+    assert profile is not None
+    base = b"import os\n\n\ndef f():\n    return os.sep\n"
+    left = b"\n\ndef f():\n    return '/'\n"
+    right = b"import os\n\n\ndef f():\n    return os.sep\n\n\ndef g():\n    return os.getcwd()\n"
+    assert not _is_sound((base, left, right), b"\n\ndef f():\n    return '/'\n\n\ndef g():\n    return os.getcwd()\n", profile)
+    # a deletion the other side's insertion undoes repeats a statement: not sound either
+    assert not _is_sound((base, left, right), right.replace(b"os.sep", b"'/'"), profile)
+    kept = b"import os\n\n\ndef f():\n    return '/'\n"
+    assert _is_sound((base, kept, right), kept + b"\n\ndef g():\n    return os.getcwd()\n", profile)

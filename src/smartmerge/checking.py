@@ -11,9 +11,11 @@ raises CheckFailed and the pipeline falls back to the line merge.
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
@@ -26,7 +28,7 @@ from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_co
 from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
-from smartmerge.parsing.python_scopes import compile_error, unbound_names
+from smartmerge.parsing.python_scopes import call_mismatches, compile_error, unbound_names
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -54,7 +56,8 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
     copied = {child.text for child in (*left.children, *right.children)}
     written = [child for child in out.children if child.text not in copied]
     if not written:
-        return _check_changes(base, left, right, out)
+        _check_changes(base, left, right, out)
+        return check_counts(base, left, right, out)
     import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
     for child in written:
@@ -63,6 +66,52 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
         except libcst.ParserSyntaxError as exc:
             raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
+    check_counts(base, left, right, out)
+
+
+def _line_counts(tree: Node) -> Counter[str]:
+    """How often each line with a word in it occurs, without its layout (indentation,
+    inner white space, the quotes a formatter may switch)."""
+    counts: Counter[str] = Counter()
+    for line in split_lines(tree.text):
+        if _HAS_WORD.search(line):
+            counts[" ".join(line.replace("'", '"').split())] += 1
+    return counts
+
+
+_HAS_WORD = re.compile(r"\w")
+
+
+def _rewrapped(line: str, sides: list[Node]) -> bool:
+    """Whether every side that lost ``line`` still has its text in another layout (a
+    formatter wrapped or joined it): a change of layout, not a deletion."""
+
+    def flat(text: str) -> str:
+        return "".join(text.replace("'", '"').split())
+
+    return bool(sides) and all(flat(line) in flat(side.text) for side in sides)
+
+
+def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
+    """Every line that each input has at most once (layout aside, with a word in it)
+    occurs in the result at most as often as base's count with both sides' changes to
+    it (a line a side moved counts once; one both sides deleted, once). A deletion lost under the other side's rewrap
+    (a block wrapped in a new ``if`` still holding the statement the other side
+    deleted), a statement one side rewrote that the other side moved into an
+    ``if``/``else``, or a header comment one side moved and the other side's insertion
+    carried along would otherwise pass: none is a child of the body the side changed
+    any more. Lines the merge wrote new (token merges) are the containment test's
+    business."""
+    counts = [_line_counts(tree) for tree in (base, left, right)]
+    for line, found in _line_counts(out).items():
+        b, dl, dr = counts[0][line], counts[1][line] - counts[0][line], counts[2][line] - counts[0][line]
+        if not (b or dl or dr) or max(count[line] for count in counts) > 1:
+            # new, or a line an input has more than once (a `)` of one call a side
+            # joined and of another it wrapped): counts no longer say which one moved
+            continue
+        most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
+        if found > max(most, 0) and not _rewrapped(line, [tree for tree, d in ((left, dl), (right, dr)) if d < 0]):
+            raise CheckFailed(f"the result has {line[:80]!r} {found} times, more than both sides' changes give")
 
 
 def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
@@ -77,6 +126,34 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
         new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
         if new:
             raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
+    if _signatures_changed(base, left, right):
+        mismatched = _new_call_mismatches(base.text, left.text, right.text, merged)
+        if mismatched:
+            raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
+
+
+def _signatures_changed(base: Node, left: Node, right: Node) -> bool:
+    """Whether a side changed the header of a module-level function base has (only
+    then can a call that fitted stop fitting its parameters)."""
+
+    def heads(module: Node) -> dict[str | None, str]:
+        return {child.name: child.head for child in module.children if child.kind == "def"}
+
+    before = heads(base)
+    return any(
+        name in before and head != before[name] for side in (left, right) for name, head in heads(side).items()
+    )
+
+
+def _new_call_mismatches(base: str, left: str, right: str, merged: str) -> frozenset[tuple[str, str, int]]:
+    """Calls whose arguments do not fit the function's parameters in the result and
+    did in every input (one side removed a parameter and updated every call, the
+    other added a call with the old arity)."""
+    out = call_mismatches(merged)
+    if not out:
+        return out
+    known = {(name, call) for text in (base, left, right) for name, call, _line in call_mismatches(text)}
+    return frozenset(m for m in out if (m[0], m[1]) not in known)
 
 
 def _no_duplicate_keys(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile) -> None:
@@ -408,3 +485,109 @@ def _imported_names(body: Node) -> Counter[str]:
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 bound.update({alias.asname or alias.name.split(".")[0] for alias in stmt.names if alias.name != "*"})
     return bound
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Why a merged text that no structure vouches for (git's clean line merge) may
+    not exit 0, and where: lines of the output and of base to put in a conflict."""
+
+    reason: str
+    out_lines: frozenset[int] = frozenset()  # 1-based lines of the merged text
+    base_lines: frozenset[int] = frozenset()  # 1-based lines of base
+
+
+def soundness_fault(base: str, left: str, right: str, merged: str, profile: LanguageProfile) -> Fault | None:
+    """What makes ``merged`` unsound although all three inputs parse: it does not
+    parse, for Python does not compile, reads a name no input left unbound, or
+    defines a name in one body more often than any input; a repeated key in a
+    tree-sitter profile. None when it is sound. The inputs must parse."""
+    if profile.parser != "python":
+        try:
+            parse(merged, profile, strict=True)
+        except ParseFailed as exc:
+            return Fault(f"the result does not parse: {exc}")
+        if profile.parser == "tree-sitter":
+            out = duplicate_names(merged, profile)
+            if out and out > max(duplicate_names(text, profile) for text in (base, left, right)):
+                return Fault("the result repeats a key within one object")
+        return None
+    try:
+        tree = ast.parse(merged)
+    except (SyntaxError, ValueError) as exc:
+        line = exc.lineno if isinstance(exc, SyntaxError) and exc.lineno else 0
+        return Fault(f"the result does not parse (line {line})", frozenset({line}))
+    error = compile_error(merged)
+    if error is not None and all(compile_error(text) is None for text in (base, left, right)):
+        match = re.search(r"\(line (\d+)\)$", error)
+        return Fault(f"the result does not compile: {error}", frozenset({int(match.group(1))} if match else ()))
+    unbound = unbound_names(merged) - unbound_names(base) - unbound_names(left) - unbound_names(right)
+    if unbound:
+        # the conflict belongs where a side deleted the name's binding; else at the reads
+        bound_at = _lines_binding(ast.parse(base), unbound)
+        read_at = frozenset() if bound_at else _lines_reading(tree, unbound)
+        return Fault(f"the result reads {', '.join(sorted(unbound))}, which nothing binds any more", read_at, bound_at)
+    mismatched = _new_call_mismatches(base, left, right, merged)
+    if mismatched:
+        what = min(mismatched)[0]
+        return Fault(f"a call of {what} no longer fits its parameters", frozenset(line for _n, _c, line in mismatched))
+    repeated = _repeated_definitions(tree, [ast.parse(text) for text in (base, left, right)])
+    if repeated:
+        return Fault("the result defines a name twice in one body", repeated)
+    return None
+
+
+def _lines_binding(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
+    """Lines of the statements that bind any of ``names`` (imports, assignments, definitions)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        bound: set[str] = set()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            bound = {alias.asname or alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound = {node.name}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound = {node.id}
+        if bound & names:
+            start: int = getattr(node, "lineno", 0)
+            lines.update(range(start, (getattr(node, "end_lineno", None) or start) + 1))
+    return frozenset(lines)
+
+
+def _lines_reading(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
+    return frozenset(
+        node.lineno for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load)
+    )
+
+
+def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozenset[int]:
+    """Lines of functions and classes defined in one body (module or class) more often
+    than in any input: a definition written twice, the second silently winning."""
+
+    def bodies(module: ast.Module) -> dict[str, list[ast.stmt]]:
+        found: dict[str, list[ast.stmt]] = {"": list(module.body)}
+        for node in ast.walk(module):
+            if isinstance(node, ast.ClassDef):
+                found.setdefault(node.name, []).extend(node.body)
+        return found
+
+    def definitions(body: list[ast.stmt]) -> Counter[str]:
+        return Counter(
+            stmt.name
+            for stmt in body
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not stmt.decorator_list
+        )
+
+    most: dict[str, Counter[str]] = {}
+    for module in inputs:
+        for where, body in bodies(module).items():
+            most[where] = most.get(where, Counter()) | definitions(body)
+    lines: set[int] = set()
+    for where, body in bodies(tree).items():
+        counts = definitions(body)
+        for name, count in counts.items():
+            if count > max(most.get(where, Counter())[name], 1):
+                lines.update(
+                    stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
+                )
+    return frozenset(lines)

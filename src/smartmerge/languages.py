@@ -40,6 +40,7 @@ _KNOWN_KEYS = frozenset(
         "atomic_kinds",
         "tolerate_errors",
         "separators",
+        "tokens",
     }
 )
 # Keys of the sub-tables; a typo there is rejected too.
@@ -62,6 +63,7 @@ _KNOWN_SUBKEYS = {
         }
     ),
     "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
+    "tokens": frozenset({"list_brackets", "call_brackets", "not_callers", "list_statements", "clause_separators"}),
 }
 # The parsers a profile may name: Python's own (ast + libcst), a tree-sitter grammar
 # wheel, or one record per line (requirements.txt: no grammar needed).
@@ -87,6 +89,22 @@ _SET_RULE_KEYS = frozenset({"query", "separator", "joiner", "keyed"})
 
 
 @dataclass(frozen=True)
+class TokenLists:
+    """``[tokens]``: the brackets whose comma-separated contents are lists of items
+    (``list_brackets``, and ``call_brackets`` after a name or a closing bracket, unless
+    that name is one of ``not_callers``, the keywords after which such a bracket is a
+    tuple or a grouping), and statements whose names outside brackets are a list
+    (``list_statements``: ``import a, b``), and the tokens between two clauses of one
+    statement (``clause_separators``: ``=``, ``and``, ``for``, ``in``)."""
+
+    list_brackets: frozenset[str]
+    call_brackets: frozenset[str]
+    not_callers: frozenset[str]
+    list_statements: frozenset[str] = frozenset()
+    clause_separators: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class LanguageProfile:
     name: str
     parser: str
@@ -109,6 +127,23 @@ class LanguageProfile:
     # body kind -> the token between its members ("," in a JSON object): when both
     # sides append members, the separators are put back where the grammar wants them
     separators: Mapping[str, str] = field(default_factory=dict)
+    # where two edits of one statement may merge token by token (see ``token_lists``)
+    tokens: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def token_lists(self) -> TokenLists | None:
+        """Where the token merge may combine one edit per side inside one statement:
+        only in different items of a list, None where the profile does not say (any
+        two edits with a stable token between them merge)."""
+        if not self.tokens:
+            return None
+        return TokenLists(
+            frozenset(self.tokens.get("list_brackets", ())),
+            frozenset(self.tokens.get("call_brackets", ())),
+            frozenset(self.tokens.get("not_callers", ())),
+            frozenset(self.tokens.get("list_statements", ())),
+            frozenset(self.tokens.get("clause_separators", ())),
+        )
 
     @property
     def named_bodies(self) -> frozenset[str]:
@@ -242,6 +277,7 @@ def load_profile(path: Path) -> LanguageProfile:
         atomic_kinds=tuple(data.get("atomic_kinds", ())),
         tolerate_errors=bool(data.get("tolerate_errors", False)),
         separators=dict(data.get("separators", {})),
+        tokens=dict(data.get("tokens", {})),
     )
 
 

@@ -11,11 +11,11 @@ import re
 import time
 from collections import Counter
 
-from smartmerge.checking import check_merge
+from smartmerge.checking import check_counts, check_merge, soundness_fault
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
-from smartmerge.merging.line_merge import line_merge
+from smartmerge.merging.line_merge import LineMerge, line_merge, line_merge_refusing
 from smartmerge.merging.structured import merge_trees
 from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
@@ -23,7 +23,7 @@ from smartmerge.parsing import parse
 from smartmerge.parsing.python_scopes import compiler_refuses
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
-from smartmerge.textlines import has_conflict_markers, newline_of
+from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
 from smartmerge.tree import Node
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,19 @@ def _as_bytes(data: bytes | str) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def _line_result(base: bytes, left: bytes, right: bytes, options: MergeOptions, reason: str) -> MergeResult:
+def _line_result(
+    base: bytes, left: bytes, right: bytes, options: MergeOptions, reason: str, profile: LanguageProfile | None = None
+) -> MergeResult:
+    """git's line merge; with ``profile`` (the inputs may parse), a clean one only if
+    it is sound (``_refuse_unsound``)."""
     t0 = time.perf_counter()
     merged = line_merge(base, left, right, options)
+    if profile is not None and not merged.conflicts:
+        refused = _refuse_unsound((base, left, right), merged.text, profile, options)
+        if refused is not None:
+            text, conflicts, why = refused
+            merged = LineMerge(text, conflicts)
+            reason = f"{reason}; git's clean line merge refused: {why}"
     outcome = Outcome.CONFLICTED if merged.conflicts else Outcome.CLEAN
     log.debug("line merge: %s (%.1f ms)", reason, (time.perf_counter() - t0) * 1e3)
     return MergeResult(
@@ -48,6 +58,35 @@ def _line_result(base: bytes, left: bytes, right: bytes, options: MergeOptions, 
         reason=reason,
         timings={"line_merge": time.perf_counter() - t0},
     )
+
+
+def _refuse_unsound(
+    raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile, options: MergeOptions
+) -> tuple[bytes, int, str] | None:
+    """When all three inputs parse, a clean line merge that is unsound (does not parse,
+    compile, reads a name no input left unbound, defines a name twice: see
+    ``checking.soundness_fault``) becomes a conflict at its fault; None when it may
+    stand. Inputs that do not parse leave git's result as it is."""
+    try:
+        texts = tuple(_decode(data) for data in raw)
+        # strictly: a profile that tolerates syntax errors in inputs has no parsing
+        # version to hold the result to when one of them has some
+        trees = [parse(text, profile, strict=True) for text in texts]
+        out = _decode(merged)
+    except (ParseFailed, UnicodeDecodeError, RecursionError):
+        return None
+    base, left, right = texts
+    fault = soundness_fault(base, left, right, out, profile)
+    if fault is None:
+        return None
+    regions, line = [], 1
+    for child in trees[0].children:
+        size = len(split_lines(child.text))
+        regions.append((line, line + size - 1))
+        line += size
+    text, conflicts = line_merge_refusing((base, left, right), options, regions, fault.out_lines, fault.base_lines)
+    bom = _BOM if raw[1].startswith(_BOM) else b""
+    return bom + text.encode("utf-8"), conflicts, fault.reason
 
 
 def _profile_for(path: str | None, options: MergeOptions) -> LanguageProfile | None:
@@ -98,14 +137,14 @@ def merge_texts(
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
-        return _line_result(base_b, left_b, right_b, options, f"structured result failed the check: {exc}")
+        return _line_result(base_b, left_b, right_b, options, f"structured result failed the check: {exc}", profile)
     except MergeTimeout:
-        return _line_result(base_b, left_b, right_b, options, f"structured merge ran past {options.timeout:g} s")
+        return _line_result(base_b, left_b, right_b, options, f"structured merge ran past {options.timeout:g} s", profile)
     except RecursionError:
-        return _line_result(base_b, left_b, right_b, options, "input nested too deeply for the structured merge")
+        return _line_result(base_b, left_b, right_b, options, "input nested too deeply for the structured merge", profile)
     except Exception as exc:  # a bug of ours must cost a conflict, never the user's merge
         log.warning("structured merge failed, using the line merge: %r", exc, exc_info=True)
-        return _line_result(base_b, left_b, right_b, options, f"internal error in the structured merge: {exc!r}")
+        return _line_result(base_b, left_b, right_b, options, f"internal error in the structured merge: {exc!r}", profile)
 
 
 def _in_gits_layout(
@@ -119,10 +158,20 @@ def _in_gits_layout(
     Users compare with git and people commit git's result, so it is returned as
     long as its other lines are ours and it parses (and, for Python, compiles).
     """
-    if result.outcome is not Outcome.CLEAN or result.method is not Method.STRUCTURED:
+    if result.method is not Method.STRUCTURED:
         return result
     merged = line_merge(*raw, options)
     if merged.conflicts or merged.text == result.text:
+        return result
+    if result.outcome is not Outcome.CLEAN:
+        # git merged what the structure could not (a docstring line edited on one side
+        # and moved into another class on the other): its clean merge holds every line
+        # change of both sides, and stands when it is sound and repeats nothing
+        if _is_sound(raw, merged.text, profile):
+            return MergeResult(
+                merged.text, Outcome.CLEAN, Method.LINE, (),
+                f"{result.reason}; git's clean line merge is sound and is used", result.timings,
+            )
         return result
     if not _same_but_layout(result.text, merged.text):
         if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix) and _passes_check(raw, merged.text, profile):
@@ -140,6 +189,26 @@ def _in_gits_layout(
     if profile.parser == "python" and compiler_refuses(git_text):
         return result
     return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
+
+
+def _is_sound(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:
+    """git's clean merge is sound (``checking.soundness_fault``) and holds no statement
+    or comment line more often than both sides' changes give."""
+    try:
+        texts = [_decode(data) for data in (*raw, merged)]
+        trees = [parse(text, profile) for text in texts]
+    except (ParseFailed, UnicodeDecodeError, RecursionError):
+        return False
+    base, left, right, out = texts
+    if soundness_fault(base, left, right, out, profile) is not None:
+        return False
+    if profile.parser != "python":
+        return True
+    try:
+        check_counts(*trees)
+    except CheckFailed:
+        return False
+    return True
 
 
 def _passes_check(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:

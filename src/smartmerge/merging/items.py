@@ -17,8 +17,10 @@ import re
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 
+from smartmerge.languages import TokenLists
 from smartmerge.merging.diff3 import merge3
 from smartmerge.merging.ordering import CombineRuns, merge_order
+from smartmerge.merging.tokens import opens_list, token_keys
 from smartmerge.textlines import split_lines
 
 _OPENERS = ("(", "[", "{")
@@ -199,10 +201,14 @@ def _keyed(lists: list[tuple[str, ...]], mode: str) -> list[dict[Hashable, str]]
 _INLINE_OPEN = {"(": ")", "[": "]", "{": "}"}
 
 
-def merge_inline_lists(base: str, left: str, right: str, *, unordered: bool) -> str | None:
+def merge_inline_lists(
+    base: str, left: str, right: str, *, unordered: bool, lists: TokenLists | None = None
+) -> str | None:
     """Items added or changed by both sides inside one bracket pair on one line:
     ``f(a, x=1)`` and ``f(a, y=2)`` give ``f(a, x=1, y=2)``; a set literal merges as
-    a set. The texts must agree outside that bracket pair."""
+    a set. The texts must agree outside that bracket pair. With ``lists`` (the
+    profile's ``[tokens]``), only a bracket that holds a list of items qualifies: a
+    tuple's values are one value (``(7, 1, 0, 'dev', 0)``)."""
     texts = (base, left, right)
     start = _common_prefix(texts)
     end = _common_suffix(texts, start)
@@ -217,6 +223,8 @@ def merge_inline_lists(base: str, left: str, right: str, *, unordered: bool) -> 
         if all(c is not None and len(t) - c <= end for c, t in zip(spans, texts, strict=True)):
             break
     else:
+        return None
+    if lists is not None and not opens_list((token_keys(base[:open_at]) or [""])[-1], opener, lists):
         return None
     insides = [t[open_at + 1 : c] for t, c in zip(texts, spans, strict=True) if c is not None]
     if any("\n" in inside or "#" in inside for inside in insides):

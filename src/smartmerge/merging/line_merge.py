@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +64,80 @@ def _internal_line_merge(base: bytes, left: bytes, right: bytes, options: MergeO
         else:
             out += chunk.resolved()
     return LineMerge("".join(out).encode("utf-8", "surrogateescape"), conflicts)
+
+
+def line_merge_refusing(
+    texts: tuple[str, str, str],
+    options: MergeOptions,
+    regions: Sequence[tuple[int, int]],
+    out_lines: frozenset[int],
+    base_lines: frozenset[int],
+) -> tuple[str, int]:
+    """A clean line merge that must not stand (it does not parse, or reads a name a
+    side unbound), with the changes at its faults turned into one conflict per region.
+
+    ``regions`` are base's top-level statements as 1-based line ranges [start, end]: a
+    fault's conflict takes in every change of its region, so both sides' edits of the
+    statement that broke are shown together. Faults are lines of the clean output
+    (``out_lines``) or of base (``base_lines``); without any that a change covers,
+    every change both sides made to one region becomes a conflict, and failing that
+    all changes form one. Returns the text and the number of conflicts."""
+    newline = newline_of(texts[1])
+    chunks = diff3(*(split_lines(t) for t in texts))
+    spans: list[tuple[int, int, int, int]] = []  # per chunk: base start/end, output start/end (0-based)
+    b = o = 0
+    for chunk in chunks:
+        size = len(chunk.resolved()) if not chunk.conflict else 0
+        spans.append((b, b + len(chunk.base), o, o + size))
+        b, o = b + len(chunk.base), o + size
+    unstable = [k for k, chunk in enumerate(chunks) if not chunk.stable]
+
+    def region(k: int) -> int:
+        line = spans[k][0] + 1  # a pure insertion belongs to the statement it follows
+        if not chunks[k].base and line > 1:
+            line -= 1
+        return next((r for r, (start, end) in enumerate(regions) if start <= line <= end), -1 - k)
+
+    faulty: set[int] = set()
+    for k in unstable:
+        b0, b1, o0, o1 = spans[k]
+        # a conflict: where the internal diff3 aligns otherwise than git did
+        at_fault = any(o0 < line <= max(o1, o0 + 1) for line in out_lines) or any(b0 < line <= b1 for line in base_lines)
+        if chunks[k].conflict or at_fault:
+            faulty.add(k)
+    for line in out_lines:
+        if not any(spans[k][2] < line <= spans[k][3] for k in faulty):
+            before = [k for k in unstable if spans[k][2] < line]
+            if before:
+                faulty.add(before[-1])
+    if not faulty:
+        def sides(k: int) -> set[str]:
+            chunk = chunks[k]
+            return {s for s, text in (("left", chunk.left), ("right", chunk.right)) if text != chunk.base}
+
+        by_region: dict[int, set[str]] = {}
+        for k in unstable:
+            by_region.setdefault(region(k), set()).update(sides(k))
+        faulty = {k for k in unstable if len(by_region[region(k)]) == 2} or set(unstable)
+    groups: list[list[int]] = []
+    for r in sorted({region(k) for k in faulty}, key=lambda r: min(k for k in unstable if region(k) == r)):
+        members = [k for k in unstable if region(k) == r]
+        groups.append(list(range(members[0], members[-1] + 1)))
+    if not any(region(k) >= 0 for k in faulty):
+        groups = [list(range(min(faulty), max(faulty) + 1))]
+    starts = {group[0]: group for group in groups}
+    inside = {k for group in groups for k in group}
+    out: list[str] = []
+    for k, chunk in enumerate(chunks):
+        if k in starts:
+            group = [chunks[i] for i in starts[k]]
+            out += conflict_block(
+                [line for c in group for line in c.base],
+                [line for c in group for line in c.left],
+                [line for c in group for line in c.right],
+                options,
+                newline,
+            )
+        elif k not in inside:
+            out += chunk.resolved()
+    return "".join(out), len(groups)

@@ -28,12 +28,15 @@ def _moved(base: Sequence[Id], side: Sequence[Id]) -> set[Id]:
     return set(common_side) - kept
 
 
-def _runs(side: Sequence[Id], skeleton: Sequence[Id], skip: set[Id], replaces: bool) -> dict[Id | None, list[Id]]:
+def _runs(
+    side: Sequence[Id], skeleton: Sequence[Id], skip: set[Id], replaces: bool, replacing: set[Id | None] | None = None
+) -> dict[Id | None, list[Id]]:
     """Anchor -> the ids the side puts right after it (in the side's order).
 
     With ``replaces``, a run the side wrote where it deleted base children (a statement
     changed beyond matching: an import of another module) replaces them, so its anchor
-    is the last of them: the other side's insertions before them stay before it."""
+    is the last of them: the other side's insertions before them stay before it, and
+    (``replacing`` collects such anchors) those after it come after the rewrite."""
     position = {item: k for k, item in enumerate(skeleton)}
     runs: dict[Id | None, list[Id]] = {}
     anchor: Id | None = None
@@ -43,6 +46,8 @@ def _runs(side: Sequence[Id], skeleton: Sequence[Id], skip: set[Id], replaces: b
         if run:
             after = position[anchor] if anchor is not None else -1
             key = skeleton[successor - 1] if replaces and successor - 1 > after else anchor
+            if key is not anchor and replacing is not None:
+                replacing.add(key)
             runs.setdefault(key, []).extend(run)
             run.clear()
 
@@ -81,8 +86,10 @@ def merge_order(
         return None
     skeleton = [x for x in base if x not in moved_left and x not in moved_right]
     # a child moved by one side is placed by that side alone
-    left_runs = _runs(left, skeleton, moved_right - moved_left, replacements)
-    right_runs = _runs(right, skeleton, moved_left - moved_right, replacements)
+    left_replacing: set[Id | None] = set()
+    right_replacing: set[Id | None] = set()
+    left_runs = _runs(left, skeleton, moved_right - moved_left, replacements, left_replacing)
+    right_runs = _runs(right, skeleton, moved_left - moved_right, replacements, right_replacing)
     out: list[Id] = []
     emitted: set[Id] = set()
     for anchor in [None, *skeleton]:
@@ -95,6 +102,9 @@ def merge_order(
         if set(left_run) <= set(right_full) or not right_run:
             # one side inserted all the other did and more (a backport): its order
             run = right_full if len(right_full) > len(left_run) else left_run
+        elif anchor in right_replacing and anchor not in left_replacing:
+            # right rewrote the anchor, left inserted after it: after the rewrite
+            run = right_run + left_run
         elif combine_runs is not None and left_run:
             run = combine_runs(left_run, right_run)
         else:

@@ -195,7 +195,8 @@ def _merge_text(
         return [right]
     if right == base or left == right:
         return [left]
-    chunks = diff3(split_lines(base), split_lines(left), split_lines(right))
+    base_lines = split_lines(base)
+    chunks = diff3(base_lines, split_lines(left), split_lines(right))
     if not any(chunk.conflict for chunk in chunks):
         return ["".join(line for chunk in chunks for line in chunk.resolved())]
     if item_mode == IMPORTS:
@@ -210,14 +211,16 @@ def _merge_text(
     offsets = [0, 0, 0]
     for chunk in chunks:
         chunk_at = tuple(line + offset for line, offset in zip(at, offsets, strict=True)) if at else None
+        before = "".join(base_lines[: offsets[0]])  # base's text before the chunk: its brackets
         offsets = [offsets[0] + len(chunk.base), offsets[1] + len(chunk.left), offsets[2] + len(chunk.right)]
         if not chunk.conflict:
             pieces.append("".join(chunk.resolved()))
             continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
-        merged_tokens = _merge_tokens(*texts, ctx.profile if ctx is not None else None)
+        merged_tokens = _merge_tokens(*texts, ctx.profile if ctx is not None else None, before)
         if merged_tokens is None:
-            merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED)
+            lists = ctx.profile.token_lists if ctx is not None else None
+            merged_tokens = merge_inline_lists(*texts, unordered=item_mode == UNORDERED, lists=lists)
         if merged_tokens is None:
             merged_tokens = _merge_commutative(texts, ctx, chunk_at)
         if merged_tokens is not None:
@@ -254,7 +257,7 @@ def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Se
     return merge_lists(texts, [found or () for found in lists], merge_rest)
 
 
-def _merge_tokens(base: str, left: str, right: str, profile: LanguageProfile | None) -> str | None:
+def _merge_tokens(base: str, left: str, right: str, profile: LanguageProfile | None, before: str = "") -> str | None:
     """The token merge with what the profile says about tokens: its commutative
     operators, its comment prefix, whether a line break ends a statement."""
     if profile is None:
@@ -266,6 +269,8 @@ def _merge_tokens(base: str, left: str, right: str, profile: LanguageProfile | N
         commutative=profile.commutative_operators,
         comment=profile.comment_prefix,
         newline_ends_statement=profile.newline_ends_statement,
+        lists=profile.token_lists,
+        before=before,
     )
 
 
@@ -350,9 +355,14 @@ def _merge_members(
     sorted_runs = _sorted_imports(base, left, right, left_ids, right_ids, ctx)
     # runs of both sides that cannot both stand, with the base text they replace
     clashes: list[tuple[list[Hashable], list[Hashable], str]] = []
+    clashes += _deleted_against_rewritten(
+        base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), renamable if named else None
+    )
+    rewritten = {identity for left_run, right_run, _ in clashes for identity in (*left_run, *right_run)}
 
     def combine(left_run: list[Hashable], right_run: list[Hashable]) -> list[Hashable]:
         fresh = not any(_is_base(identity) for identity in (*left_run, *right_run))
+        fresh = fresh and not rewritten & {*left_run, *right_run}
         # statements both sides inserted at one spot of a block whose order is its
         # meaning (the profile says which), or two versions of one change
         if fresh and (body.insertions_clash or _same_intent([left_of[i] for i in left_run], [right_of[i] for i in right_run])):
@@ -386,7 +396,9 @@ def _merge_members(
         run = set(left_run) | set(right_run)
         left_text = "".join(ctx.from_left(left_of[i].text) for i in left_run)
         right_text = "".join(ctx.from_right(right_of[i].text) for i in right_ids if i in run)
-        clash_at[left_run[0]] = _whole_conflict(base_text, left_text, right_text, _symbol(path, left_of[left_run[0]]))
+        first = next(i for i in order if i in run)
+        node = left_of.get(first) or right_of[first]
+        clash_at[first] = _whole_conflict(base_text, left_text, right_text, _symbol(path, node))
         in_clash |= run
     wraps = find_wraps(
         base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), separator, ctx.profile.comment_prefix
@@ -444,6 +456,100 @@ def _imports_replaced_twice(
         if left_run and right_run and all(node.kind in IMPORT_KINDS for node in nodes):
             found.append((left_run, right_run, was.text))
     return found
+
+
+def _deleted_against_rewritten(
+    base: Sequence[Node],
+    sides: tuple[Sequence[Node], Sequence[Node]],
+    pairs: tuple[dict[int, int], dict[int, int]],
+    ids: tuple[list[Hashable], list[Hashable]],
+    definitions: frozenset[str] | None = None,
+) -> list[tuple[list[Hashable], list[Hashable], str]]:
+    """Stretches of a sequence, between two statements both sides kept, that one side
+    rewrote where the other deleted or inserted:
+
+    - both sides dropped base's statements there, one wrote new ones in their place and
+      the other nothing (``self.check(config)`` deleted, and rewritten beyond matching
+      into an ``if`` that raises): delete against change, a conflict as it is for a
+      statement the matcher pairs;
+    - both sides wrote new statements there and a base statement between them is kept
+      by one side only (one side moved a block into a new ``with``, the other inserted
+      a statement after one of the block's statements): where the insertion belongs in
+      the rewritten stretch is unknown, so the stretch is a conflict rather than the
+      insertion landing after, or outside, the rewrite;
+    - a statement one side moved into its new statements (a block wrapped in a new
+      ``if``) and the other side deleted: kept as moved, the deletion would be lost.
+
+    In a named body (``definitions`` given: the kinds placed by name, never clashing
+    by place), only the second applies, to stretches of other statements (imports
+    one side inserted after an import the other side rewrote: `from crypto import *`
+    after `from ntheory import *`, every line rewritten to `from .x import *`).
+
+    Each is (left's ids, right's ids, base's text) of the stretch."""
+    found = []
+    of_id = [dict(zip(side_ids, side, strict=True)) for side, side_ids in zip(sides, ids, strict=True)]
+    kept = [i for i in range(len(base)) if i in pairs[0] and i in pairs[1]]
+    if any(side_pairs[a] > side_pairs[b] for side_pairs in pairs for a, b in itertools.pairwise(kept)):
+        return []  # a side moved a child: stretches between neighbours are not defined
+    for before, after in itertools.pairwise([-1, *kept, len(base)]):
+        if after - before < 2:
+            continue  # no base statement between these neighbours
+        runs = []
+        for side_pairs, side_ids in zip(pairs, ids, strict=True):
+            start = side_pairs[before] + 1 if before >= 0 else 0
+            end = side_pairs[after] if after < len(base) else len(side_ids)
+            runs.append(side_ids[start:end])
+        # (an emptied body's placeholder is no statement)
+        fresh = [[of_id[k][i] for i in run if not _is_base(i) and of_id[k][i].text] for k, run in enumerate(runs)]
+        stretch = range(before + 1, after)
+        deleted_by_both = not any(i in pairs[0] or i in pairs[1] for i in stretch)
+        # (both sides writing new statements in place of what both deleted is the
+        # clash of two insertions at one spot: `insertion_conflict_bodies`)
+        if definitions is not None:
+            nodes = [*fresh[0], *fresh[1], *(base[i] for i in stretch)]
+            if deleted_by_both or not all(fresh) or any(node.kind in definitions for node in nodes):
+                continue
+            # an insertion (its side deleted nothing there) right after a base
+            # statement the other side rewrote, other than the last of the stretch
+            # (after which the other side's rewrite stands, the insertion after it)
+            anchored = [
+                s
+                for s, run in enumerate(runs)
+                for previous, identity in itertools.pairwise(run)
+                if _is_base(previous) and not _is_base(identity) and _base_index(previous) not in pairs[1 - s]
+                and _base_index(previous) != after - 1 and all(i in pairs[s] for i in stretch)
+            ]
+            if not anchored:
+                continue
+        clash = bool(fresh[0]) != bool(fresh[1]) if deleted_by_both else all(fresh)
+        if clash or _moved_against_deleted([base[i] for i in stretch if i not in pairs[0] and i not in pairs[1]], fresh):
+            found.append((runs[0], runs[1], _joined(base[before + 1 : after])))
+    return found
+
+
+def _moved_against_deleted(deleted: Sequence[Node], fresh: Sequence[Sequence[Node]]) -> bool:
+    """A base statement both sides removed from its place that one side's new
+    statements hold (moved into a new block) and the other's do not (deleted)."""
+
+    def spelled(nodes: Sequence[Node]) -> str:
+        return "\x00" + "\x00".join(key for node in nodes for key in token_keys(node.code)) + "\x00"
+
+    left, right = (spelled(nodes) for nodes in fresh)
+    for node in deleted:
+        keys = token_keys(node.code)
+        if not keys:
+            continue
+        wanted = "\x00" + "\x00".join(keys) + "\x00"
+        if (wanted in left) != (wanted in right):
+            return True
+    return False
+
+
+def _base_index(identity: Hashable) -> int:
+    """The base index of a base child's identity ``("base", i)``."""
+    assert isinstance(identity, tuple)  # for mypy: callers test _is_base first
+    index: int = identity[1]
+    return index
 
 
 def _is_base(identity: Hashable) -> bool:

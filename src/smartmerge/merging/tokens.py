@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 
+from smartmerge.languages import TokenLists
 from smartmerge.merging.diff3 import contains_changes, diff3
 
 _TOKEN_PATTERN = r"""
@@ -194,6 +195,66 @@ def _depths(tokens: list[Token]) -> list[int]:
     return depths
 
 
+def opens_list(before: str, opener: str, lists: TokenLists) -> bool:
+    """Whether bracket ``opener`` after the token ``before`` holds a list of items
+    (``[``, ``{``; ``(`` of a call, a signature or bases) rather than one value (a
+    tuple, a grouping)."""
+    if opener in lists.list_brackets:
+        return True
+    caller = bool(_WORD.fullmatch(before)) and not before[:1].isdigit() and before not in lists.not_callers
+    return opener in lists.call_brackets and (caller or before in _CLOSERS)
+
+
+def _scalar_tuple(tokens: list[Token], opener: int) -> bool:
+    """Whether the bracket at ``opener`` holds one value: a flat tuple of literals and
+    names (``(7, 1, 0, 'dev', 0)``, a version), or text that is no tuple at all; a
+    tuple that holds brackets of its own (a row of test data) is a list of items."""
+    depth = 0
+    for token in tokens[opener + 1 :]:
+        if token.key in _CLOSERS and depth == 0:
+            return True
+        depth += _nesting(token.key)
+        if depth or not (token.key in (",", "-") or _WORD.fullmatch(token.key) or token.key[:1] in ('"', "'")
+                         or token.key.lstrip("rRbBuUfF")[:1] in QUOTES or token.key[:1].isdigit()):
+            return False
+    return True
+
+
+def _separators(tokens: list[Token], lists: TokenLists, newline_ends_statement: bool) -> set[int]:
+    """Indices of the tokens that separate two items of a list (a comma directly inside
+    a list bracket or a tuple of more than literals, or outside brackets in a
+    ``list_statements`` statement), two clauses (``clause_separators``) or two
+    statements (the first token of a line outside brackets, a ``;``): edits on either
+    side of one touch different things."""
+    found: set[int] = set()
+    stack: list[bool] = []  # per open bracket: does it hold a list
+    statement_is_list = False
+    for k, token in enumerate(tokens):
+        starts = k == 0 or (not stack and (token.key == ";" or (newline_ends_statement and ("\n" in token.space or "\r" in token.space))))
+        if starts:
+            if k:
+                found.add(k)
+            statement_is_list = token.key in lists.list_statements
+        if (token.key == "," and (stack[-1] if stack else statement_is_list)) or token.key in lists.clause_separators:
+            found.add(k)
+        if token.key in _OPENERS:
+            is_list = opens_list(tokens[k - 1].key if k else "", token.key, lists)
+            stack.append(is_list or (token.key in lists.call_brackets and not _scalar_tuple(tokens, k)))
+        elif token.key in _CLOSERS and stack:
+            stack.pop()
+    return found
+
+
+def _separators_after(before: str, base: str, lists: TokenLists, newline_ends_statement: bool, comment: str) -> set[int]:
+    """``_separators`` of ``base``'s tokens, read after ``before`` (the brackets it
+    opened are still open), as indices into ``base``'s own tokens."""
+    prefix = tokenize(before, comment)[0] if before else []
+    tokens = tokenize(before + base, comment)[0]
+    if [t.key for t in tokens[: len(prefix)]] != [t.key for t in prefix]:
+        prefix, tokens = [], tokenize(base, comment)[0]  # a token spans the seam: no context
+    return {k - len(prefix) for k in _separators(tokens, lists, newline_ends_statement) if k >= len(prefix)}
+
+
 def merge_tokens(
     base: str,
     left: str,
@@ -202,6 +263,8 @@ def merge_tokens(
     commutative: tuple[str, ...] = (),
     comment: str = "#",
     newline_ends_statement: bool = False,
+    lists: TokenLists | None = None,
+    before: str = "",
 ) -> str | None:
     """The token-level merge of three texts, or None when edits clash.
 
@@ -210,7 +273,11 @@ def merge_tokens(
     left's first: ``'a' | 'b'`` plus ``| 'c'`` and ``| 'd'``. With
     ``newline_ends_statement`` (Python), a line break a side wrote inside brackets
     that the other side removed (a parenthesised import joined onto one line) becomes
-    a space: outside brackets it would end the statement."""
+    a space: outside brackets it would end the statement. With ``lists`` (the
+    profile's ``[tokens]``), two edits, one per side, merge only when a separator
+    (``_separators``) or a comment-only edit lies between them: one scalar tuple or
+    one arithmetic expression edited twice is a conflict. ``before`` is base's text
+    before ``base`` in its statement (whole lines), whose open brackets hold it."""
     (base_t, base_end), (left_t, left_end), (right_t, right_end) = (tokenize(t, comment) for t in (base, left, right))
     side_depths = {"left": _depths(left_t), "right": _depths(right_t)}
     depth = 0  # of the output so far
@@ -230,24 +297,43 @@ def merge_tokens(
     # the side of the last one-sided change, and the stable keys since then
     last_side: str = ""
     gap: tuple[str, ...] = ()
+    separators = _separators_after(before, base, lists, newline_ends_statement, comment) if lists is not None else set()
+    separated = lists is None  # a separator since the last one-sided change
+    last_comment = False  # the last one-sided change touched comments only
     for chunk in diff3([t.key for t in base_t], [t.key for t in left_t], [t.key for t in right_t]):
+        start = positions[0]
         if chunk.stable:
             gap = (*gap, *chunk.base)
+            separated = separated or any(k in separators for k in range(start, start + len(chunk.base) + 1))
         elif chunk.conflict:
             last_side, gap = "", ()
         else:
             side = "left" if chunk.left != chunk.base else "right"
+            # comments, and a trailing comma a formatter added or removed, touch no value
+            only_comments = all(k.startswith(comment) or k == "," for k in (*chunk.left, *chunk.right, *chunk.base))
+            # a change that starts a line of its own outside brackets starts a statement
+            side_tokens, at = (left_t, positions[1]) if side == "left" else (right_t, positions[2])
+            if newline_ends_statement and at < len(side_tokens) and side_depths[side][at] == 0:
+                separated = separated or "\n" in side_tokens[at].space or "\r" in side_tokens[at].space
             if chunk.left == chunk.right:
                 last_side, gap = "", ()  # the same change on both sides
             elif last_side and last_side != side and _binds(gap):
                 return None
+            elif last_side and last_side != side and not (separated or only_comments or last_comment):
+                return None  # one item, expression or tuple edited by both sides
             else:
                 last_side, gap = side, ()
+            separated, last_comment = lists is None, only_comments
             changed = chunk.left if side == "left" else chunk.right
-            added[side].update(Counter(k for k in changed if _WORD.fullmatch(k)) - Counter(chunk.base))
+            added[side].update(Counter(k for k in changed if _WORD.fullmatch(k) or k.lstrip("rRbBuUfF")[:1] in QUOTES) - Counter(chunk.base))
         b, lft, rgt = positions
         nb, nl, nr = b + len(chunk.base), lft + len(chunk.left), rgt + len(chunk.right)
         positions = [nb, nl, nr]
+        if newline_ends_statement and not chunk.stable and not chunk.conflict and chunk.left != chunk.right:
+            # a change that ends where the side starts a new line outside brackets ends a statement
+            side_tokens, at = (left_t, nl) if chunk.left != chunk.base else (right_t, nr)
+            if at < len(side_tokens) and side_depths["left" if side_tokens is left_t else "right"][at] == 0:
+                separated = separated or "\n" in side_tokens[at].space or "\r" in side_tokens[at].space
         if chunk.conflict:
             trailing = _trailing_comma_side(chunk.base, chunk.left, chunk.right, base_t[nb].key if nb < len(base_t) else "")
             if trailing == "left":
@@ -279,8 +365,9 @@ def merge_tokens(
         else:
             out.extend(emit(t, _requote(t, left_quote), "right", k) for k, t in enumerate(right_t[rgt:nr], rgt))
     if added["left"] & added["right"]:
-        # both sides added the same word at different places (`public static` and
-        # `static public`): merging both would write it twice
+        # both sides added the same word or string at different places (`public static`
+        # and `static public`, `"--no-deps"` before and after `"-q"`): merging both
+        # would write it twice
         return None
     out.append(_pick(base_end, left_end, right_end))
     return "".join(out)

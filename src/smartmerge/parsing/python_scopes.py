@@ -15,6 +15,7 @@ import builtins
 import re
 import symtable
 import warnings
+from functools import lru_cache
 
 from smartmerge.parsing.python_grammar import is_modern_python
 
@@ -89,3 +90,72 @@ def unbound_names(text: str) -> frozenset[str]:
             if symbol.is_referenced() and symbol.is_global() and not (symbol.is_local() and not is_module):
                 read.add(name)
     return frozenset(read - bound - _BUILTINS)
+
+
+def _accepts(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> bool:
+    """Whether a call's positional and keyword arguments fit the function's parameters."""
+    params = func.args
+    positional = [a.arg for a in (*params.posonlyargs, *params.args)]
+    required = len(positional) - len(params.defaults)
+    count = len(call.args)
+    names = [k.arg for k in call.keywords if k.arg is not None]
+    if count > len(positional) and params.vararg is None:
+        return False
+    by_keyword = {a.arg for a in params.args} | {a.arg for a in params.kwonlyargs}
+    if any(name not in by_keyword for name in names) and params.kwarg is None:
+        return False
+    if any(name not in names for name in positional[count:required]):
+        return False
+    kw_required = [a.arg for a, d in zip(params.kwonlyargs, params.kw_defaults, strict=True) if d is None]
+    return all(name in names for name in kw_required)
+
+
+@lru_cache(maxsize=8)
+def syntax_tree(text: str) -> ast.Module | None:
+    """``ast.parse(text)``, None when it fails; the last few are kept, since the check
+    asks several questions of the same four texts. Callers must not change the tree."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def call_mismatches(text: str) -> frozenset[tuple[str, str, int]]:
+    """Calls of a module-level function, by name, whose arguments do not fit its
+    parameters: (name, the call's source, line). Only functions bound once in the
+    module (not decorated, no other binding of the name anywhere), and only calls
+    without ``*``/``**`` arguments, so what is reported is certain."""
+    tree = syntax_tree(text)
+    if tree is None:
+        return frozenset()
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    bindings: dict[str, int] = {}
+    for node in ast.walk(tree):
+        name = None
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            name = node.name
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            name = node.id
+        elif isinstance(node, ast.arg):
+            name = node.arg
+        elif isinstance(node, ast.alias):
+            name = node.asname or node.name.split(".")[0]
+        if name is not None:
+            bindings[name] = bindings.get(name, 0) + 1
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and not stmt.decorator_list:
+            functions[stmt.name] = stmt
+    found = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        func = functions.get(node.func.id)
+        if func is None or bindings.get(func.name, 0) != 1:
+            continue
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            continue
+        if not _accepts(func, node):
+            found.add((func.name, ast.unparse(node), node.lineno))
+    return frozenset(found)
