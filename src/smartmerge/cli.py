@@ -6,9 +6,7 @@ Exit status: 0 clean merge, 1 conflicts, 2 bad usage or unusable input.
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,14 +18,13 @@ from smartmerge.errors import SmartmergeError
 from smartmerge.git import install as git_install
 from smartmerge.git import replay as git_replay
 from smartmerge.git import review as git_review
-from smartmerge.git.driver import DriverRequest, drive, label_or_default
 from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.git.gitcmd import repo_root
 from smartmerge.git.solve import RankRequest
 from smartmerge.git.solve import solve as solve_file
 from smartmerge.languages import all_profiles, attribute_lines
-from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
-from smartmerge.pipeline import merge_texts
+from smartmerge.merge_command import MergeRequest, run_merge
+from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS
 from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
 
 EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
@@ -88,31 +85,6 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def read_input(path: Path, role: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise fail(f"{role} file {path}: no such file") from None
-    except IsADirectoryError:
-        raise fail(f"{role} file {path}: is a directory") from None
-    except OSError as exc:
-        raise fail(f"{role} file {path}: cannot read: {exc.strerror}") from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".smartmerge", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @app.command("merge")
 def merge_command(
     base: Annotated[Path, typer.Argument(help="The common ancestor.", show_default=False)],
@@ -151,63 +123,14 @@ def merge_command(
     ] = False,
 ) -> None:
     """Merge LEFT and RIGHT, two edited copies of BASE; print the result or write it to -o."""
-    if verbose:
-        logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
-    if git_driver:
-        git_options = MergeOptions(
-            base_label=label_or_default(base_label, "base"),
-            left_label=label_or_default(left_label, "left"),
-            right_label=label_or_default(right_label, "right"),
-            marker_size=marker_size,
-            timeout=timeout,
-            language=language,
-            line_merge=force_line_merge,
-        )
-        raise typer.Exit(git_driver_merge(base, left, right, label_or_default(path or "", "") or None, git_options))
-    options = MergeOptions(
-        base_label=base_label,
-        left_label=left_label,
-        right_label=right_label,
-        marker_size=marker_size,
-        timeout=timeout,
-        language=language,
-        line_merge=force_line_merge,
-    )
-    texts = [read_input(p, role) for p, role in ((base, "base"), (left, "left"), (right, "right"))]
-    try:
-        result = merge_texts(*texts, path=path or str(left), options=options)
-    except SmartmergeError as exc:
-        raise fail(str(exc)) from None
-    if verbose:
-        typer.echo(f"smartmerge: {result.method.value} merge, {result.outcome.value}: {result.reason}", err=True)
-    if output is None:
-        sys.stdout.buffer.write(result.text)
-        sys.stdout.buffer.flush()
-    else:
-        try:
-            write_atomically(output, result.text)
-        except OSError as exc:
-            raise fail(f"output file {output}: cannot write: {exc.strerror}") from None
-    raise typer.Exit(EXIT_CLEAN if result.clean else EXIT_CONFLICTS)
+    # python -m smartmerge runs merges without typer (merge_command); this is the same body
+    raise typer.Exit(run_merge(MergeRequest(
+        base, left, right, output, base_label, left_label, right_label, marker_size, path, language, timeout,
+        force_line_merge, verbose, git_driver,
+    )))
 
 
 # --- git integration commands
-
-
-def git_driver_merge(base: Path, ours: Path, theirs: Path, path: str | None, options: MergeOptions) -> int:
-    """Driver mode: write the merge into %A (ours), or leave ours in place; exit 0 clean, 1 conflicts."""
-    shown = path or str(ours)
-    outcome = drive(DriverRequest(base=base, ours=ours, theirs=theirs, path=path, options=options))
-    text, clean, messages = outcome.text, outcome.clean, list(outcome.messages)
-    if text is not None:
-        try:
-            write_atomically(ours, text)
-        except OSError as exc:
-            messages.append(f"smartmerge: {shown}: cannot write the result ({exc.strerror}); ours left in place")
-            clean = False
-    for message in messages:
-        typer.echo(message, err=True)
-    return EXIT_CLEAN if clean else EXIT_CONFLICTS
 
 
 # --- runner commands

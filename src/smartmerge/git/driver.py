@@ -25,7 +25,6 @@ from smartmerge.git import review
 from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
-from smartmerge.pipeline import merge_texts
 from smartmerge.result import MergeResult, Method, Outcome
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ def is_binary(data: bytes) -> bool:
     return b"\0" in data[:_BINARY_SNIFF_BYTES]
 
 
-def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> DriverOutcome:
+def run_driver(request: DriverRequest, merge: MergeFunction | None = None) -> DriverOutcome:
     """Merge the three files git handed over; never raises for anything the files hold."""
     shown = request.path or str(request.ours)
     try:
@@ -95,7 +94,13 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
         return DriverOutcome(None, False, [f"smartmerge: {shown}: binary file; ours left in place, git reports a conflict"])
     options = request.options
     if turned_off():
+        # git's line merge and nothing else: not even the engine is imported
         options = replace(options, line_merge=True)
+        merge = _line_only
+    if merge is None:
+        from smartmerge.pipeline import merge_texts  # the engine: most of a driver call's start-up
+
+        merge = merge_texts
     started = time.perf_counter()
     messages: list[str] = []
     try:
@@ -165,6 +170,12 @@ def _read(path: Path, role: str) -> bytes:
 def _by_choice(reason: str) -> bool:
     # unknown languages and an explicit line merge need no explanation
     return reason.startswith("no language profile") or reason == "line merge requested"
+
+
+def _line_only(
+    base: bytes, ours: bytes, theirs: bytes, *, path: str | None, options: MergeOptions
+) -> MergeResult:
+    return _fallback(base, ours, theirs, options, "line merge requested")
 
 
 def _fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, reason: str) -> MergeResult:
