@@ -15,8 +15,6 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 
-from rapidfuzz import fuzz
-
 from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
@@ -308,6 +306,8 @@ def _body_contains(
 def _moved_counterpart(child: Node, out: Sequence[Node], taken: set[int]) -> int | None:
     """The most similar output statement of the same kind that matches no base one
     (``EDIT_SIMILARITY``, as the matcher pairs edits), wherever it is."""
+    from rapidfuzz import fuzz  # imported on first use: the driver pays every import on each file
+
     best, best_score = None, EDIT_SIMILARITY
     for j, candidate in enumerate(out):
         if j in taken or candidate.kind != child.kind:
