@@ -215,3 +215,17 @@ def test_a_wrapped_member_that_lost_the_other_sides_edit_is_rejected() -> None:
 def test_a_wrapped_member_changed_by_nobody_is_rejected() -> None:
     with pytest.raises(CheckFailed):
         _check_yaml("services:\n  server:\n    host: example.org\n    port: 9999\nlogging: info\n")
+
+
+def test_the_check_stops_once_the_merges_time_is_up() -> None:
+    import time
+
+    from smartmerge.errors import MergeTimeout
+
+    base = parse_python("def a():\n    return 1\n")
+    left = parse_python("def a():\n    return 1\n\n\ndef b():\n    return 2\n")
+    right = parse_python("def a():\n    return 10\n")
+    merged = "def a():\n    return 10\n\n\ndef b():\n    return 2\n"
+    check_merge(base, left, right, merged, deadline=time.monotonic() + 3600)  # in time: passes
+    with pytest.raises(MergeTimeout):
+        check_merge(base, left, right, merged, deadline=time.monotonic() - 1)

@@ -40,3 +40,15 @@ def test_gits_merge_is_only_preferred_when_it_passes_the_check() -> None:
     twice = b'{\n    "a": 1,\n    "b": 2,\n    "z": -1,\n    "b": 2\n}\n'  # git's clean line merge
     assert not _passes_check((base, left, right), twice, profile)
     assert _passes_check((base, left, right), left, profile)
+
+
+def test_a_merge_out_of_time_is_gits_line_merge_whatever_stage_it_reached() -> None:
+    from smartmerge import MergeOptions, Method, merge_texts
+
+    base = "".join(f"def f{i}():\n    return {i}\n\n\n" for i in range(50))
+    left = base.replace("return 1\n", "return -1\n", 1)
+    right = base.replace("return 48\n", "return -48\n", 1)
+    # a limit no stage can meet: parsing, merging and checking all give up
+    result = merge_texts(base, left, right, path="m.py", options=MergeOptions(timeout=1e-9))
+    assert result.method is Method.LINE and "ran past" in result.reason
+    assert result.text == right.replace("return 1\n", "return -1\n", 1).encode()

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ast
 import textwrap
+import time
 from collections import Counter
 from collections.abc import Sequence
+from contextvars import ContextVar
 
-from smartmerge.errors import CheckFailed, ParseFailed
+from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
@@ -29,8 +31,32 @@ from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
 
-def check_merge(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None = None) -> None:
-    """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes."""
+def check_merge(
+    base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None = None, *, deadline: float | None = None
+) -> None:
+    """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes;
+    MergeTimeout once ``time.monotonic()`` passes ``deadline``."""
+    token = _DEADLINE.set(deadline)
+    try:
+        _check_merge(base, left, right, merged, profile)
+    finally:
+        _DEADLINE.reset(token)
+
+
+# The merge's time limit, seen by the checks deep in the recursion without passing it
+# through each of them (a context variable: merges in other threads have their own).
+_DEADLINE: ContextVar[float | None] = ContextVar("smartmerge_check_deadline", default=None)
+
+
+def _in_time() -> None:
+    """The check of a big module takes seconds: stop when the merge's time is up
+    instead of finishing work the pipeline throws away."""
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise MergeTimeout("the check ran out of time")
+
+
+def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None) -> None:
     if profile is not None and profile.parser != "python":
         # other parsers: the profile's own, strictly (a tree-sitter output with an
         # ERROR or MISSING node fails), then the same containment test on its tree
@@ -45,7 +71,9 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
         raise CheckFailed(f"output does not parse with ast: {exc}") from None
+    _in_time()
     _compiles_and_binds(base, left, right, merged)
+    _in_time()
     # libcst takes ~30 ms per 500 lines, too slow for every merge: it re-parses each
     # top-level statement the merge wrote, i.e. every one not copied verbatim from left
     # or right. Top-level statements parse on their own, comments included.
@@ -56,6 +84,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
     import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
     for child in written:
+        _in_time()
         try:
             libcst.parse_module(child.text)
         except libcst.ParserSyntaxError as exc:
@@ -70,6 +99,7 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
     error = compile_error(merged)
     if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
         raise CheckFailed(f"output does not compile: {error}")
+    _in_time()
     unbound = unbound_names(merged)
     if unbound:
         new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
@@ -97,6 +127,7 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
     """What both sides kept is still there; every new definition comes from a side."""
     if not (base.is_container and out.is_container and base.kind == out.kind):
         return
+    _in_time()
     if not (left.is_container and right.is_container):
         return
     named = base.named_body
@@ -233,6 +264,7 @@ def _in_place(i: int, to_out: dict[int, int], out: Sequence[Node], kinds: set[st
 def _body_contains(
     base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str], comment: str = "#"
 ) -> None:
+    _in_time()
     named = base.named_body
     to_side = match_children(base.children, side.children, named=named, renamable=renamable)
     to_out = match_children(base.children, out.children, named=named, renamable=renamable)
@@ -248,7 +280,15 @@ def _body_contains(
 
     out_texts = Counter(key(child) for child in out.children)
     # an addition may arrive restyled (a formatter's quotes on the other side): compare tokens
-    out_spellings = {_spelled(child.text, comment) for child in out.children} if len(to_side) < len(side.children) else set()
+    # tokenised only when an added child is not found by its text (a 12,500-function
+    # module spent a tenth of its merge tokenising every output child up front)
+    out_spellings: set[tuple[str, ...]] = set()
+
+    def spelled_in_out(text: str) -> bool:
+        if not out_spellings:
+            out_spellings.update(_spelled(child.text, comment) for child in out.children)
+        return _spelled(text, comment) in out_spellings
+
     base_texts = Counter(key(child) for child in base.children)
     other_texts = Counter(key(child) for child in other.children)
     side_texts = Counter(key(child) for child in side.children)
@@ -289,7 +329,7 @@ def _body_contains(
         if (
             child.text.strip()  # an empty body's placeholder adds nothing
             and out_texts[key(child)] == 0
-            and _spelled(child.text, comment) not in out_spellings
+            and not spelled_in_out(child.text)
             and not _intact_but_wrapped(child, base.children, other.children, out.children, sep, comment)
         ):
             what = child.name or child.text.strip().splitlines()[0][:60]

@@ -24,6 +24,7 @@ from smartmerge.parsing.python_scopes import compile_error
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of
+from smartmerge.tree import Node
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,10 @@ def merge_texts(
     # adding or removing the BOM is an edit like any other: the side that made it wins
     base_bom, left_bom, right_bom = (b.startswith(_BOM) for b in (base_b, left_b, right_b))
     bom = _BOM if (left_bom if left_bom != base_bom else right_bom) else b""
+    deadline = time.monotonic() + options.timeout
     try:
-        result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom)
-        return _in_gits_layout(result, (base_b, left_b, right_b), profile, options)
+        result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
+        return _in_gits_layout(result, (base_b, left_b, right_b), profile, options, deadline)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
@@ -105,7 +107,7 @@ def merge_texts(
 
 
 def _in_gits_layout(
-    result: MergeResult, raw: tuple[bytes, bytes, bytes], profile: LanguageProfile, options: MergeOptions
+    result: MergeResult, raw: tuple[bytes, bytes, bytes], profile: LanguageProfile, options: MergeOptions, deadline: float
 ) -> MergeResult:
     """git's own clean line merge, when it says what the structured result says.
 
@@ -120,8 +122,11 @@ def _in_gits_layout(
     merged = line_merge(*raw, options)
     if merged.conflicts or merged.text == result.text:
         return result
+    if time.monotonic() > deadline:
+        # what follows re-checks the result against git's: never skipped, so out of time
+        raise MergeTimeout("comparing with git's line merge ran out of time")
     if not _same_but_layout(result.text, merged.text):
-        if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix) and _passes_check(raw, merged.text, profile):
+        if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix) and _passes_check(raw, merged.text, profile, deadline):
             return MergeResult(
                 merged.text, Outcome.CLEAN, Method.LINE, (),
                 "the structured result lost a line change that git's clean line merge keeps; git's line merge used",
@@ -130,6 +135,8 @@ def _in_gits_layout(
         return result
     try:
         git_text = _decode(merged.text)
+        if time.monotonic() > deadline:
+            raise MergeTimeout("comparing with git's line merge ran out of time")
         parse(git_text, profile, strict=True)
     except (ParseFailed, UnicodeDecodeError):
         return result
@@ -138,12 +145,14 @@ def _in_gits_layout(
     return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
 
 
-def _passes_check(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:
+def _passes_check(
+    raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile, deadline: float = float("inf")
+) -> bool:
     """git's merge passes the check a structured result must pass (no key or
     definition written twice, every change kept, for Python: it compiles)."""
     try:
-        base, left, right = (parse(_decode(data), profile) for data in raw)
-        check_merge(base, left, right, _decode(merged), profile)
+        base, left, right = (_parsed_in_time(_decode(data), profile, deadline) for data in raw)
+        check_merge(base, left, right, _decode(merged), profile, deadline=deadline)
     except (ParseFailed, CheckFailed, UnicodeDecodeError):
         return False
     return True
@@ -189,19 +198,25 @@ def _decode(data: bytes) -> str:
     return data.removeprefix(_BOM).decode("utf-8")
 
 
+def _parsed_in_time(text: str, profile: LanguageProfile, deadline: float) -> Node:
+    # one parse of a big file takes a good part of a second: do not start the next one late
+    if time.monotonic() > deadline:
+        raise MergeTimeout("parsing ran out of time")
+    return parse(text, profile)
+
+
 def _structured(
-    base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes
+    base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes, deadline: float
 ) -> MergeResult:
     timings: dict[str, float] = {}
-    deadline = time.monotonic() + options.timeout
     t0 = time.perf_counter()
-    base_tree, left_tree, right_tree = (parse(text, profile) for text in (base, left, right))
+    base_tree, left_tree, right_tree = (_parsed_in_time(text, profile, deadline) for text in (base, left, right))
     t1 = time.perf_counter()
     pieces = merge_trees(base_tree, left_tree, right_tree, profile, deadline)
     rendered = render(pieces, options, newline_of(left))
     t2 = time.perf_counter()
     if not rendered.conflicts:
-        check_merge(base_tree, left_tree, right_tree, rendered.text, profile)
+        check_merge(base_tree, left_tree, right_tree, rendered.text, profile, deadline=deadline)
     t3 = time.perf_counter()
     timings.update(parse=t1 - t0, merge=t2 - t1, check=t3 - t2)
     log.debug("parse %.1f ms, merge %.1f ms, check %.1f ms", *(1e3 * timings[k] for k in ("parse", "merge", "check")))
