@@ -354,7 +354,7 @@ def table(columns: list[Column], args: argparse.Namespace, git_: PlainGit) -> st
 
 def export_src(rev: str, into: Path) -> Path:
     into.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", rev, "src"], cwd=CHECKOUT, capture_output=True, check=True).stdout
+    archive = subprocess.run(["git", "archive", rev, "src", "grammars"], cwd=CHECKOUT, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "src"
 

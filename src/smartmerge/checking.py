@@ -36,16 +36,35 @@ def check_merge(
 ) -> None:
     """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes;
     MergeTimeout once ``time.monotonic()`` passes ``deadline``."""
-    token = _DEADLINE.set(deadline)
+    token, memo = _DEADLINE.set(deadline), _MATCHES.set({})
     try:
         _check_merge(base, left, right, merged, profile)
     finally:
         _DEADLINE.reset(token)
+        _MATCHES.reset(memo)
 
 
 # The merge's time limit, seen by the checks deep in the recursion without passing it
 # through each of them (a context variable: merges in other threads have their own).
 _DEADLINE: ContextVar[float | None] = ContextVar("smartmerge_check_deadline", default=None)
+
+
+# The pairings of one check: each body's base is matched against left, right and the
+# output by both the containment test of each side and the test of what both kept.
+# Keyed by the nodes' identity; the entry holds the nodes, so no id is reused meanwhile.
+_Matches = dict[tuple[int, int, bool, frozenset[str]], tuple[Node, Node, dict[int, int]]]
+_MATCHES: ContextVar[_Matches] = ContextVar("smartmerge_check_matches")
+
+
+def _matched(base: Node, side: Node, named: bool, renamable: frozenset[str]) -> dict[int, int]:
+    """match_children of two bodies, once per check (read-only: callers share it)."""
+    memo = _MATCHES.get(None)
+    if memo is None:
+        return match_children(base.children, side.children, named=named, renamable=renamable)
+    key = (id(base), id(side), named, renamable)
+    if key not in memo:
+        memo[key] = (base, side, match_children(base.children, side.children, named=named, renamable=renamable))
+    return memo[key][2]
 
 
 def _in_time() -> None:
@@ -127,13 +146,15 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
     """What both sides kept is still there; every new definition comes from a side."""
     if not (base.is_container and out.is_container and base.kind == out.kind):
         return
+    if base.text == left.text == right.text == out.text:
+        return  # the same text parses to the same tree: nothing inside can differ
     _in_time()
     if not (left.is_container and right.is_container):
         return
     named = base.named_body
-    to_left = match_children(base.children, left.children, named=named, renamable=renamable)
-    to_right = match_children(base.children, right.children, named=named, renamable=renamable)
-    to_out = match_children(base.children, out.children, named=named, renamable=renamable)
+    to_left = _matched(base, left, named, renamable)
+    to_right = _matched(base, right, named, renamable)
+    to_out = _matched(base, out, named, renamable)
     for i, child in enumerate(base.children):
         if i in to_left and i in to_right:
             name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
@@ -266,9 +287,9 @@ def _body_contains(
 ) -> None:
     _in_time()
     named = base.named_body
-    to_side = match_children(base.children, side.children, named=named, renamable=renamable)
-    to_out = match_children(base.children, out.children, named=named, renamable=renamable)
-    to_other = match_children(base.children, other.children, named=named, renamable=renamable)
+    to_side = _matched(base, side, named, renamable)
+    to_out = _matched(base, out, named, renamable)
+    to_other = _matched(base, other, named, renamable)
     base_keys = signature_keys(base.children) if named else [None] * len(base.children)
     sep = base.separator
 
