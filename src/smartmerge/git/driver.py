@@ -203,6 +203,24 @@ def _hard_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _git_dir_here() -> Path | None:
+    """The git directory of the work tree git runs the driver in (its top folder),
+    read from ``.git`` without starting ``git rev-parse`` (a process per file merged)."""
+    here = Path.cwd()
+    dot_git = here / ".git"
+    if "GIT_DIR" not in os.environ:
+        if dot_git.is_dir():
+            return dot_git
+        try:
+            pointer = dot_git.read_text(encoding="utf-8").strip()
+        except OSError:
+            pointer = ""
+        if pointer.startswith("gitdir: "):
+            # a linked worktree or a submodule: .git names the git directory
+            return (here / pointer.removeprefix("gitdir: ")).resolve()
+    return find_git_dir(here)
+
+
 def _record(
     request: DriverRequest,
     result: MergeResult,
@@ -215,7 +233,7 @@ def _record(
     if not path:
         return []
     try:
-        git_dir = find_git_dir(Path.cwd())
+        git_dir = _git_dir_here()
         if git_dir is None:
             return []
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
