@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import ast
 import textwrap
-import time
 from collections import Counter
 from collections.abc import Sequence
 from contextvars import ContextVar
 
-from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
+from smartmerge.deadline import in_time, time_limit
+from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
@@ -36,17 +36,12 @@ def check_merge(
 ) -> None:
     """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes;
     MergeTimeout once ``time.monotonic()`` passes ``deadline``."""
-    token, memo = _DEADLINE.set(deadline), _MATCHES.set({})
+    memo = _MATCHES.set({})
     try:
-        _check_merge(base, left, right, merged, profile)
+        with time_limit(deadline):
+            _check_merge(base, left, right, merged, profile)
     finally:
-        _DEADLINE.reset(token)
         _MATCHES.reset(memo)
-
-
-# The merge's time limit, seen by the checks deep in the recursion without passing it
-# through each of them (a context variable: merges in other threads have their own).
-_DEADLINE: ContextVar[float | None] = ContextVar("smartmerge_check_deadline", default=None)
 
 
 # The pairings of one check: each body's base is matched against left, right and the
@@ -67,14 +62,6 @@ def _matched(base: Node, side: Node, named: bool, renamable: frozenset[str]) -> 
     return memo[key][2]
 
 
-def _in_time() -> None:
-    """The check of a big module takes seconds: stop when the merge's time is up
-    instead of finishing work the pipeline throws away."""
-    deadline = _DEADLINE.get()
-    if deadline is not None and time.monotonic() > deadline:
-        raise MergeTimeout("the check ran out of time")
-
-
 def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None) -> None:
     if profile is not None and profile.parser != "python":
         # other parsers: the profile's own, strictly (a tree-sitter output with an
@@ -90,9 +77,9 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
         raise CheckFailed(f"output does not parse with ast: {exc}") from None
-    _in_time()
+    in_time("the check")
     _compiles_and_binds(base, left, right, merged)
-    _in_time()
+    in_time("the check")
     # libcst takes ~30 ms per 500 lines, too slow for every merge: it re-parses each
     # top-level statement the merge wrote, i.e. every one not copied verbatim from left
     # or right. Top-level statements parse on their own, comments included.
@@ -103,7 +90,7 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
     import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
     for child in written:
-        _in_time()
+        in_time("the check")
         try:
             libcst.parse_module(child.text)
         except libcst.ParserSyntaxError as exc:
@@ -118,7 +105,7 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
     error = compile_error(merged)
     if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
         raise CheckFailed(f"output does not compile: {error}")
-    _in_time()
+    in_time("the check")
     unbound = unbound_names(merged)
     if unbound:
         new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
@@ -148,7 +135,7 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
         return
     if base.text == left.text == right.text == out.text:
         return  # the same text parses to the same tree: nothing inside can differ
-    _in_time()
+    in_time("the check")
     if not (left.is_container and right.is_container):
         return
     named = base.named_body
@@ -285,7 +272,7 @@ def _in_place(i: int, to_out: dict[int, int], out: Sequence[Node], kinds: set[st
 def _body_contains(
     base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str], comment: str = "#"
 ) -> None:
-    _in_time()
+    in_time("the check")
     named = base.named_body
     to_side = _matched(base, side, named, renamable)
     to_out = _matched(base, out, named, renamable)

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 from smartmerge.checking import check_merge
+from smartmerge.deadline import time_limit
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
@@ -91,8 +92,9 @@ def merge_texts(
     bom = _BOM if (left_bom if left_bom != base_bom else right_bom) else b""
     deadline = time.monotonic() + options.timeout
     try:
-        result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
-        return _in_gits_layout(result, (base_b, left_b, right_b), profile, options, deadline)
+        with time_limit(deadline):
+            result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
+            return _in_gits_layout(result, (base_b, left_b, right_b), profile, options, deadline)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
@@ -202,7 +204,7 @@ def _parsed_in_time(text: str, profile: LanguageProfile, deadline: float) -> Nod
     # one parse of a big file takes a good part of a second: do not start the next one late
     if time.monotonic() > deadline:
         raise MergeTimeout("parsing ran out of time")
-    return parse(text, profile)
+    return parse(text, profile)  # the limit merge_texts set holds inside it too
 
 
 def _structured(
