@@ -380,6 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.clean_files, args.append_files, args.repeats, args.big_lines, args.limit = 4, 2, 1, 400, 3
         args.timeout_probe = 0.5
     args.sample = corpus_sample(args.corpus, args.limit) if args.corpus else []
+    if args.corpus and not args.sample:
+        ap.error(f"{args.corpus}: no scenario folders (with a Base.py) there")
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
