@@ -12,7 +12,7 @@ import time
 from collections import Counter
 
 from smartmerge.checking import check_merge
-from smartmerge.deadline import time_limit
+from smartmerge.deadline import in_time, time_limit
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
@@ -25,7 +25,6 @@ from smartmerge.parsing.python_scopes import compile_error
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of
-from smartmerge.tree import Node
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +91,9 @@ def merge_texts(
     bom = _BOM if (left_bom if left_bom != base_bom else right_bom) else b""
     deadline = time.monotonic() + options.timeout
     try:
-        with time_limit(deadline):
+        with time_limit(deadline):  # every stage below stops when the time is up (deadline.py)
             result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
-            return _in_gits_layout(result, (base_b, left_b, right_b), profile, options, deadline)
+            return _in_gits_layout(result, (base_b, left_b, right_b), profile, options)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
@@ -109,7 +108,7 @@ def merge_texts(
 
 
 def _in_gits_layout(
-    result: MergeResult, raw: tuple[bytes, bytes, bytes], profile: LanguageProfile, options: MergeOptions, deadline: float
+    result: MergeResult, raw: tuple[bytes, bytes, bytes], profile: LanguageProfile, options: MergeOptions
 ) -> MergeResult:
     """git's own clean line merge, when it says what the structured result says.
 
@@ -124,11 +123,9 @@ def _in_gits_layout(
     merged = line_merge(*raw, options)
     if merged.conflicts or merged.text == result.text:
         return result
-    if time.monotonic() > deadline:
-        # what follows re-checks the result against git's: never skipped, so out of time
-        raise MergeTimeout("comparing with git's line merge ran out of time")
+    in_time("comparing with git's line merge")  # what follows re-checks the result: never skipped
     if not _same_but_layout(result.text, merged.text):
-        if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix) and _passes_check(raw, merged.text, profile, deadline):
+        if _lost_a_line_change(raw, result.text, merged.text, profile.comment_prefix) and _passes_check(raw, merged.text, profile):
             return MergeResult(
                 merged.text, Outcome.CLEAN, Method.LINE, (),
                 "the structured result lost a line change that git's clean line merge keeps; git's line merge used",
@@ -137,8 +134,6 @@ def _in_gits_layout(
         return result
     try:
         git_text = _decode(merged.text)
-        if time.monotonic() > deadline:
-            raise MergeTimeout("comparing with git's line merge ran out of time")
         parse(git_text, profile, strict=True)
     except (ParseFailed, UnicodeDecodeError):
         return result
@@ -147,14 +142,12 @@ def _in_gits_layout(
     return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
 
 
-def _passes_check(
-    raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile, deadline: float = float("inf")
-) -> bool:
+def _passes_check(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:
     """git's merge passes the check a structured result must pass (no key or
     definition written twice, every change kept, for Python: it compiles)."""
     try:
-        base, left, right = (_parsed_in_time(_decode(data), profile, deadline) for data in raw)
-        check_merge(base, left, right, _decode(merged), profile, deadline=deadline)
+        base, left, right = (parse(_decode(data), profile) for data in raw)
+        check_merge(base, left, right, _decode(merged), profile)
     except (ParseFailed, CheckFailed, UnicodeDecodeError):
         return False
     return True
@@ -200,25 +193,18 @@ def _decode(data: bytes) -> str:
     return data.removeprefix(_BOM).decode("utf-8")
 
 
-def _parsed_in_time(text: str, profile: LanguageProfile, deadline: float) -> Node:
-    # one parse of a big file takes a good part of a second: do not start the next one late
-    if time.monotonic() > deadline:
-        raise MergeTimeout("parsing ran out of time")
-    return parse(text, profile)  # the limit merge_texts set holds inside it too
-
-
 def _structured(
     base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes, deadline: float
 ) -> MergeResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    base_tree, left_tree, right_tree = (_parsed_in_time(text, profile, deadline) for text in (base, left, right))
+    base_tree, left_tree, right_tree = (parse(text, profile) for text in (base, left, right))
     t1 = time.perf_counter()
     pieces = merge_trees(base_tree, left_tree, right_tree, profile, deadline)
     rendered = render(pieces, options, newline_of(left))
     t2 = time.perf_counter()
     if not rendered.conflicts:
-        check_merge(base_tree, left_tree, right_tree, rendered.text, profile, deadline=deadline)
+        check_merge(base_tree, left_tree, right_tree, rendered.text, profile)
     t3 = time.perf_counter()
     timings.update(parse=t1 - t0, merge=t2 - t1, check=t3 - t2)
     log.debug("parse %.1f ms, merge %.1f ms, check %.1f ms", *(1e3 * timings[k] for k in ("parse", "merge", "check")))
