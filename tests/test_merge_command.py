@@ -35,13 +35,13 @@ def test_the_lean_path_knows_every_command_of_the_app() -> None:
     "argv",
     [
         ["merge", "b", "l"],  # a side missing
-        ["b", "l", "r", "extra"],
-        ["b", "l", "r", "-l", "0"],  # typer's min=1
-        ["b", "l", "r", "--timeout", "0.01"],  # typer's min=0.1
-        ["b", "l", "r", "--timeout", "soon"],
-        ["b", "l", "r", "--no-such-option"],
-        ["b", "l", "r", "--line"],  # no abbreviations: click takes none
-        ["b", "l", "r", "--git=yes"],
+        ["merge", "b", "l", "r", "extra"],
+        ["merge", "b", "l", "r", "-l", "0"],  # typer's min=1
+        ["merge", "b", "l", "r", "--timeout", "0.01"],  # typer's min=0.1
+        ["merge", "b", "l", "r", "--timeout", "soon"],
+        ["merge", "b", "l", "r", "--no-such-option"],
+        ["merge", "b", "l", "r", "--line"],  # no abbreviations: click takes none
+        ["merge", "b", "l", "r", "--git=yes"],
         ["merge", "--help"],
         ["--help"],
         ["--version"],
@@ -54,13 +54,22 @@ def test_what_is_not_a_well_formed_merge_goes_to_typer(argv: list[str]) -> None:
     assert merge_request(argv) is None
 
 
-def test_the_short_form_and_every_option_are_read_as_typer_reads_them() -> None:
-    argv = ["b", "-o", "out", "l", "r", "-s", "S", "-x", "X", "-y", "Y", "-l9", "-p", "a/b.py",
+def test_every_option_is_read_as_typer_reads_it() -> None:
+    argv = ["merge", "b", "-o", "out", "l", "r", "-s", "S", "-x", "X", "-y", "Y", "-l9", "-p", "a/b.py",
             "--language", "python", "--timeout", "3", "--line-merge", "-v", "--git"]
     assert merge_request(argv) == MergeRequest(
         Path("b"), Path("l"), Path("r"), Path("out"), "S", "X", "Y", 9, "a/b.py", "python", 3.0, True, True, True
     )
     assert merge_request(["merge", "merge", "left", "right"]) == MergeRequest(Path("merge"), Path("left"), Path("right"))
+
+
+def test_the_short_form_is_taken_when_its_first_word_is_a_file_or_an_option(tmp_path: Path) -> None:
+    base = tmp_path / "b.py"
+    base.write_text("x = 1\n")
+    assert merge_request([str(base), "l", "r"]) == MergeRequest(base, Path("l"), Path("r"))
+    assert merge_request(["-v", str(base), "l", "r"]) == MergeRequest(base, Path("l"), Path("r"), verbose=True)
+    # no such file: typer answers (a misspelt command gets its "did you mean")
+    assert merge_request([str(tmp_path / "instal"), "l", "r"]) is None
 
 
 @pytest.mark.parametrize(

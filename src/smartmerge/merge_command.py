@@ -97,7 +97,9 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
         return None
     if argv[0] == "merge":
         argv = argv[1:]
-    elif argv[0] in COMMANDS:
+    elif argv[0] in COMMANDS or not (argv[0].startswith("-") or os.path.exists(argv[0])):
+        # a command, or a first word that is no file: typer knows the commands (and
+        # which one a misspelt word meant); a merge it routes comes back to run_merge
         return None
     if "--help" in argv:
         return None
