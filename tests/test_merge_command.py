@@ -56,9 +56,11 @@ def test_what_is_not_a_well_formed_merge_goes_to_typer(argv: list[str]) -> None:
 
 def test_every_option_is_read_as_typer_reads_it() -> None:
     argv = ["merge", "b", "-o", "out", "l", "r", "-s", "S", "-x", "X", "-y", "Y", "-l9", "-p", "a/b.py",
-            "--language", "python", "--timeout", "3", "--line-merge", "-v", "--git"]
+            "--language", "python", "--timeout", "3", "--conflict-style", "zdiff3", "--line-merge", "-v", "--git",
+            "--json"]
     assert merge_request(argv) == MergeRequest(
-        Path("b"), Path("l"), Path("r"), Path("out"), "S", "X", "Y", 9, "a/b.py", "python", 3.0, True, True, True
+        Path("b"), Path("l"), Path("r"), Path("out"), "S", "X", "Y", 9, "a/b.py", "python", 3.0, "zdiff3",
+        True, True, True, True,
     )
     assert merge_request(["merge", "merge", "left", "right"]) == MergeRequest(Path("merge"), Path("left"), Path("right"))
 
@@ -80,6 +82,8 @@ def test_the_short_form_is_taken_when_its_first_word_is_a_file_or_an_option(tmp_
         ["-l", "9", "-s", "B", "-x", "L", "-y", "R", "--timeout", "2"],
         ["--language", "no-such-language"],  # bad input: exit 2, one line
         ["-l", "0"],  # bad usage: typer's message
+        ["--conflict-style", "zdiff3", "--json"],
+        ["--conflict-style", "fancy"],  # refused by run_merge, in one place for both
     ],
 )
 def test_python_m_smartmerge_answers_as_typers_merge_command(args: list[str]) -> None:

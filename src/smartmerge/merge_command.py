@@ -7,7 +7,7 @@ engine only when a merge needs it. ``python -m smartmerge`` (``__main__``) hands
 every command line first; what it does not take as a well-formed merge (help, the
 other commands, bad usage) goes to typer's app in cli.py, which prints the help or
 its usage error, so those messages have one source. cli.py's ``merge`` command runs
-``run_merge`` too: one body for both ways in.
+``run_merge`` too, and both hand the work to git/edge.py: one body for both ways in.
 
 Exit status: 0 clean merge, 1 conflicts, 2 bad usage or unusable input.
 """
@@ -18,14 +18,18 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from smartmerge.errors import SmartmergeError
-from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
+from smartmerge.options import (
+    CONFLICT_STYLES,
+    DEFAULT_MARKER_SIZE,
+    DEFAULT_TIMEOUT_SECONDS,
+    MergeOptions,
+)
 
 EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +38,7 @@ EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
 COMMANDS = frozenset({
     "merge", "install", "uninstall", "doctor", "solve", "review", "replay", "run", "runs",
     "status", "logs", "pause", "unpause", "kill", "gc", "languages",
+    "preview", "claim", "release", "claims", "mcp",
 })
 _ROOT_OPTIONS = frozenset({"--help", "--version"})
 # the lower bounds typer's merge command enforces (min=...)
@@ -49,16 +54,19 @@ class MergeRequest:
     left: Path
     right: Path
     output: Path | None = None
-    base_label: str = "base"
-    left_label: str = "left"
-    right_label: str = "right"
+    # None: not given (in driver mode the driver then finds git's own labels)
+    base_label: str | None = None
+    left_label: str | None = None
+    right_label: str | None = None
     marker_size: int = DEFAULT_MARKER_SIZE
     path: str | None = None
     language: str | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    conflict_style: str = "diff3"
     line_merge: bool = False
     verbose: bool = False
     git: bool = False
+    as_json: bool = False
 
 
 class _NotOurs(Exception):
@@ -77,16 +85,18 @@ def _parser() -> _Parser:
     parser.add_argument("left")
     parser.add_argument("right")
     parser.add_argument("-o", "--output")
-    parser.add_argument("-s", "--base-label", default="base")
-    parser.add_argument("-x", "--left-label", default="left")
-    parser.add_argument("-y", "--right-label", default="right")
+    parser.add_argument("-s", "--base-label")
+    parser.add_argument("-x", "--left-label")
+    parser.add_argument("-y", "--right-label")
     parser.add_argument("-l", "--marker-size", type=int, default=DEFAULT_MARKER_SIZE)
     parser.add_argument("-p", "--path")
     parser.add_argument("--language")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS)
+    parser.add_argument("--conflict-style", default="diff3")
     parser.add_argument("--line-merge", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--git", action="store_true")
+    parser.add_argument("--json", action="store_true", dest="as_json")
     return parser
 
 
@@ -121,111 +131,50 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
         path=ns.path,
         language=ns.language,
         timeout=ns.timeout,
+        conflict_style=ns.conflict_style,
         line_merge=ns.line_merge,
         verbose=ns.verbose,
         git=ns.git,
+        as_json=ns.as_json,
     )
-
-
-class _Failed(Exception):
-    """Bad input: one line on stderr, exit status 2."""
 
 
 def run_merge(request: MergeRequest) -> int:
-    """Run one merge command; the exit status."""
-    try:
-        return _run(request)
-    except _Failed as exc:
-        _say(f"smartmerge: error: {exc}")
-    except SmartmergeError as exc:
-        _say(f"smartmerge: error: {exc}")
-    return EXIT_USAGE
-
-
-def _run(request: MergeRequest) -> int:
+    """Run one merge command (git/edge.py does the work); the exit status."""
     if request.verbose:
         logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
-    if request.git:
-        return _git_driver_merge(request)
+    if request.conflict_style not in CONFLICT_STYLES:
+        return _failed(f"--conflict-style: expected one of {', '.join(CONFLICT_STYLES)}, got {request.conflict_style!r}")
+    driver = request.git
     options = MergeOptions(
-        base_label=request.base_label,
-        left_label=request.left_label,
-        right_label=request.right_label,
+        # in driver mode a label not given is one git did not pass: the driver finds git's own
+        base_label=request.base_label or ("" if driver else "base"),
+        left_label=request.left_label or ("" if driver else "left"),
+        right_label=request.right_label or ("" if driver else "right"),
         marker_size=request.marker_size,
         timeout=request.timeout,
         language=request.language,
         line_merge=request.line_merge,
+        conflict_style=request.conflict_style,
     )
-    texts = [read_input(p, role) for p, role in ((request.base, "base"), (request.left, "left"), (request.right, "right"))]
-    from smartmerge.pipeline import merge_texts  # the engine, imported once a merge needs it
+    if driver:
+        from smartmerge.git.driver import label_or_default
+        from smartmerge.git.edge import DriverCall, merge_as_driver
 
-    result = merge_texts(*texts, path=request.path or str(request.left), options=options)
-    if request.verbose:
-        _say(f"smartmerge: {result.method.value} merge, {result.outcome.value}: {result.reason}")
-    if request.output is None:
-        sys.stdout.buffer.write(result.text)
-        sys.stdout.buffer.flush()
-    else:
-        try:
-            write_atomically(request.output, result.text)
-        except OSError as exc:
-            raise _Failed(f"output file {request.output}: cannot write: {exc.strerror}") from None
-    return EXIT_CLEAN if result.clean else EXIT_CONFLICTS
+        path = label_or_default(request.path or "", "") or None
+        return merge_as_driver(DriverCall(request.base, request.left, request.right, path, options))
+    from smartmerge.git.edge import MergeFiles, merge_files
 
-
-def _git_driver_merge(request: MergeRequest) -> int:
-    """Driver mode: write the merge into %A (ours), or leave ours in place; exit 0 clean, 1 conflicts."""
-    from smartmerge.git.driver import DriverRequest, drive, label_or_default
-
-    options = MergeOptions(
-        base_label=label_or_default(request.base_label, "base"),
-        left_label=label_or_default(request.left_label, "left"),
-        right_label=label_or_default(request.right_label, "right"),
-        marker_size=request.marker_size,
-        timeout=request.timeout,
-        language=request.language,
-        line_merge=request.line_merge,
-    )
-    path = label_or_default(request.path or "", "") or None
-    ours = request.left
-    shown = path or str(ours)
-    outcome = drive(DriverRequest(base=request.base, ours=ours, theirs=request.right, path=path, options=options))
-    text, clean, messages = outcome.text, outcome.clean, list(outcome.messages)
-    if text is not None:
-        try:
-            write_atomically(ours, text)
-        except OSError as exc:
-            messages.append(f"smartmerge: {shown}: cannot write the result ({exc.strerror}); ours left in place")
-            clean = False
-    for message in messages:
-        _say(message)
-    return EXIT_CLEAN if clean else EXIT_CONFLICTS
-
-
-def read_input(path: Path, role: str) -> bytes:
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise _Failed(f"{role} file {path}: no such file") from None
-    except IsADirectoryError:
-        raise _Failed(f"{role} file {path}: is a directory") from None
-    except OSError as exc:
-        raise _Failed(f"{role} file {path}: cannot read: {exc.strerror}") from None
+        return merge_files(MergeFiles(
+            request.base, request.left, request.right, request.output, request.path, options, request.verbose,
+            request.as_json,
+        ))
+    except SmartmergeError as exc:
+        return _failed(str(exc))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".smartmerge", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+def _failed(message: str) -> int:
+    """One line on stderr, exit status 2: bad usage or unusable input."""
+    print(f"smartmerge: error: {message}", file=sys.stderr, flush=True)
+    return EXIT_USAGE

@@ -12,10 +12,8 @@ and a candidate the tests chose is written and recorded for ``smartmerge review`
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -25,9 +23,11 @@ from smartmerge.errors import InputError
 from smartmerge.git import review
 from smartmerge.git.gitcmd import git
 from smartmerge.git.gitcmd import git_dir as find_git_dir
+from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
 from smartmerge.pipeline import merge_texts
 from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
+from smartmerge.result import MergeResult
 
 if TYPE_CHECKING:
     from smartmerge.ranking.resolving import Ranking
@@ -56,6 +56,9 @@ class SolveOutcome:
     message: str
     # the ranking by tests, when one was asked for and the merge left conflicts
     ranking: Ranking | None = None
+    # the merge and its base, for the conflicts as data (``solve --json``)
+    result: MergeResult | None = None
+    base: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -128,19 +131,6 @@ def from_markers(text: bytes) -> Revisions:
         raise InputError("no conflict markers and no index stages: nothing to solve")
     return Revisions(b"".join(base), b"".join(left), b"".join(right), "conflict markers in the file",
                      labels[0] or "ours", labels[1] if len(labels) > 1 and labels[1] else "theirs")
-
-
-def _replace(path: Path, data: bytes) -> None:
-    # temp file in the same folder and rename: an interrupted solve leaves the old file whole
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".smartmerge", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _is_test_file(path: str) -> bool:
@@ -239,8 +229,10 @@ def solve(
     backup_path = None
     if backup:
         backup_path = file.with_name(file.name + BACKUP_SUFFIX)
-        shutil.copy2(file, backup_path)
-    _replace(file, text)
+        # a second solve must not replace the backup of the original conflict with its own output
+        if not backup_path.exists():
+            shutil.copy2(file, backup_path)
+    write_result(file, text)
     if ranking is not None and ranking.chosen is not None:
         message = (
             f"{file}: the tests chose {ranking.chosen.candidate.name}; review with: smartmerge review {file}; "
@@ -252,7 +244,7 @@ def solve(
         message = f"{file}: conflicts remain after a {result.method.value} merge from {revisions.source}"
         if ranking is not None:
             message += f"; ranking by tests kept the conflict: {ranking.reason}"
-    return SolveOutcome(file, clean, revisions.source, backup_path, message, ranking)
+    return SolveOutcome(file, clean, revisions.source, backup_path, message, ranking, result, revisions.base)
 
 
 def from_markers_labels(text: bytes) -> tuple[str, str] | None:

@@ -211,6 +211,9 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.attempts = data["attempt"]
         task.started = ev.ts if task.started is None else task.started
         task.reason = ""
+    elif kind == "task_waiting":
+        # still pending: a symbol it locks is claimed outside the run (runner/locks.py)
+        task.reason = data["reason"]
     elif kind == "task_running":
         task.state = RUNNING
         task.pgid = data.get("pgid")

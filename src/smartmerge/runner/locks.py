@@ -9,16 +9,29 @@ leave behind: ``gc`` then checks the holder's pid, written next to the lock.
 (filelock's ``lifetime`` applies to soft locks only and warns when given for a
 native one, so age is not used.) The worktree lock is removed by ``gc`` when
 no run is alive, since only a live run can hold it.
+
+A task's ``locks`` also accept symbol claims, ``FILE::SYMBOL`` (see
+``smartmerge claim``): two tasks whose claims overlap (one symbol holds the other)
+never run together, nor a claim and a path glob that covers its file; and a task
+does not start while someone outside the run (an agent, a person) holds a claim in
+the repository's claim store that overlaps one of its claim locks: it waits until
+that claim is released or expires.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from smartmerge.errors import SmartmergeError
+from smartmerge.git.claims import ClaimStore, symbols_overlap
+
+# how often a task waiting for someone else's claim looks at the claim store again
+CLAIM_RECHECK_SECONDS = 1.0
 
 
 class RunLocked(SmartmergeError):
@@ -47,3 +60,34 @@ def is_held(path: Path) -> bool:
         return True
     lock.release()
     return False
+
+
+def claim_lock(entry: str) -> tuple[str, str] | None:
+    """A lock entry ``FILE::SYMBOL`` as (file glob, symbol); None for any other entry."""
+    if "::" not in entry:
+        return None
+    file, _, symbol = entry.partition("::")
+    return file, symbol
+
+
+def claims_meet(a: tuple[str, str], b: tuple[str, str], files_meet: bool) -> bool:
+    """Two claim locks clash when their files can be one file and their symbols overlap."""
+    return files_meet and symbols_overlap(a[1], b[1])
+
+
+def claimed_elsewhere(repo: Path, locks: Iterable[str]) -> str | None:
+    """Why a task with these locks must wait: the first claim in the repository's claim
+    store that overlaps one of its ``FILE::SYMBOL`` locks; None when all are free."""
+    wanted = [found for found in map(claim_lock, locks) if found is not None]
+    if not wanted:
+        return None
+    try:
+        claims = ClaimStore.for_repo(repo).active()
+    except SmartmergeError:
+        return None  # no work tree (a bare repository): nobody can have claimed anything
+    for claim in claims:
+        for file_glob, symbol in wanted:
+            # fnmatch's '*' also crosses '/', so 'src/**' holds every file below src/
+            if fnmatch.fnmatchcase(claim.file, file_glob) and symbols_overlap(symbol, claim.symbol):
+                return f"waiting for {claim.target}, claimed by {claim.owner}"
+    return None

@@ -32,6 +32,8 @@ def describe(event: Event) -> str:
         return f"{who}succeeded in {d['seconds']:.1f} s ({d['commit'][:12]})"
     if kind in ("task_retrying",):
         return f"{who}attempt {d['attempt']} failed ({d['reason']}); retrying in {d['delay']:.1f} s"
+    if kind == "task_waiting":
+        return f"{who}{d['reason']}"
     if kind in ("task_failed", "task_blocked", "task_conflicted", "task_reset"):
         return f"{who}{kind.removeprefix('task_')}: {d['reason']}"
     if kind == "variant_chosen":

@@ -40,7 +40,7 @@ from smartmerge.runner.integrating import (
     land,
     start_commit,
 )
-from smartmerge.runner.locks import hold_run
+from smartmerge.runner.locks import CLAIM_RECHECK_SECONDS, claimed_elsewhere, hold_run
 from smartmerge.runner.scheduling import (
     ReadyQueue,
     backoff_delay,
@@ -107,6 +107,8 @@ class _Coordinator:
     rng: random.Random = field(default_factory=random.Random)
     # tasks with variants whose variants have all finished: the gate's choice is their turn
     choosing: set[str] = field(default_factory=set)
+    # tasks waiting for a claim someone outside the run holds, with the last reason logged
+    waiting_for: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # the scheduler sees each variant as a task of its own (the event log keeps the file as written)
@@ -161,6 +163,15 @@ class _Coordinator:
                         # runs nothing and holds no slot: it waits for its turn to integrate
                         queue.running.discard(name)
                         self.choosing.add(name)
+                        continue
+                    claimed = claimed_elsewhere(self.repo, tasks[name].locks)
+                    if claimed is not None:
+                        # someone outside the run claimed a symbol this task locks: look again later
+                        if self.waiting_for.get(name) != claimed:
+                            self.emit("task_waiting", name, reason=claimed)
+                        self.waiting_for[name] = claimed
+                        queue.release(name)
+                        retry_at[name] = time.monotonic() + CLAIM_RECHECK_SECONDS
                         continue
                     submitted = self._submit(name, queue, free_slots)
                     if submitted is not None:

@@ -12,6 +12,7 @@ import graphlib
 import random
 from collections.abc import Iterable
 
+from smartmerge.runner.locks import claim_lock, claims_meet
 from smartmerge.runner.taskfile import TaskSpec
 
 
@@ -77,11 +78,22 @@ def _prefix(short: list[str], long: list[str]) -> bool:
 
 
 def locks_conflict(a: Iterable[str], b: Iterable[str]) -> bool:
-    """Tasks that share a lock name, or whose path globs can meet, never run together."""
+    """Tasks that share a lock name, whose path globs can meet, or whose symbol claims
+    (``FILE::SYMBOL``) overlap, never run together."""
     b = list(b)
     for x in a:
         for y in b:
-            if is_path_lock(x) and is_path_lock(y):
+            claim_x, claim_y = claim_lock(x), claim_lock(y)
+            if claim_x is not None or claim_y is not None:
+                if claim_x is not None and claim_y is not None:
+                    if claims_meet(claim_x, claim_y, globs_may_overlap(claim_x[0], claim_y[0])):
+                        return True
+                else:
+                    # a claim against a path glob: the glob holds every symbol of the files it covers
+                    claim, other = (claim_x, y) if claim_x is not None else (claim_y, x)
+                    if claim is not None and is_path_lock(other) and globs_may_overlap(claim[0], other):
+                        return True
+            elif is_path_lock(x) and is_path_lock(y):
                 if globs_may_overlap(x, y):
                     return True
             elif not is_path_lock(x) and not is_path_lock(y) and x == y:
