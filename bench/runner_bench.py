@@ -1,17 +1,26 @@
 """Runner benchmark: 25 tasks editing different functions of shared files in a 200-file repository.
 
     python bench/runner_bench.py [--tasks 25] [--files 200] [--task-seconds 0.5] [--parallel 8]
+                                 [--timeout-trials 5] [--status-calls 20]
 
 Reports the runner's wall time against running the same commands one after
 another in one checkout, the runner's own overhead per task (creating and
 removing the worktree), and checks that the landed tree equals the tree of the
-sequential run.
+sequential run. Then the same tasks again with a gate and one task that breaks it
+(``--breaking``, the middle one by default; ``--breaking -1`` skips this part): the
+bisection's extra gate runs, counted from the event log, against the budget
+ceil(log2 n) + 1, and whether the culprit was named and the other tasks landed.
+Last, two precision checks (issue 14): how far past its limit a
+timed-out command's process group is dead (a shell that exits on SIGTERM, and one
+that ignores it and needs the SIGKILL), and how long ``smartmerge status --json``
+takes on the benchmark's repository (wall and CPU time of the whole command).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -24,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from smartmerge.runner import start_run
 from smartmerge.runner.events import open_log
+from smartmerge.runner.executing import Command, run_process
+from smartmerge.runner.orphans import group_alive
 from smartmerge.runner.worktrees import RunnerHome
 
 GIT_ENV = {
@@ -44,8 +55,23 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def generate(repo: Path, tasks: int, files: int, task_seconds: float, parallel: int) -> list[str]:
-    """Write the repository and its task file; returns the task commands in order."""
+# The gate of the bisection part: every function of the shared files must not return 'broken'.
+CHECK = """\
+import importlib, pathlib, sys
+for path in sorted(pathlib.Path('.').glob('shared_*.py')):
+    module = importlib.import_module(path.stem)
+    for name in dir(module):
+        if name.startswith('f_') and getattr(module, name)() == 'broken':
+            sys.exit(f'{path}: {name} is broken')
+"""
+
+
+def generate(
+    repo: Path, tasks: int, files: int, task_seconds: float, parallel: int, breaking: int | None = None
+) -> list[str]:
+    """Write the repository and its task file; returns the task commands in order.
+
+    With ``breaking``, the run has a gate (check.py) and that task breaks it."""
     repo.mkdir(parents=True)
     git(repo, "init", "-q", "-b", "main")
     shared = (tasks + FUNCS_PER_FILE - 1) // FUNCS_PER_FILE
@@ -59,8 +85,13 @@ def generate(repo: Path, tasks: int, files: int, task_seconds: float, parallel: 
     commands = []
     for t in range(tasks):
         k, i = divmod(t, FUNCS_PER_FILE)
-        commands.append(f"sleep {task_seconds}; sed -i \"s/'v_{k}_{i}'/'edited_{k}_{i}'/\" shared_{k}.py")
-    lines = ["[run]", 'target = "main"', f"max_parallel = {parallel}", ""]
+        value = "broken" if t == breaking else f"edited_{k}_{i}"
+        commands.append(f"sleep {task_seconds}; sed -i \"s/'v_{k}_{i}'/'{value}'/\" shared_{k}.py")
+    lines = ["[run]", 'target = "main"', f"max_parallel = {parallel}"]
+    if breaking is not None:
+        (repo / "check.py").write_text(CHECK)
+        lines.append(f"gate = {json.dumps(f'{sys.executable} check.py')}")
+    lines.append("")
     for t, cmd in enumerate(commands):
         # a JSON string of ASCII text is a valid TOML basic string
         lines += [f"[tasks.t{t:02d}]", f"cmd = {json.dumps(cmd)}", ""]
@@ -79,12 +110,84 @@ def sequential(repo: Path, commands: list[str]) -> tuple[float, str]:
     return time.perf_counter() - t0, git(repo, "rev-parse", "HEAD^{tree}")
 
 
+def timeout_precision(trials: int, limit: float) -> list[tuple[str, float, bool]]:
+    """(command kind, seconds past the limit until the group is dead, group dead) per trial."""
+    out: list[tuple[str, float, bool]] = []
+    with tempfile.TemporaryDirectory(prefix="smartmerge-timeout-bench-") as tmp:
+        folder = Path(tmp)
+        for kind, cmd in (("exits on TERM", "sleep 30 & wait"), ("ignores TERM", "trap '' TERM; sleep 30 & wait")):
+            for n in range(trials):
+                pid_file = folder / f"pid-{kind[0]}-{n}"
+                with (folder / "log").open("ab") as log:
+                    t0 = time.perf_counter()
+                    outcome = run_process(Command(cmd, folder, dict(os.environ), limit, pid_file), log)
+                    elapsed = time.perf_counter() - t0
+                assert outcome.timed_out
+                pgid = int(pid_file.read_text()) if pid_file.exists() else None
+                out.append((kind, elapsed - limit, pgid is None or not group_alive(pgid)))
+    return out
+
+
+def status_timing(repo: Path, calls: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + sys) seconds of ``python -m smartmerge status --json``, per call."""
+    import resource
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent / "src"))
+    # as installed: bytecode cached (pip compiles it at install; this environment may forbid
+    # writing it, which makes every call compile the modules it imports again)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(calls):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "smartmerge", "status", "--json"], cwd=repo, env=env, check=True,
+                       capture_output=True)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls, cpus
+
+
+def bisection(root: Path, args: argparse.Namespace) -> bool:
+    """One breaking task among ``args.tasks``: count the gate runs the culprit cost."""
+    breaking = args.breaking if args.breaking is not None else args.tasks // 2
+    repo = root / "bisect"
+    generate(repo, args.tasks, args.files, args.task_seconds, args.parallel, breaking)
+    t0 = time.perf_counter()
+    report = start_run(repo)
+    seconds = time.perf_counter() - t0
+    with open_log(RunnerHome.of(repo).db) as log:
+        events = log.events(report.run)
+    purposes = [e.data["purpose"] for e in events if e.kind == "gate_started"]
+    gate_seconds = [b.ts - a.ts for a, b in zip(
+        [e for e in events if e.kind == "gate_started"],
+        [e for e in events if e.kind in ("gate_passed", "gate_failed")], strict=True)]
+    culprit = f"t{breaking:02d}"
+    states = report.state.tasks
+    named = states[culprit].state == "failed" and states[culprit].reason.startswith("breaks the gate")
+    others = sum(1 for name, t in states.items() if name != culprit and t.state == "integrated")
+    extra = len(purposes) - purposes.count("combined")
+    budget = math.ceil(math.log2(args.tasks)) + 1
+    print(f"bisection: task {culprit} of {args.tasks} breaks the gate; run status: {report.status}")
+    print(f"  gate runs: {len(purposes)} ({', '.join(f'{p} {purposes.count(p)}' for p in dict.fromkeys(purposes))}); "
+          f"extra for the culprit: {extra}, budget ceil(log2 {args.tasks}) + 1 = {budget}")
+    print(f"  culprit named: {named}; other tasks landed: {others} of {args.tasks - 1}; "
+          f"run wall time {seconds:.2f} s, of it gate {sum(gate_seconds):.2f} s "
+          f"(mean {statistics.mean(gate_seconds):.2f} s per gate run)")
+    return named and others == args.tasks - 1 and extra <= budget
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=25)
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--task-seconds", type=float, default=0.5)
     parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--timeout-trials", type=int, default=5, help="timed-out commands per kind (0: skip)")
+    parser.add_argument("--status-calls", type=int, default=20, help="status --json calls to time (0: skip)")
+    parser.add_argument("--breaking", type=int, default=None,
+                        help="the task that breaks the gate in the bisection part (default: the middle one; -1: skip it)")
     args = parser.parse_args()
     os.environ.update(GIT_ENV)
     with tempfile.TemporaryDirectory(prefix="smartmerge-runner-bench-") as tmp:
@@ -100,6 +203,7 @@ def main() -> int:
         landed_tree = git(repo, "rev-parse", "main^{tree}")
         with open_log(RunnerHome.of(repo).db) as log:
             succeeded = [e.data for e in log.events(report.run) if e.kind == "task_succeeded"]
+        walls, cpus = status_timing(repo, args.status_calls) if args.status_calls else ([], [])
     overheads_ms = sorted(1000 * d["overhead"] for d in succeeded)
     reused_ms = sorted(1000 * d["overhead"] for d in succeeded if not d["new_worktree"])
     created_ms = sorted(1000 * d["overhead"] for d in succeeded if d["new_worktree"])
@@ -118,7 +222,22 @@ def main() -> int:
           f"= (runner wall - ideal parallel wall) / tasks)")
     same = landed_tree == seq_tree
     print(f"landed tree equals the sequential tree: {same} ({landed_tree[:12]})")
-    return 0 if same and report.ok else 1
+    precise = True
+    if args.timeout_trials:
+        limit = 1.0
+        trials = timeout_precision(args.timeout_trials, limit)
+        for kind in dict.fromkeys(k for k, _, _ in trials):
+            late = sorted(1000 * s for k, s, _ in trials if k == kind)
+            dead = all(d for k, _, d in trials if k == kind)
+            print(f"timeout {limit:g} s, command {kind}: group dead {late[len(late) // 2]:.0f} ms past the limit "
+                  f"(median of {len(late)}, max {late[-1]:.0f} ms); every group dead: {dead}")
+            precise = precise and dead and late[-1] <= 200
+    if walls:
+        print(f"status --json ({len(walls)} calls): wall median {1000 * statistics.median(walls):.0f} ms, "
+              f"max {1000 * max(walls):.0f} ms; CPU median {1000 * statistics.median(cpus):.0f} ms")
+    with tempfile.TemporaryDirectory(prefix="smartmerge-runner-bench-") as tmp:
+        bisected = args.breaking == -1 or bisection(Path(tmp), args)
+    return 0 if same and report.ok and bisected and precise else 1
 
 
 if __name__ == "__main__":

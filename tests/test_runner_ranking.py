@@ -31,8 +31,11 @@ def test_two_tasks_that_clash_on_a_function_are_ranked_by_the_gate(tmp_path: Pat
     report = start_run(repo)
     assert report.status == "landed", report.message
     tasks = report.state.tasks
-    assert {tasks["first"].state, tasks["second"].state} == {"integrated"}
-    # whichever merged second clashed; the gate chose the version with return 22
+    # second merges after first (file order) and clashes; the gate chose its version (return 22),
+    # so first's change to beta is not landed: first is superseded, and the run is not ok (issue 14)
+    assert tasks["second"].state == "integrated" and tasks["first"].state == "superseded"
+    assert "mod.py: beta" in tasks["first"].reason and "second" in tasks["first"].reason
+    assert not report.ok
     ranked = [t for t in tasks.values() if t.reason.startswith("clash resolved by the gate")]
     assert len(ranked) == 1 and "mod.py: beta=" in ranked[0].reason
     assert "the only candidate that passes the tests" in ranked[0].reason

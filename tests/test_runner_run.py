@@ -243,7 +243,8 @@ def test_a_dirty_checkout_of_the_target_gets_the_work_on_a_side_ref(tmp_path: Pa
     (repo / "notes.txt").write_text("my unsaved edit\n")
     before = git(repo, "rev-parse", "main")
     proc = smartmerge(repo, "run")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # not on the target: the user has to act, so not a success
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     run = json.loads(smartmerge(repo, "status", "--json").stdout)["run"]
     assert git(repo, "rev-parse", "main") == before
     assert show(repo, f"smartmerge/landed/{run}", "t.txt") == "t"
@@ -445,6 +446,7 @@ def test_the_live_display_shows_tasks_counts_and_eta() -> None:
     taskfile = {"run": {"max_parallel": 2}, "tasks": {"a": {}, "b": {}, "c": {}}}
     stream = [
         Event(1, "r1", 0.0, None, "run_started", {"target": "main", "taskfile": taskfile}),
+        Event(1, "r1", 0.0, None, "phase", {"phase": "tasks"}),
         Event(2, "r1", 0.0, "a", "task_starting", {"attempt": 1, "slot": 0}),
         Event(3, "r1", 2.0, "a", "task_succeeded", {"commit": "f" * 40, "seconds": 2.0}),
         Event(4, "r1", 2.0, "b", "task_starting", {"attempt": 1, "slot": 0}),
@@ -455,7 +457,7 @@ def test_the_live_display_shows_tasks_counts_and_eta() -> None:
     live.close()
     text = out.getvalue()
     assert "done 1" in text and "running 1" in text and "failed 1" in text
-    assert "ETA" in text
+    assert "[tasks" in text and "ETA" in text
     assert "c: failed: exit status 1" in text
 
 
@@ -502,11 +504,13 @@ def test_time_paused_does_not_count_against_the_time_limit(tmp_path: Path) -> No
 
     from conftest import SMARTMERGE
 
-    # runs ~1.2 s, limit 2 s, paused for 2.5 s in between: finishes only if the pause is not counted
-    repo = make_repo(tmp_path, {"README": "x\n"}, """
+    # the task waits for the test's go (a file), limit 4 s; it is paused for 4.5 s in between,
+    # so it finishes only if the paused time is not counted
+    go = tmp_path / "go"
+    repo = make_repo(tmp_path, {"README": "x\n"}, f"""
         [tasks.slow]
-        cmd = "sleep 1.2; echo done > slow.txt"
-        timeout = "2s"
+        cmd = "while [ ! -f {go} ]; do sleep 0.02; done; echo done > slow.txt"
+        timeout = "4s"
         """)
     runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.PIPE, text=True)
     pids = RunnerHome.of(repo).root / "runs"
@@ -514,8 +518,9 @@ def test_time_paused_does_not_count_against_the_time_limit(tmp_path: Path) -> No
     while time.monotonic() < deadline and not list(pids.glob("*/pids/slow")):
         time.sleep(0.02)
     assert smartmerge(repo, "pause", "slow").returncode == 0
-    time.sleep(2.5)
+    time.sleep(4.5)  # a duration the test needs (longer than the limit), not a wait for an event
     assert smartmerge(repo, "unpause", "slow").returncode == 0
+    go.touch()
     out, _ = runner.communicate(timeout=30)
     assert runner.returncode == 0, out
     assert show(repo, "main", "slow.txt") == "done"

@@ -1,8 +1,9 @@
 """``python -m smartmerge`` (the form the git driver line uses) and the ``smartmerge`` script.
 
-A merge (``smartmerge merge ...``, ``smartmerge BASE LEFT RIGHT``, git's ``--git``
-driver calls) runs without typer: merge_command reads its arguments. Everything
-else (help, the other commands, arguments it does not take) goes to typer's app.
+Two answers come before typer loads: a merge (``smartmerge merge ...``,
+``smartmerge BASE LEFT RIGHT``, git's ``--git`` driver calls; merge_command reads its
+arguments) and ``status --json``, which machines poll (runner.status). Everything
+else (help, the other commands, arguments neither takes) goes to typer's app.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from typing import Any
 
 def main(argv: Sequence[str] | None = None) -> Any:
     """Entry point of the ``smartmerge`` console script and of ``python -m smartmerge``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "status":
+        from smartmerge.runner.status import fast_status
+
+        handled = fast_status(args)
+        if handled is not None:
+            sys.exit(handled)
     from smartmerge.merge_command import merge_request, run_merge
 
-    args = list(sys.argv[1:] if argv is None else argv)
     request = merge_request(args)
     if request is not None:
         sys.exit(run_merge(request))

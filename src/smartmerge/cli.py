@@ -532,7 +532,8 @@ def status_command(
     if as_json:
         typer.echo(json.dumps(state.to_json(), indent=2, sort_keys=True))
         return
-    typer.echo(f"run {state.run}: {state.status}" + (f": {state.message}" if state.message else ""))
+    phase = f" [{state.phase}]" if state.phase and state.finished is None else ""
+    typer.echo(f"run {state.run}: {state.status}{phase}" + (f": {state.message}" if state.message else ""))
     for task in state.tasks.values():
         note = f"  ({task.reason})" if task.reason else ""
         typer.echo(f"  {task.name:<20} {task.state:<11} attempts={task.attempts}{note}")
@@ -586,19 +587,23 @@ def kill_command(task: Annotated[str, typer.Argument()], run: RunOption = None, 
 
 @app.command("gc", cls=Command, rich_help_panel=RUNNER)
 def gc_command(repo: RepoOption = Path(".")) -> None:
-    """Remove runner worktrees whose owner is dead and lock files nobody holds."""
+    """Stop what dead runs left running, remove their worktrees and stale locks, prune landed task branches."""
     from smartmerge.runner import gc
 
     try:
         collected = gc(repo)
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
+    for what in collected.stopped:
+        typer.echo(f"stopped orphan of run {what}")
     for path in collected.worktrees:
         typer.echo(f"removed worktree {path}")
     for path in collected.locks:
         typer.echo(f"removed lock {path}")
     for path in collected.kept:
-        typer.echo(f"kept {path} (its owner is alive)")
+        typer.echo(f"kept {path} (its owner, or a process working in it, is alive)")
+    for branch in collected.branches:
+        typer.echo(f"deleted landed branch {branch}")
 
 
 

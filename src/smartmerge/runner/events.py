@@ -36,7 +36,17 @@ PENDING, STARTING, RUNNING, RETRYING, SUCCEEDED, FAILED, BLOCKED = (
     "pending", "starting", "running", "retrying", "succeeded", "failed", "blocked",
 )
 INTEGRATED, CONFLICTED = "integrated", "conflicted"
-FINAL_STATES = frozenset({SUCCEEDED, FAILED, BLOCKED, INTEGRATED, CONFLICTED})
+# integrated, but a clash the gate resolved discarded some of its work (docs/runner.md)
+SUPERSEDED = "superseded"
+FINAL_STATES = frozenset({SUCCEEDED, FAILED, BLOCKED, INTEGRATED, CONFLICTED, SUPERSEDED})
+
+# What the coordinator is doing, in the order a run goes through them (a ``phase`` event
+# each time it changes; ``running.set_phase``). "tasks": tasks run (finished ones are merged
+# meanwhile); "integrating": every task is over, merges remain (or the target moved and the
+# run merges again); "ranking": the gate chooses among clash resolutions or variants;
+# "gating": the gate runs on the combined tree; "bisecting": the gate failed and the run
+# looks for the task that broke it; "landing": the compare-and-swap and the checkout.
+PHASES = ("tasks", "integrating", "ranking", "gating", "bisecting", "landing")
 
 
 @dataclass(frozen=True)
@@ -129,18 +139,25 @@ class RunState:
     landed_ref: str | None = None
     landed_commit: str | None = None
     coordinator_pid: int | None = None
+    # one of PHASES while the run goes on (None before the first and once finished), and since when
+    phase: str | None = None
+    phase_since: float | None = None
 
     def counts(self) -> dict[str, int]:
-        counts = {k: 0 for k in ("done", "running", "pending", "failed", "blocked")}
+        """Tasks by state. "running" counts attempts under way only (never more than
+        max_parallel): a task waiting out its retry back-off is pending."""
+        counts = {k: 0 for k in ("done", "running", "pending", "failed", "blocked", "conflicted")}
         for t in self.tasks.values():
             if t.state in (SUCCEEDED, INTEGRATED):
                 counts["done"] += 1
-            elif t.state in (RUNNING, STARTING, RETRYING):
+            elif t.state in (RUNNING, STARTING):
                 counts["running"] += 1
-            elif t.state in (FAILED,):
+            elif t.state == FAILED:
                 counts["failed"] += 1
-            elif t.state in (BLOCKED, CONFLICTED):
+            elif t.state in (BLOCKED, SUPERSEDED):
                 counts["blocked"] += 1
+            elif t.state == CONFLICTED:
+                counts["conflicted"] += 1
             else:
                 counts["pending"] += 1
         return counts
@@ -155,6 +172,8 @@ class RunState:
             "finished": self.finished,
             "landed_ref": self.landed_ref,
             "landed_commit": self.landed_commit,
+            "phase": self.phase,
+            "phase_since": self.phase_since,
             "counts": self.counts(),
             "tasks": {
                 n: {
@@ -190,7 +209,12 @@ def fold(run: str, events: list[Event]) -> RunState:
             state.status = "running"
             state.finished = None
             state.coordinator_pid = ev.data.get("pid")
+            state.phase = state.phase_since = None
+        elif ev.kind == "phase":
+            state.phase = ev.data["phase"]
+            state.phase_since = ev.ts
         elif ev.kind == "run_finished":
+            state.phase = state.phase_since = None
             state.status = ev.data["status"]
             state.message = ev.data.get("message", "")
             state.finished = ev.ts
@@ -235,6 +259,9 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.reason = data["reason"]
         task.finished = ev.ts
     elif kind == "task_integrated":
+        if data.get("restored") or data.get("merged_again"):
+            # merged again after a culprit was taken out: what it said before no longer holds
+            task.reason = ""
         task.state = INTEGRATED
         if data.get("ranked"):
             task.reason = f"clash resolved by the gate: {data['ranked']}"
@@ -244,6 +271,10 @@ def _fold_task(task: TaskState, ev: Event) -> None:
         task.reason = f"variant {data['variant']} chosen by the gate: {data['reason']}"
     elif kind == "task_conflicted":
         task.state = CONFLICTED
+        task.reason = data["reason"]
+    elif kind == "task_superseded":
+        # the event carries the whole story of the task's lost work, not just the latest part
+        task.state = SUPERSEDED
         task.reason = data["reason"]
     elif kind == "task_reset":
         # resume found an attempt that never finished: it runs again

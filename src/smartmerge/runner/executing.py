@@ -25,9 +25,16 @@ from pathlib import Path
 from typing import IO
 
 from smartmerge.runner import gitops, worktrees
+from smartmerge.runner.crashing import crash_point
 
-# After SIGTERM, how long a timed-out process group gets to exit before SIGKILL.
-KILL_GRACE_SECONDS = 2.0
+# After SIGTERM, how long a timed-out process group gets to exit before SIGKILL. Short on
+# purpose: a time limit is a limit, and the grace is part of the 0.2 s the runner allows
+# itself past it (bench/runner_bench.py --precision measures it).
+KILL_GRACE_SECONDS = 0.1
+# How often a group is checked for having exited during that grace.
+KILL_POLL_SECONDS = 0.01
+# How long, at most, a timed-out group is waited for after its SIGKILL.
+KILL_WAIT_SECONDS = 2.0
 # How often a command with a time limit is checked for being paused (its paused time does not count).
 PAUSE_POLL_SECONDS = 0.2
 
@@ -88,8 +95,10 @@ class Command:
     cwd: Path
     env: dict[str, str]
     timeout: float | None = None
-    # where the process group id goes while it runs (for pause, kill and resume)
+    # where the process group id goes while it runs (for pause, kill, gc and resume)
     pid_file: Path | None = None
+    # the crashing.py debugging point reached once the process group runs
+    crash_at: str | None = None
 
 
 def run_process(command: Command, out: IO[bytes]) -> ProcessOutcome:
@@ -106,6 +115,8 @@ def run_process(command: Command, out: IO[bytes]) -> ProcessOutcome:
     if pid_file is not None:
         pid_file.parent.mkdir(parents=True, exist_ok=True)
         pid_file.write_text(str(proc.pid))
+    if command.crash_at is not None:
+        crash_point(command.crash_at, pid_file.name if pid_file is not None else None)
     try:
         returncode = _wait_unless_timed_out(proc, command.timeout)
         if returncode is None:
@@ -158,35 +169,78 @@ def kill_group(pgid: int, grace: float = 0.0) -> None:
         return
     deadline = time.monotonic() + grace
     while grace and time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
+        if not group_alive(pgid):
             return
-        time.sleep(0.05)
+        time.sleep(KILL_POLL_SECONDS)
     try:
         # a stopped (paused) group ignores SIGTERM until continued; SIGKILL does not care
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         return
+    # SIGKILL takes effect when the kernel next schedules each process (a while on a busy
+    # machine): a timed-out attempt is over only once its group is gone
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    while grace and group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(KILL_POLL_SECONDS)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs. Zombies do not count: a leader that
+    obeyed SIGTERM stays one until ``wait``, and a member reparented to an init that does
+    not reap stays one for ever, yet neither runs any more."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def group_of_run(pgid: int, run: str) -> bool:
     """Whether process group ``pgid`` (from a pid file) still belongs to a task of ``run``.
 
     Guards against a recycled pid: when the group's leader is alive, its
-    environment must carry ``SMARTMERGE_RUN=<run>``. When the leader is gone, a
-    group of that id can only hold its own orphans (a new process with the same
-    pid would lead a group of its own and show in /proc).
+    environment must carry ``SMARTMERGE_RUN=<run>``. When the leader is gone or
+    a zombie (its parent died and nobody reaps it, or it is exiting right now),
+    the number cannot have been reused: Linux keeps a pid allocated while a
+    process or a group member still uses it, so whatever is left in the group
+    is the task's own. Never raises: a resume or ``gc`` must get past every
+    orphan, whatever state it is in.
     """
     if not Path("/proc/self").is_dir():
         return True
+    proc = Path(f"/proc/{pgid}")
     try:
-        environ = Path(f"/proc/{pgid}/environ").read_bytes()
-    except FileNotFoundError:
-        return True
-    except PermissionError:
-        return False
+        if _state(proc) == "Z":
+            return True
+        environ = (proc / "environ").read_bytes()
+    except (FileNotFoundError, ProcessLookupError):
+        return True  # gone, or exiting as we look
+    except OSError:
+        return False  # another user's process: not ours
+    if not environ and _state(proc) in ("Z", None):
+        return True  # it became a zombie between the two reads
     return f"SMARTMERGE_RUN={run}".encode() in environ.split(b"\0")
+
+
+def _state(proc: Path) -> str | None:
+    """The state letter of ``/proc/<pid>`` ("Z" for a zombie), None when it is gone."""
+    try:
+        stat = (proc / "stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
 
 
 def _task_env(request: TaskRequest, tree: Path) -> dict[str, str]:
@@ -229,7 +283,9 @@ def execute_task(request: TaskRequest) -> TaskResult:
             env = _task_env(request, tree)
         log.write(f"--- cmd: {request.cmd}\n".encode())
         log.flush()
-        outcome = run_process(Command(request.cmd, tree, env, request.timeout, Path(request.pid_file)), log)
+        outcome = run_process(
+            Command(request.cmd, tree, env, request.timeout, Path(request.pid_file), crash_at="task_running"), log
+        )
         log.write(f"--- exit {outcome.returncode}{' (timed out)' if outcome.timed_out else ''}\n".encode())
         if outcome.timed_out:
             return _finish(request, t0, prepared, ok=False, timed_out=True,
@@ -263,7 +319,7 @@ def _finish(
     # next task (detached, so the branch is free for a retry elsewhere). The coordinator
     # removes the slots' worktrees when the run ends.
     t_remove = time.perf_counter()
-    worktrees.release_worktree(Path(request.worktree))
+    worktrees.release_worktree(Path(request.worktree), clean=not ok)
     # setup and the command are the task's own time, not the runner's overhead
     overhead = (prepared - t0) + (time.perf_counter() - t_remove)
     return TaskResult(

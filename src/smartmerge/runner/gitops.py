@@ -220,3 +220,32 @@ def conflict_symbols(path: Path, name: str) -> list[str]:
             found.append(f"{name}: {'.'.join(n for _, n in scopes) or '<module>'}")
             pending = False
     return sorted(set(found), key=found.index)
+
+
+def checkout_blocker(checkout: Path, old: str, new: str) -> str | None:
+    """Why moving ``checkout`` (on the target branch) from ``old`` to ``new`` would not be a clean
+    fast-forward, or None when it would.
+
+    Local changes to tracked files are the user's work in progress; an untracked file at a path
+    the landing adds is the user's too, and git would refuse to overwrite it (a dry run of the
+    very two-tree ``read-tree`` that does the fast-forward tells).
+    """
+    if has_local_changes(checkout):
+        return "local changes"
+    return fast_forward_checkout(checkout, old, new, dry_run=True)
+
+
+def fast_forward_checkout(checkout: Path, old: str, new: str, dry_run: bool = False) -> str | None:
+    """Bring a checkout's index and files from ``old`` to ``new`` (what a fast-forward checkout does);
+    None when done (or, with ``dry_run``, when it would work), else why not (nothing was changed
+    then: read-tree checks before it writes)."""
+    result = git(checkout, "read-tree", *(["-n"] if dry_run else []), "-m", "-u", old, new, check=False)
+    return None if result.ok else _in_the_way(result.stderr)
+
+
+def _in_the_way(stderr: str) -> str:
+    # git names each file in quotes: "Untracked working tree file 'a.txt' would be overwritten"
+    files = [line.split("'")[1] for line in stderr.splitlines() if line.count("'") >= 2]
+    if files:
+        return "untracked files in the way: " + ", ".join(dict.fromkeys(files))
+    return stderr.strip() or "git read-tree failed"

@@ -21,6 +21,7 @@ that claim is released or expires.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -91,3 +92,29 @@ def claimed_elsewhere(repo: Path, locks: Iterable[str]) -> str | None:
             if fnmatch.fnmatchcase(claim.file, file_glob) and symbols_overlap(symbol, claim.symbol):
                 return f"waiting for {claim.target}, claimed by {claim.owner}"
     return None
+
+
+def hold_repository(path: Path, run: str) -> FileLock:
+    """One run at a time per repository: a second run would integrate on a target the
+    first is about to move, and could land a tree without the first one's work.
+
+    Refuses at once (no waiting) and names the run that holds the lock. The holder is
+    written next to the lock for that message only; the OS lock decides.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=0)
+    holder = path.with_suffix(".holder")
+    try:
+        lock.acquire()
+    except Timeout:
+        try:
+            who = json.loads(holder.read_text())
+            other, pid = who["run"], who["pid"]
+        except (OSError, ValueError, KeyError, TypeError):
+            other, pid = "?", "?"
+        raise RunLocked(
+            f"another run ({other}, pid {pid}) holds the lock of this repository ({path}); "
+            f"runs in one repository take turns: wait for it to end (smartmerge status {other})"
+        ) from None
+    holder.write_text(json.dumps({"run": run, "pid": os.getpid()}))
+    return lock

@@ -34,7 +34,7 @@ def describe(event: Event) -> str:
         return f"{who}attempt {d['attempt']} failed ({d['reason']}); retrying in {d['delay']:.1f} s"
     if kind == "task_waiting":
         return f"{who}{d['reason']}"
-    if kind in ("task_failed", "task_blocked", "task_conflicted", "task_reset"):
+    if kind in ("task_failed", "task_blocked", "task_conflicted", "task_reset", "task_superseded"):
         return f"{who}{kind.removeprefix('task_')}: {d['reason']}"
     if kind == "variant_chosen":
         return f"{who}variant {d['variant']} chosen by the gate: {d['reason']}"
@@ -42,10 +42,16 @@ def describe(event: Event) -> str:
         if d.get("ranked"):
             return f"{who}integrated; clash resolved by the gate: {d['ranked']}"
         return f"{who}integrated"
+    # the purpose (combined, bisect, verify, check) says why this gate run happens (docs/runner.md)
+    gate = f"gate ({d['purpose']})" if d.get("purpose") else "gate"
     if kind in ("gate_started",):
-        return f"gate: {d['cmd']} on {d['commit'][:12]}"
+        return f"{gate}: {d['cmd']} on {d['commit'][:12]}"
     if kind in ("gate_passed", "gate_failed"):
-        return f"gate: {d['reason']}"
+        return f"{gate}: {d['reason']}"
+    if kind == "phase":
+        return f"phase: {d['phase']}"
+    if kind == "orphans_stopped":
+        return f"stopped what the dead coordinator left running: {', '.join(d['processes'])}"
     if kind == "landing":
         return f"landing {d['new'][:12]} on {d['ref']}"
     if kind == "reintegrating":
@@ -86,7 +92,8 @@ class LiveProgress:
     def __call__(self, event: Event) -> None:
         self.events.append(event)
         self.state = ev.fold(event.run, self.events)
-        if event.kind in ("task_failed", "task_blocked", "task_conflicted", "variant_chosen", "landed", "gate_failed", "run_finished"):
+        if event.kind in ("task_failed", "task_blocked", "task_conflicted", "variant_chosen", "landed", "gate_failed",
+                          "run_finished", "task_superseded"):
             self.live.console.print(describe(event), highlight=False, markup=False)
         self.live.update(self._view())
 
@@ -94,8 +101,16 @@ class LiveProgress:
         state = self.state
         assert state is not None  # only drawn after the first event
         counts = state.counts()
-        summary = f"run {state.run}  " + "  ".join(f"{k} {v}" for k, v in counts.items()) + self._eta()
-        return Group(Text(summary), self._table())
+        summary = f"run {state.run}  {self._phase()}  " + "  ".join(f"{k} {v}" for k, v in counts.items() if v)
+        return Group(Text(summary + self._eta()), self._table())
+
+    def _phase(self) -> str:
+        state = self.state
+        assert state is not None  # only drawn after the first event
+        if state.phase is None:
+            return state.status
+        since = f" {time.time() - state.phase_since:.0f}s" if state.phase_since is not None else ""
+        return f"[{state.phase}{since}]"
 
     def _table(self) -> Table:
         state = self.state
@@ -121,11 +136,13 @@ class LiveProgress:
             if t.finished is not None and t.started is not None and t.state in (ev.SUCCEEDED, ev.INTEGRATED)
         ]
         left = state.counts()["pending"] + state.counts()["running"]
-        if not finished or not left:
+        # an estimate of the tasks' time only: integration, the gate and landing have no
+        # mean to go by, and the phase says what the run is doing then
+        if state.phase != "tasks" or not finished or not left:
             return ""
         mean = sum((t.finished or 0) - (t.started or 0) for t in finished) / len(finished)
-        parallel = max(1, int(state.taskfile["run"]["max_parallel"]))
-        return f"  ETA {mean * left / parallel:.0f}s"
+        parallel = max(1, int(state.taskfile["run"].get("max_parallel", 4)))
+        return f"  tasks ETA ~{max(1.0, mean * left / parallel):.0f}s"
 
     def close(self) -> None:
         self.live.stop()

@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
@@ -21,26 +22,30 @@ from typing import Any
 
 from smartmerge.errors import ConfigError, SmartmergeError
 from smartmerge.runner import events as ev
-from smartmerge.runner import gitops, worktrees
+from smartmerge.runner import gitops, landing, orphans, worktrees
+from smartmerge.runner.crashing import crash_point
 from smartmerge.runner.events import Event, EventLog, RunState
 from smartmerge.runner.executing import (
     TaskRequest,
     TaskResult,
     default_executor,
     execute_task,
-    group_of_run,
-    kill_group,
 )
 from smartmerge.runner.gitops import GitError
 from smartmerge.runner.integrating import (
     Added,
     Integration,
+    Loss,
     StartCommit,
     complete_interrupted_landing,
-    land,
     start_commit,
 )
-from smartmerge.runner.locks import CLAIM_RECHECK_SECONDS, claimed_elsewhere, hold_run
+from smartmerge.runner.locks import (
+    CLAIM_RECHECK_SECONDS,
+    claimed_elsewhere,
+    hold_repository,
+    hold_run,
+)
 from smartmerge.runner.scheduling import (
     ReadyQueue,
     backoff_delay,
@@ -58,10 +63,11 @@ from smartmerge.runner.taskfile import (
 
 log = logging.getLogger(__name__)
 
+# In the runner's folder: held by the run that has the repository (one at a time).
+REPO_LOCK = "repo.lock"
+
 # How often the coordinator looks at retry timers and control events while tasks run.
 POLL_SECONDS = 0.1
-# Integrate again on top of a target that moved at most this often before giving up.
-MAX_LANDING_ATTEMPTS = 3
 
 Observer = Callable[[Event], None]
 
@@ -75,8 +81,9 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        # a variant is never integrated itself: its task is, with the chosen variant's work
-        return self.status in ("landed", "landed_side") and all(
+        # a variant is never integrated itself: its task is, with the chosen variant's work.
+        # "landed_side" is not ok: the target did not move, the user has to bring the work in
+        return self.status == "landed" and all(
             t.state == ev.INTEGRATED for name, t in self.state.tasks.items() if parent_of(name) is None
         )
 
@@ -109,16 +116,42 @@ class _Coordinator:
     choosing: set[str] = field(default_factory=set)
     # tasks waiting for a claim someone outside the run holds, with the last reason logged
     waiting_for: dict[str, str] = field(default_factory=dict)
+    # what the coordinator is doing (events.PHASES), as last written to the log
+    phase: str | None = None
+    # work that gate-resolved clashes discarded, by the task it belonged to (it is superseded)
+    lost: dict[str, list[Loss]] = field(default_factory=dict)
+    emit_lock: threading.RLock = field(default_factory=threading.RLock)
+    # tasks the integration thread took out (a culprit, or a task that conflicts once merged
+    # again without it): the scheduler blocks what needs them on its next turn
+    taken_out: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # the scheduler sees each variant as a task of its own (the event log keeps the file as written)
         self.taskfile = TaskFile(self.taskfile.run, expand_variants(self.taskfile.tasks))
 
     def emit(self, kind: str, task: str | None = None, **data: object) -> Event:
-        event = self.log.append(self.run, kind, task, **data)
-        if self.observer is not None:
-            self.observer(event)
-        return event
+        # the integration thread records too (a culprit found before a gate decision)
+        with self.emit_lock:
+            event = self.log.append(self.run, kind, task, **data)
+            if self.observer is not None:
+                self.observer(event)
+            return event
+
+    def set_phase(self, phase: str) -> None:
+        """Record what the run is doing now (one of ``events.PHASES``), for the live display
+        and ``status --json``; written to the event log only when it changes. Call it from
+        the coordinator's thread (as every ``emit``)."""
+        assert phase in ev.PHASES, phase
+        if phase != self.phase:
+            self.phase = phase
+            self.emit("phase", None, phase=phase)
+
+    def _task_phase(self, queue: ReadyQueue, merging: dict[Future[Added], str], integration: Integration) -> str:
+        if integration.ranking or any(self.taskfile.tasks[name].variants for name in merging.values()):
+            return "ranking"
+        if set(self.taskfile.tasks) - queue.settled - self.choosing:
+            return "tasks"
+        return "integrating"
 
     # --- the task phase
 
@@ -136,8 +169,10 @@ class _Coordinator:
         self.heads.update(done_before)
         self.final |= blocked_before
         integration = Integration(
-            self.repo, self.home, self.run, rank_by=self.taskfile.run.gate, rank_timeout=self.taskfile.run.gate_timeout
+            self.repo, self.home, self.run, rank_by=self.taskfile.run.gate, rank_timeout=self.taskfile.run.gate_timeout,
+            upstream={name: set(dependencies_of(tasks, name)) for name in tasks},
         )
+        integration.on_no_pass = lambda: landing.clear_breakage(self, integration)
         integration.start(self.base)
         order = dependency_order(tasks)
         upstream = {name: set(dependencies_of(tasks, name)) for name in tasks}
@@ -149,6 +184,7 @@ class _Coordinator:
         merger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartmerge-integration")
         try:
             while True:
+                self._block_taken_out(queue)
                 now = time.monotonic()
                 for name, when in list(retry_at.items()):
                     if name in self.excluded:
@@ -196,6 +232,7 @@ class _Coordinator:
                         merging[merger.submit(integration.add, name, self.heads[name])] = name
                 if len(queue.settled) == len(tasks) and cursor == len(order) and not merging:
                     return integration
+                self.set_phase(self._task_phase(queue, merging, integration))
                 # one wait for both kinds of future; each handler below knows its own kind
                 waiting: list[Future[Any]] = [*futures, *merging]
                 if not waiting:
@@ -206,7 +243,7 @@ class _Coordinator:
                 for future in finished:
                     if future in merging:
                         del merging[future]
-                        self._integrated(future.result(), queue)
+                        self._integrated(future.result(), queue, integration)
                     else:
                         name, slot = futures.pop(future)
                         free_slots.append(slot)
@@ -269,6 +306,7 @@ class _Coordinator:
         log.debug("task %s: attempt %d from %s in slot %d", name, attempt, start.commit[:12], slot)
         # the intent goes into the log before the worktree and the process exist
         self.emit("task_starting", name, attempt=attempt, base=start.commit, slot=slot, port=request.port)
+        crash_point("task_starting", name)
         return self.executor.submit(execute_task, request), slot
 
     def _handle(self, future: Future[TaskResult], name: str, queue: ReadyQueue, retry_at: dict[str, float]) -> None:
@@ -278,6 +316,7 @@ class _Coordinator:
         except Exception as exc:  # an executor may fail (a lost worker); that is one failed attempt
             result = TaskResult(name, self.attempts[name], False, None, None, False, 0.0, 0.0, f"executor error: {exc}")
         if result.ok and result.commit:
+            crash_point("task_done", name)
             if parent_of(name) is not None:
                 self.final.add(name)
             self.emit("task_succeeded", name, commit=result.commit, seconds=result.seconds,
@@ -302,13 +341,30 @@ class _Coordinator:
             self._block_dependents(name, queue, f"upstream {name} failed")
         queue.settle(name)
 
-    def _integrated(self, added: Added, queue: ReadyQueue) -> None:
+    def _integrated(self, added: Added, queue: ReadyQueue, integration: Integration) -> None:
+        crash_point("integrated", added.task)
         self.final.add(added.task)
-        if self.taskfile.tasks[added.task].variants:
+        if added.task in integration.left_out and not added.upstream_gone:
+            # a culprit search on the integration thread took it out after this merge, and said so
+            queue.settle(added.task)
+            return
+        if added.clean and integration.head_of(added.task) not in (None, added.head):
+            # merged again since (a culprit before it was taken out): record it as it is now
+            landing.emit_merged_again(self, integration, added.task)
+            queue.settle(added.task)
+            return
+        if added.upstream_gone:
+            # a task it needs was taken out of the integration meanwhile: its branch holds that work
+            self.emit("task_blocked", added.task, reason=f"upstream {added.upstream_gone} left the integration")
+            self._block_dependents(added.task, queue, f"upstream {added.task} blocked")
+            queue.settle(added.task)
+        elif self.taskfile.tasks[added.task].variants:
             self._variant_integrated(added, queue)
         elif added.clean and added.ranked:
-            # a clash the gate's ranking resolved: the event log keeps why this version won
+            # a clash the gate's ranking resolved: the event log keeps why this version won,
+            # and whose work the choice discarded (superseded, docs/runner.md)
             self.emit("task_integrated", added.task, head=added.head, ranked=added.ranked)
+            landing.emit_losses(self, added.losses, self.lost)
         elif added.clean:
             self.emit("task_integrated", added.task, head=added.head)
         else:
@@ -324,6 +380,7 @@ class _Coordinator:
             self.emit("variant_chosen", added.task, variant=added.variant, commit=added.commit,
                       reason=added.choice, results=results)
             self.emit("task_integrated", added.task, head=added.head)
+            landing.emit_losses(self, added.losses, self.lost)
         elif added.results and not added.variant:
             self.emit("task_failed", added.task, reason=added.reason, attempt=0, results=results)
             self._block_dependents(added.task, queue, f"upstream {added.task} failed")
@@ -331,6 +388,13 @@ class _Coordinator:
             self.emit("task_conflicted", added.task, reason=added.reason)
             self._block_dependents(added.task, queue, f"upstream {added.task} conflicts")
         queue.settle(added.task)
+
+    def _block_taken_out(self, queue: ReadyQueue) -> None:
+        with self.emit_lock:
+            taken, self.taken_out = self.taken_out, []
+        for name, reason in taken:
+            self.final.add(name)
+            self._block_dependents(name, queue, reason)
 
     def _block_dependents(self, name: str, queue: ReadyQueue, reason: str) -> None:
         for dep in dependents_of(self.taskfile.tasks, name):
@@ -359,52 +423,8 @@ class _Coordinator:
             integration.close()
 
     def _gate_and_land(self, integration: Integration) -> tuple[str, str]:
-        run_cfg = self.taskfile.run
-        target = run_cfg.target
-        old = integration.base
-        for _ in range(MAX_LANDING_ATTEMPTS):
-            if not integration.merged:
-                return "nothing_to_land", "no task produced work to land"
-            new = integration.head()
-            if run_cfg.gate:
-                self.emit("gate_started", None, commit=new, cmd=run_cfg.gate)
-                passed, why = integration.gate(run_cfg.gate, run_cfg.gate_timeout, self.home.log(self.run, "gate"))
-                self.emit("gate_passed" if passed else "gate_failed", None, commit=new, reason=why)
-                if not passed:
-                    return "gate_failed", f"not landed: {why}"
-            self.emit("landing", None, ref=f"refs/heads/{target}", new=new, old=old)
-            landing = land(self.repo, target, new, old, self.run)
-            if landing.landed:
-                for task, _ in integration.merged:
-                    self.emit("task_landed", task)
-                self.emit("landed", None, ref=landing.ref, commit=new, message=landing.message)
-                status = "landed" if landing.ref == f"refs/heads/{target}" else "landed_side"
-                return status, landing.message
-            if not landing.moved or landing.current is None:
-                return "land_failed", landing.message
-            if run_cfg.on_target_moved == "stop":
-                return "target_moved", f"not landed: {landing.message}; nothing was changed (rerun to try again)"
-            self.emit("reintegrating", None, onto=landing.current, reason=landing.message)
-            old = landing.current
-            for task, reason in self._rebuild(integration, old):
-                self.emit("task_conflicted", task, reason=reason)
-        return "target_moved", f"not landed: {target} kept moving ({MAX_LANDING_ATTEMPTS} attempts)"
-
-    def _rebuild(self, integration: Integration, onto: str) -> list[tuple[str, str]]:
-        """Integrate again on ``onto``; a task that now conflicts is dropped with its dependents."""
-        dropped: list[tuple[str, str]] = []
-        keep = list(integration.merged)
-        while True:
-            integration.merged = keep
-            failed = integration.rebuild(onto)
-            if not failed:
-                return dropped
-            bad = {t for t, _ in failed}
-            for t in list(bad):
-                bad |= set(dependents_of(self.taskfile.tasks, t))
-            dropped += [(t, r) for t, r in failed]
-            dropped += [(t, "upstream conflicts after the target moved") for t, _ in keep if t in bad and t not in {f for f, _ in failed}]
-            keep = [(t, c) for t, c in keep if t not in bad]
+        # the gate, the culprit's bisection and the compare-and-swap: landing.py
+        return landing.gate_and_land(self, integration)
 
 
 def start_run(
@@ -418,11 +438,24 @@ def start_run(
     """Run every task of the task file and land the result; returns when the run is over."""
     repo = gitops.toplevel(repo)
     spec = load_taskfile(taskfile or repo / TASKFILE_NAME)
-    base = gitops.rev_parse(repo, f"refs/heads/{spec.run.target}")
-    if base is None:
-        raise ConfigError(f"[run].target: no branch {spec.run.target!r} in {repo}")
     home = worktrees.RunnerHome.of(repo)
     run = run_id or new_run_id()
+    # runs in one repository take turns (docs/runner.md, "One run at a time")
+    repo_lock = hold_repository(home.root / REPO_LOCK, run)
+    try:
+        # read under the lock: no other run moves the target between here and the landing
+        base = gitops.rev_parse(repo, f"refs/heads/{spec.run.target}")
+        if base is None:
+            raise ConfigError(f"[run].target: no branch {spec.run.target!r} in {repo}")
+        return _start_locked(repo, home, run, spec, base, executor, observer)
+    finally:
+        repo_lock.release()
+
+
+def _start_locked(
+    repo: Path, home: worktrees.RunnerHome, run: str, spec: TaskFile, base: str,
+    executor: Executor | None, observer: Observer | None,
+) -> RunReport:
     lock = hold_run(home.run_lock(run), run)
     try:
         with ev.open_log(home.db) as event_log:
@@ -444,6 +477,11 @@ def resume_run(
     home = worktrees.RunnerHome.of(repo)
     lock = hold_run(home.run_lock(run), run)
     try:
+        repo_lock = hold_repository(home.root / REPO_LOCK, run)
+    except BaseException:
+        lock.release()
+        raise
+    try:
         with ev.open_log(home.db) as event_log:
             events = event_log.events(run)
             if not events:
@@ -457,37 +495,84 @@ def resume_run(
                                  executor or default_executor(spec.run.max_parallel), observer,
                                  owns_executor=executor is None)
             coord.emit("run_resumed", None, pid=os.getpid())
-            _complete_landing(coord, events)
+            # first of all: nothing the dead coordinator started may go on running, and
+            # nothing may be removed from under it (we hold the run lock: it is ours now)
+            stopped = orphans.stop_run_processes(home, run)
+            if stopped:
+                coord.emit("orphans_stopped", None, processes=stopped)
+            landed = _finish_interrupted_landing(coord, events, state)
+            if landed is not None:
+                return _end(coord, *landed)
             done, blocked = _reconcile(coord, state)
+            crash_point("reconciled")
             return _drive(coord, done, blocked)
     finally:
+        repo_lock.release()
         lock.release()
 
 
-def _complete_landing(coord: _Coordinator, events: list[ev.Event]) -> None:
-    """A crash between moving the target and updating its clean checkout leaves the
-    checkout showing the landed work reversed: finish that first. The resumed run then
-    integrates on top of the moved target, which already holds the work."""
+def _finish_interrupted_landing(
+    coord: _Coordinator, events: list[ev.Event], state: RunState
+) -> tuple[str, str] | None:
+    """A crash after the landing's compare-and-swap and before ``landed`` was written: the
+    work is on the branch already, so record it (no task, integration or gate runs again).
+    A clean checkout that the crash left showing the landed work reversed is fast-forwarded
+    first. Returns (status, message), or None when the landing did not happen."""
     kinds = [e.kind for e in events]
     if "landing" not in kinds:
-        return
+        return None
     last = max(i for i, kind in enumerate(kinds) if kind == "landing")
     if "landed" in kinds[last:]:
-        return
+        return None
     data = events[last].data
-    done = complete_interrupted_landing(coord.repo, data["ref"], data["new"], data["old"])
-    if done is not None:
-        coord.emit("landing_completed", None, message=done)
+    new, old = data["new"], data["old"]
+    # the target, or the side ref a checkout with local changes sent the work to
+    for ref in (data["ref"], worktrees.landed_ref(coord.run)):
+        current = gitops.rev_parse(coord.repo, ref)
+        if current is not None and (current == new or gitops.is_ancestor(coord.repo, new, current)):
+            break
+    else:
+        return None  # the swap never happened: the resumed run integrates and lands normally
+    note = ""
+    if ref == data["ref"]:
+        done = complete_interrupted_landing(coord.repo, ref, new, old)
+        if done is not None:
+            coord.emit("landing_completed", None, message=done)
+        else:
+            note = _checkout_left_behind(coord.repo, ref, new, old)
+    else:
+        note = f"; bring it in with: git merge {ref.removeprefix('refs/heads/')}"
+    tasks = data.get("tasks") or [n for n, t in state.tasks.items() if t.state == ev.INTEGRATED]
+    for task in tasks:
+        coord.emit("task_landed", task)
+    where = ref.removeprefix("refs/heads/")
+    message = f"landed on {where} at {new[:12]} (recorded by --resume: the landing had happened){note}"
+    coord.emit("landed", None, ref=ref, commit=new, message=message)
+    return ("landed" if ref == data["ref"] else "landed_side"), message
+
+
+def _checkout_left_behind(repo: Path, ref: str, new: str, old: str) -> str:
+    """When the crash left the target's checkout with the index of ``old`` and it could not
+    be fast-forwarded (the user's edits or untracked files in the way since), say how to
+    finish it: the checkout shows the landed work reversed until then."""
+    checkout = gitops.checkout_of_branch(repo, ref.removeprefix("refs/heads/"))
+    if checkout is None or not gitops.git(checkout, "diff", "--cached", "--quiet", old, check=False).ok:
+        return ""
+    why = gitops.fast_forward_checkout(checkout, old, new, dry_run=True) or "local changes"
+    return (f"; the checkout at {checkout} still has the files of {old[:12]} and was not updated ({why}): "
+            f"move those away, then run: git -C {checkout} read-tree -m -u {old} {new}")
 
 
 def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], set[str]]:
-    """Match the log against git: keep finished work, clear what a crash cut short."""
+    """Match the log against git: keep finished work, clear what a crash cut short.
+
+    The dead coordinator's process groups are already stopped (``orphans``)."""
     done: dict[str, str] = {}
     blocked: set[str] = set()
     for name, task in state.tasks.items():
         coord.attempts[name] = task.attempts
         coord.failures[name] = task.failures
-        if task.state in (ev.SUCCEEDED, ev.INTEGRATED, ev.CONFLICTED) and task.commit:
+        if task.state in (ev.SUCCEEDED, ev.INTEGRATED, ev.CONFLICTED, ev.SUPERSEDED) and task.commit:
             if gitops.rev_parse(coord.repo, task.commit) is not None:
                 done[name] = task.commit
                 continue
@@ -496,23 +581,10 @@ def _reconcile(coord: _Coordinator, state: RunState) -> tuple[dict[str, str], se
             blocked.add(name)
             continue
         elif task.state in (ev.STARTING, ev.RUNNING, ev.RETRYING):
-            _clear_attempt(coord, name)
             coord.emit("task_reset", name, reason=f"attempt {task.attempts} was cut short")
     # every worktree of the run (slots, integration, start merges) is scratch: the work is on branches
-    worktrees.remove_run_worktrees(coord.repo, coord.home, coord.run)
+    orphans.remove_run_worktrees(coord.repo, coord.home, coord.run)
     return done, blocked
-
-
-def _clear_attempt(coord: _Coordinator, name: str) -> None:
-    """Stop a process group the dead coordinator left running (its worktree goes with the run's others)."""
-    pid_file = coord.home.pid_file(coord.run, name)
-    try:
-        pgid = int(pid_file.read_text().strip())
-    except (OSError, ValueError):
-        pgid = None
-    if pgid is not None and group_of_run(pgid, coord.run):
-        kill_group(pgid)
-        pid_file.unlink(missing_ok=True)
 
 
 def _drive(coord: _Coordinator, done: dict[str, str], blocked: set[str]) -> RunReport:
@@ -522,16 +594,19 @@ def _drive(coord: _Coordinator, done: dict[str, str], blocked: set[str]) -> RunR
     except KeyboardInterrupt:
         # tasks run in sessions of their own, so Ctrl-C reaches only the coordinator: stop
         # them too. The log keeps them as started; --resume runs them again.
-        for pid_file in (coord.home.run_dir(coord.run) / "pids").glob("*"):
-            try:
-                kill_group(int(pid_file.read_text().strip()))
-            except (OSError, ValueError):
-                continue
+        orphans.stop_run_processes(coord.home, coord.run)
         raise
     finally:
         if coord.owns_executor:
             coord.executor.shutdown(wait=True)
-        worktrees.remove_run_worktrees(coord.repo, coord.home, coord.run)
+        orphans.remove_run_worktrees(coord.repo, coord.home, coord.run)
+    return _end(coord, status, message)
+
+
+def _end(coord: _Coordinator, status: str, message: str) -> RunReport:
+    if coord.owns_executor:
+        coord.executor.shutdown(wait=True)  # idempotent; a resume that only recorded a landing ran nothing
+    orphans.remove_run_worktrees(coord.repo, coord.home, coord.run)
     coord.emit("run_finished", None, status=status, message=message)
     state = ev.fold(coord.run, coord.log.events(coord.run))
     return RunReport(coord.run, status, message, state)

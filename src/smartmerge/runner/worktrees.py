@@ -35,6 +35,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from smartmerge.runner import gitops
+from smartmerge.runner.crashing import CRASH_ENV
 
 OWNER_FILE = "smartmerge-owner.json"
 # The folder ``[run] setup`` is expected to make its virtual environment in; never committed.
@@ -95,6 +96,9 @@ def python_path_for(tree: Path) -> str:
 def isolated_env(tree: Path, extra: dict[str, str]) -> dict[str, str]:
     """The environment of a task, the gate or a candidate running in ``tree``."""
     env = dict(os.environ)
+    # the coordinator's crash-testing hook is not the task's business (a nested smartmerge
+    # would kill itself)
+    env.pop(CRASH_ENV, None)
     env.update(extra)
     env["PYTHONPATH"] = python_path_for(tree)
     venv = tree / VENV
@@ -229,15 +233,17 @@ def prepare_worktree(repo: Path, checkout: Checkout) -> bool:
     from the previous task's tree, instead of writing every file of the
     repository again (the benchmark measured 0.17 s for 200 files on this
     machine's disk, more than the whole budget for a task's overhead).
-    Untracked files of the previous task go; ignored files (caches) and the
-    ``.venv`` that ``setup`` made stay, so ``setup`` runs once per worktree.
+    The previous task left no untracked files: a task that succeeded had them
+    committed, one that failed had them cleaned (``release_worktree``); ignored
+    files (caches) and the ``.venv`` that ``setup`` made stay, so ``setup`` runs
+    once per worktree.
     """
     path = checkout.path
     assert checkout.branch is not None  # a task always works on its own branch
     if (path / ".git").is_file():
         with worktree_lock(repo):
             switched = gitops.git(path, "checkout", "-q", "-f", "-B", checkout.branch, checkout.commit, check=False)
-        if switched.ok and gitops.git(path, "clean", "-ffdq", "-e", VENV, check=False).ok:
+        if switched.ok:
             write_owner(path, checkout.run, checkout.task)
             return False
         remove_worktree(repo, path)
@@ -245,16 +251,18 @@ def prepare_worktree(repo: Path, checkout: Checkout) -> bool:
     return True
 
 
-def release_worktree(path: Path) -> None:
-    """Let go of the task's branch (detach), keeping the files for the slot's next task."""
+def release_worktree(path: Path, clean: bool) -> None:
+    """Let go of the task's branch (detach), keeping the files for the slot's next task.
+
+    ``clean``: the attempt failed and may have left untracked files (a successful one had
+    everything committed): they go now, so the next task starts from its commit alone.
+    """
     if path.is_dir():
-        gitops.git(path, "checkout", "-q", "--detach", check=False)
-
-
-def remove_run_worktrees(repo: Path, home: RunnerHome, run: str) -> None:
-    folder = home.run_dir(run) / "wt"
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        remove_worktree(repo, path)
+        if clean:
+            gitops.git(path, "clean", "-ffdq", "-e", VENV, check=False)
+        # HEAD becomes the branch's commit itself: the same as ``checkout --detach`` (index and
+        # files already match it), without the index refresh (5 ms instead of 20 ms here)
+        gitops.git(path, "update-ref", "--no-deref", "HEAD", "HEAD", check=False)
 
 
 def runner_worktrees(repo: Path, home: RunnerHome) -> list[tuple[Path, Path]]:
