@@ -31,10 +31,10 @@ from smartmerge.options import (
     MergeOptions,
 )
 
-EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
+EXIT_USAGE = 2  # bad usage or unusable input (0 clean and 1 conflicts come from git/edge.py)
 
-# The commands of cli.py's app (tests/test_merge_command.py keeps this in step): a
-# first word that names none of them starts a merge, as DefaultToMerge routes it.
+# The commands of cli.py's app (tests/test_merge_command.py keeps this in step): a first
+# word that names none of them and is a file (or an option) starts a merge here.
 COMMANDS = frozenset({
     "merge", "install", "uninstall", "doctor", "solve", "review", "replay", "run", "runs",
     "status", "logs", "pause", "unpause", "kill", "gc", "languages",
