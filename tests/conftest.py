@@ -36,9 +36,31 @@ def _this_checkout_on_pythonpath(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    # Expected files are the spec, written by hand, never from today's output; only a
+    # known gap's Current file (what the merge gives today) may be regenerated
     parser.addoption(
-        "--update-expected",
+        "--update-current",
         action="store_true",
-        help="rewrite Expected (cases) and Current (known gaps) from today's output; review the git diff",
+        help="rewrite the Current file of each known gap from today's output and list every file rewritten",
     )
+
+
+_REWRITTEN = pytest.StashKey[list[Path]]()
+
+
+def rewrite_current(config: pytest.Config, path: Path, output: bytes) -> None:
+    """Write a known gap's Current file when today's output differs, and remember it
+    for the summary, so that no rewrite goes by unseen."""
+    if path.exists() and path.read_bytes() == output:
+        return
+    path.write_bytes(output)
+    config.stash.setdefault(_REWRITTEN, []).append(path)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    rewritten = config.stash.get(_REWRITTEN, [])
+    if rewritten:
+        terminalreporter.section(f"--update-current rewrote {len(rewritten)} file(s); review the git diff")
+        for path in rewritten:
+            terminalreporter.write_line(str(path.relative_to(ROOT)))
 

@@ -126,18 +126,19 @@ def test_lossless_only_with_filter(tmp_path: Path) -> None:
     assert entry["lossless"]["libcst"]["round_tripped"] == 3
 
 
-def load_harness() -> ModuleType:
+def load_harness(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """bench/corpus_bench.py as a module, registered (for pickling) only until the test ends."""
     spec = importlib.util.spec_from_file_location("corpus_bench", HARNESS)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules["corpus_bench"] = module
+    monkeypatch.setitem(sys.modules, "corpus_bench", module)
     spec.loader.exec_module(module)
     return module
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the patch reaches workers by fork")
 def test_pool_reports_crashes_and_timeouts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = load_harness()
+    bench = load_harness(monkeypatch)
     import smartmerge
 
     original = smartmerge.merge_texts

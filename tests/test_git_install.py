@@ -15,6 +15,15 @@ from smartmerge.git.install import driver_interpreter
 SMARTMERGE_PART = f'"{sys.executable}" -m smartmerge merge --git %O %A %B -p %P -l %L'
 
 
+def assert_marked_block(text: str) -> None:
+    """What install writes into an attributes file it creates: one marked block, a line a pattern."""
+    lines = text.splitlines()
+    assert lines[0] == "# added by smartmerge install (smartmerge uninstall removes this block)"
+    assert lines[-1] == "# end of smartmerge install"
+    assert all(line.endswith(" merge=smartmerge") for line in lines[1:-1])
+    assert {"*.py merge=smartmerge", "*.pyi merge=smartmerge", "*.pyw merge=smartmerge"} <= set(lines)
+
+
 def config(repo: Repo, key: str, *scope: str) -> str:
     return repo.git("config", *scope, "--get", key, check=False).stdout.strip()
 
@@ -72,7 +81,7 @@ def test_installing_twice_changes_nothing(tmp_path: Path) -> None:
     before = [(repo.root / name).read_bytes() for name in (".git/config", ".gitattributes")]
     proc = smartmerge("install", cwd=repo.root)
     assert proc.returncode == 0
-    assert "already installed" in proc.stdout
+    assert proc.stdout == f"smartmerge: already installed (repository {repo.root})\n"
     assert [(repo.root / name).read_bytes() for name in (".git/config", ".gitattributes")] == before
 
 
@@ -85,12 +94,18 @@ def test_uninstall_removes_exactly_what_install_added(tmp_path: Path) -> None:
     assert (repo.root / ".gitattributes").read_bytes() != before[1]
     proc = smartmerge("uninstall", cwd=repo.root)
     assert proc.returncode == 0, proc.stderr
-    assert "removed merge.smartmerge.driver" in proc.stdout
+    assert proc.stdout.splitlines() == [
+        "smartmerge: removed merge.smartmerge.driver",
+        "smartmerge: removed merge.smartmerge.name",
+        f"smartmerge: removed smartmerge's attribute lines from {repo.root / '.gitattributes'}",
+    ]
     after = [(repo.root / name).read_bytes() for name in (".git/config", ".gitattributes")]
     # the attributes file gains the final newline it lacked; nothing else differs
     assert after[1] == before[1] + b"\n"
     assert after[0] == before[0]
-    assert "nothing to remove" in smartmerge("uninstall", cwd=repo.root).stdout
+    again = smartmerge("uninstall", cwd=repo.root)
+    assert again.returncode == 0
+    assert again.stdout == f"smartmerge: nothing to remove (repository {repo.root})\n"
 
 
 def test_uninstall_deletes_an_attributes_file_it_created(tmp_path: Path) -> None:
@@ -105,10 +120,10 @@ def test_uninstall_deletes_an_attributes_file_it_created(tmp_path: Path) -> None
 def test_a_line_the_user_wrote_survives_install_and_uninstall(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     repo.write(".gitattributes", "*.py merge=smartmerge\n")
-    smartmerge("install", cwd=repo.root)
+    assert smartmerge("install", cwd=repo.root).returncode == 0
     assert repo.read(".gitattributes").count("*.py merge=smartmerge") == 1
     assert "*.pyi merge=smartmerge" in repo.read(".gitattributes")
-    smartmerge("uninstall", cwd=repo.root)
+    assert smartmerge("uninstall", cwd=repo.root).returncode == 0
     assert repo.read(".gitattributes") == "*.py merge=smartmerge\n"
 
 
@@ -129,9 +144,9 @@ def test_local_only_writes_the_attributes_into_the_git_dir(tmp_path: Path) -> No
     proc = smartmerge("install", "--local-only", cwd=repo.root)
     assert proc.returncode == 0, proc.stderr
     assert not (repo.root / ".gitattributes").exists()
-    assert "*.py merge=smartmerge" in repo.read(".git/info/attributes")
+    assert_marked_block(repo.read(".git/info/attributes"))
     assert repo.git("check-attr", "merge", "--", "a.py").stdout.strip() == "a.py: merge: smartmerge"
-    smartmerge("uninstall", "--local-only", cwd=repo.root)
+    assert smartmerge("uninstall", "--local-only", cwd=repo.root).returncode == 0
     assert repo.git("check-attr", "merge", "--", "a.py").stdout.strip() == "a.py: merge: unspecified"
 
 
@@ -164,19 +179,21 @@ def test_global_install_honours_core_attributes_file(tmp_path: Path, monkeypatch
     (home / ".gitconfig").write_text("[core]\n\tattributesFile = ~/my-attributes\n")
     proc = smartmerge("install", "--global", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "*.py merge=smartmerge" in (home / "my-attributes").read_text()
+    assert_marked_block((home / "my-attributes").read_text())
 
 
 def test_doctor_proves_that_git_runs_the_driver(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     missing = smartmerge("doctor", cwd=repo.root)
     assert missing.returncode == 1
-    assert "not configured" in missing.stdout
-    smartmerge("install", cwd=repo.root)
+    assert "driver: not configured (merge.smartmerge.driver is unset); run: smartmerge install" in missing.stdout.splitlines()
+    assert smartmerge("install", cwd=repo.root).returncode == 0
     proc = smartmerge("doctor", cwd=repo.root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "git ran the smartmerge driver" in proc.stdout
-    assert "*.py files in this repository use the smartmerge driver" in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert "test merge: git ran the smartmerge driver and the result is right" in lines
+    assert "attributes: *.py files in this repository use the smartmerge driver" in lines
+    assert not [line for line in lines if line.startswith("problem:")]
 
 
 def test_doctor_reports_a_driver_whose_interpreter_is_gone(tmp_path: Path) -> None:
@@ -185,15 +202,18 @@ def test_doctor_reports_a_driver_whose_interpreter_is_gone(tmp_path: Path) -> No
     repo.git("config", "merge.smartmerge.driver", '"/nonexistent/python" -m smartmerge merge --git %O %A %B -p %P -l %L')
     proc = smartmerge("doctor", cwd=repo.root)
     assert proc.returncode == 1
-    assert "'/nonexistent/python' is not an executable file" in proc.stdout
-    assert "git did not run the smartmerge driver" in proc.stdout or "wrong result" in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert "problem: the driver's interpreter '/nonexistent/python' is not an executable file" in lines
+    # the test merge runs the missing interpreter: git cannot run the driver at all
+    assert [line for line in lines if line.startswith("problem: git did not run the smartmerge driver in a test merge")]
+    assert not [line for line in lines if line.startswith("test merge:")]
 
 
 def test_global_and_local_only_exclude_each_other(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     proc = smartmerge("install", "--global", "--local-only", cwd=repo.root)
     assert proc.returncode == 2
-    assert "exclude each other" in proc.stderr
+    assert proc.stderr == "smartmerge: error: --global and --local-only exclude each other\n"
     assert config(repo, "merge.smartmerge.driver") == ""
 
 

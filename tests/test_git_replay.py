@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,33 +11,34 @@ from git_helpers import BASE, Repo, edit, smartmerge
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Repo:
-    import os
-
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     from conftest import GIT_ENV
 
-    os.environ.update(GIT_ENV)  # a module fixture runs before the per-test environment
-    repo = Repo(tmp_path_factory.mktemp("history") / "repo")
-    repo.commit("base", {"app.py": BASE, "notes.txt": "a\nb\nc\n"})
-    # 1: a clean merge, committed as git made it
-    repo.git("checkout", "-q", "-b", "t1")
-    repo.commit("t1", {"app.py": edit(BASE, "four", "40")})
-    repo.git("checkout", "-q", "main")
-    repo.commit("m1", {"app.py": edit(BASE, "one", "10")})
-    repo.git("merge", "-q", "--no-edit", "t1")
-    # 2: a conflict resolved by hand in the merge commit
-    current = repo.read("app.py")
-    repo.git("checkout", "-q", "-b", "t2")
-    repo.commit("t2", {"app.py": edit(current, "two", "22"), "notes.txt": "a\nb\nc2\n"})
-    repo.git("checkout", "-q", "main")
-    repo.commit("m2", {"app.py": edit(current, "two", "20"), "notes.txt": "a0\nb\nc\n"})
-    repo.git("merge", "-q", "--no-edit", "t2", check=False)
-    repo.commit("merge t2", {"app.py": edit(current, "two", "2022")})
-    # local work that replay must not touch
-    repo.write("app.py", "uncommitted\n")
-    repo.write("notes.txt", "staged\n")
-    repo.git("add", "notes.txt")
-    return repo
+    # a module fixture runs before the per-test environment: git's, for as long as it builds
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in GIT_ENV.items():
+            patch.setenv(key, value)
+        repo = Repo(tmp_path_factory.mktemp("history") / "repo")
+        repo.commit("base", {"app.py": BASE, "notes.txt": "a\nb\nc\n"})
+        # 1: a clean merge, committed as git made it
+        repo.git("checkout", "-q", "-b", "t1")
+        repo.commit("t1", {"app.py": edit(BASE, "four", "40")})
+        repo.git("checkout", "-q", "main")
+        repo.commit("m1", {"app.py": edit(BASE, "one", "10")})
+        repo.git("merge", "-q", "--no-edit", "t1")
+        # 2: a conflict resolved by hand in the merge commit
+        current = repo.read("app.py")
+        repo.git("checkout", "-q", "-b", "t2")
+        repo.commit("t2", {"app.py": edit(current, "two", "22"), "notes.txt": "a\nb\nc2\n"})
+        repo.git("checkout", "-q", "main")
+        repo.commit("m2", {"app.py": edit(current, "two", "20"), "notes.txt": "a0\nb\nc\n"})
+        repo.git("merge", "-q", "--no-edit", "t2", check=False)
+        repo.commit("merge t2", {"app.py": edit(current, "two", "2022")})
+        # local work that replay must not touch
+        repo.write("app.py", "uncommitted\n")
+        repo.write("notes.txt", "staged\n")
+        repo.git("add", "notes.txt")
+    yield repo
 
 
 def test_replay_reports_each_file_of_each_merge_and_touches_nothing(history: Repo) -> None:

@@ -126,11 +126,12 @@ def test_when_neither_passes_the_conflict_stays(tmp_path: Path) -> None:
 
 def test_a_candidate_that_hangs_is_killed_at_its_time_limit(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
-    hangs = shop("import time; time.sleep(600)")
+    hangs = shop("import time; time.sleep(3600)")
     stopped_merge(repo, {"shop.py": ROUNDED}, {"shop.py": hangs})
     t0 = time.monotonic()
     proc = smartmerge("solve", "--rank-by", PYTEST, "--rank-timeout", "4", "shop.py", cwd=repo.root)
-    assert time.monotonic() - t0 < 30
+    # it did not sit the hour out (a bound far from the 4 s limit: load cannot reach it)
+    assert time.monotonic() - t0 < 600
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"price=right +timeout", proc.stdout), proc.stdout
     assert repo.read("shop.py") == ROUNDED
@@ -243,10 +244,14 @@ def test_candidates_run_in_parallel(tmp_path: Path) -> None:
     conflict = conflicted(BASE.encode(), ROUNDED.encode(), CLAMPED.encode(), "shop.py", MergeOptions())
     assert conflict is not None
     candidates = plan(conflict).candidates
-    t0 = time.monotonic()
-    evaluations = evaluate_all(root, "shop.py", candidates, RunSettings("sleep 1.5", timeout=10, parallel=2))
-    assert time.monotonic() - t0 < 2.8  # two 1.5 s runs at once, not one after the other
-    assert all(e.ok for e in evaluations)
+    assert len(candidates) >= 2
+    started = tmp_path / "started"
+    started.mkdir()
+    # a barrier: each run waits until two runs have started, which only runs at once can do
+    # (one after the other, the first would wait until its time limit and fail)
+    barrier = f"touch {started}/$$; while [ $(ls {started} | wc -l) -lt 2 ]; do sleep 0.05; done"
+    evaluations = evaluate_all(root, "shop.py", candidates, RunSettings(barrier, timeout=60, parallel=2))
+    assert [(e.ok, len(e.runs)) for e in evaluations] == [(True, 1)] * len(candidates)
 
 
 def test_a_command_without_junit_that_fails_is_repeated_once(tmp_path: Path) -> None:
@@ -350,3 +355,15 @@ def test_per_symbol_ties_leave_the_symbol_undecided() -> None:
     winners, undecided = choose_per_symbol(evaluations, held)
     assert winners == {"g": right_g}
     assert undecided == ["f: tie between left, right"]
+
+
+def test_candidates_in_syntax_newer_than_the_interpreter_are_not_refused_as_unparsable() -> None:
+    # a `type` alias (Python 3.12): each candidate parses by the grammar, not by this ast
+    base = b"type Price = float\n\n\ndef price(amount: Price) -> Price:\n    return amount * 1\n"
+    left, right = base.replace(b"* 1", b"* 2"), base.replace(b"* 1", b"* 3")
+    conflict = conflicted(base, left, right, "shop.py", MergeOptions())
+    assert conflict is not None
+    planned = plan(conflict)
+    assert planned.unparsable == ()
+    texts = {c.text for c in planned.candidates}
+    assert left in texts and right in texts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from smartmerge.runner.taskfile import parse_taskfile
 from smartmerge.runner.worktrees import RunnerHome
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+dask = pytest.importorskip("dask", reason="the dask extra is not installed")
 
 FUNCS = ["alpha", "beta", "gamma", "delta"]
 
@@ -36,8 +38,12 @@ FUNCS = ["alpha", "beta", "gamma", "delta"]
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     """Two process workers, one thread each, each with one 'gpu'; the scheduler's address and a client."""
-    env = {**GIT_ENV, "PYTHONPATH": str(ROOT / "src"), CACHE_ENV: str(tmp_path_factory.mktemp("worker-cache"))}
-    with pytest.MonkeyPatch.context() as patch:
+    # Dask's scratch space (the scheduler's here, the workers' in their processes) under
+    # pytest's temporary folder, not a dask-scratch-space left in the system's
+    scratch = str(tmp_path_factory.mktemp("dask-scratch"))
+    env = {**GIT_ENV, "PYTHONPATH": str(ROOT / "src"), CACHE_ENV: str(tmp_path_factory.mktemp("worker-cache")),
+           "DASK_TEMPORARY_DIRECTORY": scratch}
+    with pytest.MonkeyPatch.context() as patch, dask.config.set({"temporary-directory": scratch}):
         # the workers inherit this environment: this checkout's code and git without user config
         for key, value in env.items():
             patch.setenv(key, value)
@@ -74,7 +80,9 @@ def _dask_run(repo: Path, scheduler: str, *args: str) -> subprocess.CompletedPro
 
 
 def _status(repo: Path, *args: str) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(smartmerge(repo, "status", *args, "--json").stdout)
+    proc = smartmerge(repo, "status", *args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
     return result
 
 
@@ -115,10 +123,12 @@ def test_a_graph_lands_the_same_tree_as_the_local_executor(cluster: tuple[str, A
     assert status["status"] == "landed"
     assert {t["state"] for t in status["tasks"].values()} == {"integrated"}
     # the worker's log reaches the coordinator, with where it ran and what Dask reserved for it
-    log = smartmerge(on_dask, "logs", "g").stdout
+    logs = smartmerge(on_dask, "logs", "g")
+    assert logs.returncode == 0, logs.stderr
+    log = logs.stdout
     assert "--- smartmerge: task g, attempt 1" in log and "--- exit 0" in log
-    assert "--- dask: attempt 1 started on worker tcp://" in log or "--- dask: ran on worker tcp://" in log
-    assert "resources gpu=1" in log
+    # written when the result comes back (the "started on worker" note is a progress report that may come later)
+    assert re.search(r"^--- dask: ran on worker tcp://[\d.]+:\d+ \(host [^)]+\), resources gpu=1$", log, re.M), log
     # each task's commit came back as its branch, fetched from the ref its worker pushed
     run = status["run"]
     remote = RunnerHome.of(on_dask).root / "remote.git"
@@ -131,11 +141,11 @@ def test_a_worker_killed_mid_task_runs_it_elsewhere_and_it_lands_once(
     cluster: tuple[str, Any], tmp_path: Path
 ) -> None:
     scheduler, client = cluster
-    groups, marker = tmp_path / "groups", tmp_path / "started"
-    # the first execution hangs (it is the one whose worker dies); the rerun goes straight through
+    groups, marker, release = tmp_path / "groups", tmp_path / "started", tmp_path / "release"
+    # the first execution hangs until the test ends (it is the one whose worker dies); the rerun goes straight through
     repo = make_repo(tmp_path, {"README": "x\n"}, f"""
         [tasks.slow]
-        cmd = "echo $$ >> {groups}; if [ ! -f {marker} ]; then touch {marker}; sleep 30; fi; echo s > slow.txt"
+        cmd = "echo $$ >> {groups}; if [ ! -f {marker} ]; then touch {marker}; while [ ! -f {release} ]; do sleep 0.05; done; fi; echo s > slow.txt"
         [tasks.quick]
         cmd = "echo q > quick.txt"
         """)
@@ -151,6 +161,7 @@ def test_a_worker_killed_mid_task_runs_it_elsewhere_and_it_lands_once(
     finally:
         if runner.poll() is None:
             runner.kill()
+        release.touch()
         # the dead worker's command was in a session of its own; it must not outlive the test
         for group in groups.read_text().split() if groups.exists() else []:
             kill_group(int(group))
@@ -215,21 +226,28 @@ def test_the_coordinator_killed_and_resumed_while_tasks_run_on_the_cluster(
 
 def test_dask_local_starts_its_own_cluster_and_lands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "worker-cache"))
+    # the cluster the runner starts keeps its scratch space here, not in the system temp dir
+    monkeypatch.setenv("DASK_TEMPORARY_DIRECTORY", str(tmp_path / "dask-scratch"))
     repo = make_repo(tmp_path, {"README": "x\n"}, '[tasks.a]\ncmd = "echo a > a.txt"\n')
     proc = smartmerge(repo, "run", "--plain", "--executor", "dask-local:2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert show(repo, "main", "a.txt") == "a"
-    assert "ran on worker tcp://" in smartmerge(repo, "logs", "a").stdout
+    logs = smartmerge(repo, "logs", "a")
+    assert logs.returncode == 0, logs.stderr
+    assert re.search(r"^--- dask: ran on worker tcp://[\d.]+:\d+ \(host [^)]+\)$", logs.stdout, re.M), logs.stdout
 
 
 def test_dask_options_are_checked_and_a_missing_extra_says_how_to_install_it(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, {"README": "x\n"}, '[tasks.a]\ncmd = "true"\n')
     no_scheduler = smartmerge(repo, "run", "--executor", "dask")
-    assert no_scheduler.returncode == 2 and "--scheduler" in no_scheduler.stderr
+    assert no_scheduler.returncode == 2
+    assert no_scheduler.stderr == "smartmerge: error: --executor dask needs --scheduler tcp://HOST:8786\n"
     bad_count = smartmerge(repo, "run", "--executor", "dask-local:0")
-    assert bad_count.returncode == 2 and "dask-local:N" in bad_count.stderr
+    assert bad_count.returncode == 2
+    assert bad_count.stderr == "smartmerge: error: --executor: expected dask-local:N with N at least 1, got 'dask-local:0'\n"
     stray = smartmerge(repo, "run", "--scheduler", "tcp://127.0.0.1:1")
-    assert stray.returncode == 2 and "go with --executor dask" in stray.stderr
+    assert stray.returncode == 2
+    assert stray.stderr == "smartmerge: error: --scheduler and --remote go with --executor dask or dask-local\n"
     # Python without the extra: a None entry in sys.modules makes "import distributed" fail
     # exactly as when it is not installed
     without = subprocess.run(

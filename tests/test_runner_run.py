@@ -366,10 +366,15 @@ def test_a_task_whose_dependencies_conflict_is_blocked_and_says_why(tmp_path: Pa
     assert "merging its dependencies conflicts" in both.reason and "mod.py: beta" in both.reason
 
 
-def _state(pid: int) -> str:
-    """The process state letter from /proc (after a signal, give the kernel a moment)."""
-    time.sleep(0.1)
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+def _state(pid: int, wanted: str) -> str:
+    """The process state letter from /proc, once it is one of ``wanted`` (a signal takes
+    effect when the kernel next schedules the process) or after 30 s, whatever it is then."""
+    deadline = time.monotonic() + 30
+    while True:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in wanted or time.monotonic() > deadline:
+            return state
+        time.sleep(0.02)
 
 
 def test_pause_unpause_and_kill_a_task_without_retries(tmp_path: Path) -> None:
@@ -395,9 +400,9 @@ def test_pause_unpause_and_kill_a_task_without_retries(tmp_path: Path) -> None:
     live = json.loads(smartmerge(repo, "status", "--json").stdout)
     assert live["status"] == "running" and live["tasks"]["stuck"]["state"] == "running"
     assert smartmerge(repo, "pause", "stuck").returncode == 0
-    assert _state(pgid) == "T"  # stopped
+    assert _state(pgid, "T") == "T"  # stopped
     assert smartmerge(repo, "unpause", "stuck").returncode == 0
-    assert _state(pgid) in ("S", "R")
+    assert _state(pgid, "SR") in ("S", "R")
     proc = smartmerge(repo, "kill", "stuck")
     assert proc.returncode == 0, proc.stderr
     out, _ = runner.communicate(timeout=30)
@@ -504,24 +509,35 @@ def test_time_paused_does_not_count_against_the_time_limit(tmp_path: Path) -> No
 
     from conftest import SMARTMERGE
 
-    # the task waits for the test's go (a file), limit 4 s; it is paused for 4.5 s in between,
-    # so it finishes only if the paused time is not counted
-    go = tmp_path / "go"
+    # How long the task runs is the test's choice, not the clock's: it stops its own
+    # process group the moment it starts (what `smartmerge pause` does to it, without the
+    # start-up of a fresh CLI spending the limit first), stays stopped for longer than its
+    # 2 s limit, and cannot finish before the test releases it. It finishes only if the
+    # time it spent stopped is not counted.
+    started, release = tmp_path / "started", tmp_path / "release"
     repo = make_repo(tmp_path, {"README": "x\n"}, f"""
         [tasks.slow]
-        cmd = "while [ ! -f {go} ]; do sleep 0.02; done; echo done > slow.txt"
-        timeout = "4s"
+        cmd = ": > {started}; kill -STOP 0; while [ ! -f {release} ]; do sleep 0.05; done; echo done > slow.txt"
+        timeout = "2s"
         """)
     runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.PIPE, text=True)
-    pids = RunnerHome.of(repo).root / "runs"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not list(pids.glob("*/pids/slow")):
-        time.sleep(0.02)
-    assert smartmerge(repo, "pause", "slow").returncode == 0
-    time.sleep(4.5)  # a duration the test needs (longer than the limit), not a wait for an event
-    assert smartmerge(repo, "unpause", "slow").returncode == 0
-    go.touch()
-    out, _ = runner.communicate(timeout=30)
+    try:
+        pids = RunnerHome.of(repo).root / "runs"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (started.exists() and list(pids.glob("*/pids/slow"))):
+            time.sleep(0.02)
+        assert started.exists(), "the task never started"
+        stopped_at = time.monotonic()
+        assert smartmerge(repo, "pause", "slow").returncode == 0
+        release.touch()
+        # the quantity under test: stopped for longer than the limit (a minimum, not a race)
+        time.sleep(max(0.0, stopped_at + 2.5 - time.monotonic()))
+        assert smartmerge(repo, "unpause", "slow").returncode == 0
+        out, _ = runner.communicate(timeout=60)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.communicate()
     assert runner.returncode == 0, out
     assert show(repo, "main", "slow.txt") == "done"
 
@@ -545,13 +561,18 @@ def test_landing_is_a_compare_and_swap(tmp_path: Path) -> None:
 
 
 def test_a_dependent_that_already_ran_is_left_out_when_its_upstream_conflicts(tmp_path: Path) -> None:
+    ran = tmp_path / "on_second_ran"
+    # first finishes only after on_second has run, so second's merge (after first's) comes too late to stop it
     repo = make_repo(tmp_path, {"mod.py": module_with_functions(FUNCS)}, f"""
+        [run]
+        max_parallel = 3
         [tasks.first]
-        cmd = "sleep 1; {sed('return 1', 'return 11')}"
+        cmd = "while [ ! -f {ran} ]; do sleep 0.05; done; {sed('return 1', 'return 11')}"
+        timeout = "120s"
         [tasks.second]
         cmd = "{sed('return 1', 'return 22')}"
         [tasks.on_second]
-        cmd = "echo ran > on_second.txt"
+        cmd = "echo ran > on_second.txt; : > {ran}"
         needs = ["second"]
         """)
     report = start_run(repo)

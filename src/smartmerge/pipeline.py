@@ -21,7 +21,7 @@ from smartmerge.merging.structured import merge_trees
 from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse
-from smartmerge.parsing.python_scopes import compile_error
+from smartmerge.parsing.python_scopes import compiler_refuses
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of
@@ -141,7 +141,7 @@ def _in_gits_layout(
         parse(git_text, profile, strict=True)
     except (ParseFailed, UnicodeDecodeError):
         return result
-    if profile.parser == "python" and compile_error(git_text) is not None:
+    if profile.parser == "python" and compiler_refuses(git_text):
         return result
     return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
 

@@ -10,10 +10,13 @@ what the merge introduced.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import re
 import symtable
 import warnings
+
+from smartmerge.parsing.python_grammar import is_modern_python
 
 # names every module has without binding them
 _MODULE_NAMES = frozenset(
@@ -38,6 +41,22 @@ def compile_error(text: str) -> str | None:
     except (ValueError, MemoryError, RecursionError) as exc:
         return exc.__class__.__name__
     return None
+
+
+def compiler_refuses(text: str) -> bool:
+    """Whether this interpreter's compiler refuses ``text`` for a reason that holds on
+    every Python: not when the text is syntax newer than the interpreter (``ast``
+    refuses it, a grammar that knows every current Python accepts it), which no
+    compiler here can judge."""
+    if compile_error(text) is None:
+        return False
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return not is_modern_python(text)
+    except (ValueError, MemoryError, RecursionError):
+        return True
+    return True
 
 
 def unbound_names(text: str) -> frozenset[str]:

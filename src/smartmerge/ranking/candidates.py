@@ -24,7 +24,6 @@ combined into one final candidate that must pass on its own (see choosing.py).
 
 from __future__ import annotations
 
-import ast
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -253,9 +252,10 @@ class Plan:
 
 
 def _parses(text: bytes) -> bool:
+    """Python by this interpreter or, for syntax newer than it, by the grammar."""
     try:
-        ast.parse(text.decode("utf-8").removeprefix(_BOM))
-    except (SyntaxError, ValueError):
+        parse_python(text.decode("utf-8").removeprefix(_BOM))
+    except (ParseFailed, ValueError):
         return False
     return True
 
