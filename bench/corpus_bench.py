@@ -70,6 +70,9 @@ TIMEOUT = "timeout"
 OUTCOMES = (CLEAN_EQUAL, CLEAN_EQUAL_WS, CLEAN_DIFFERENT, CONFLICT, CRASH, TIMEOUT)
 CLEAN_OUTCOMES = (CLEAN_EQUAL, CLEAN_EQUAL_WS, CLEAN_DIFFERENT)
 
+# the tables --table can print alone
+TABLES = ("strata", "methods", "timing", "lossless")
+
 # labels Mergiraf writes its conflict markers with (its Expected files use them)
 MERGIRAF_LABELS = {"left_label": "LEFT", "base_label": "BASE", "right_label": "RIGHT"}
 
@@ -873,7 +876,7 @@ def md_table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return lines
 
 
-def md_merge(summary: Json, mergiraf: bool) -> list[str]:
+def md_strata(summary: Json, mergiraf: bool) -> list[str]:
     lines: list[str] = []
     head = ["stratum", "n", "clean %", "clean = Expected %", "clean = Expected ignoring ws %",
             "clean ≠ Expected (silent) %", "conflict %", "unparsable clean output", "crash", "timeout"]
@@ -904,6 +907,15 @@ def md_merge(summary: Json, mergiraf: bool) -> list[str]:
     lines.append("")
     lines += md_table(head, rows)
     lines.append("")
+    return lines
+
+
+def md_merge(summary: Json, mergiraf: bool) -> list[str]:
+    return md_strata(summary, mergiraf) + md_methods(summary)
+
+
+def md_methods(summary: Json) -> list[str]:
+    lines: list[str] = []
     method_rows = []
     methods = sorted({m for st in summary["strata"] for m in st["smartmerge"]["methods"]})
     for st in summary["strata"]:
@@ -1043,6 +1055,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--installed", action="store_true",
                     help="benchmark the smartmerge that `import smartmerge` finds, not this checkout's src/")
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    ap.add_argument("--table", action="append", choices=TABLES, default=[],
+                    help="print only these tables (repeatable), no header: what bench/update_docs.py pastes into the docs")
     args = ap.parse_args(argv)
     if args.suffix is None:
         args.suffix = [".py"]
@@ -1077,6 +1091,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "corpora": {},
     }
     md: list[str] = []
+    tables: dict[str, list[str]] = {name: [] for name in TABLES}
     for corpus in args.corpus:
         if not corpus.is_dir():
             print(f"error: {corpus} is not a folder", file=sys.stderr)
@@ -1119,11 +1134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.no_memory:
                 memory = peak_memory(max(scenarios, key=lambda s: s.input_bytes), package_root)
                 entry["memory"] = memory
-            md += md_merge(summary, mergiraf=records[0]["kind"] == "mergiraf")
+            mergiraf = records[0]["kind"] == "mergiraf"
+            tables["strata"] += md_strata(summary, mergiraf)
+            tables["methods"] += md_methods(summary)
+            tables["timing"] += md_timing(summary, sample, memory)
+            md += md_merge(summary, mergiraf)
             md += md_timing(summary, sample, memory)
         if lossless and records:
             entry["lossless"] = summarize_lossless(records, own_parser)
             md += md_lossless(entry["lossless"])
+            tables["lossless"] += md_lossless(entry["lossless"])
         entry["wall_seconds"] = round(time.perf_counter() - t_corpus, 1)
         entry["records"] = records
         result["corpora"][corpus.name] = entry
@@ -1138,6 +1158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
     ]
     text = "\n".join(header + md).rstrip() + "\n"
+    if args.table:
+        text = "\n".join(line for name in args.table for line in tables[name]).rstrip() + "\n"
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(text, encoding="utf-8")

@@ -1,7 +1,8 @@
 """bench/corpus_bench.py on a tiny corpus built here.
 
-Asserts on git's outcomes and on the report's structure, not on smartmerge's merge
-quality (which changes as the structured merge grows).
+Three scenarios whose outcome is known in advance for both tools (git clean, git
+conflict, inputs that do not parse): asserts on git's and smartmerge's outcomes, the
+strata they land in, and the report's structure.
 """
 
 from __future__ import annotations
@@ -78,6 +79,16 @@ def test_harness_classifies_a_tiny_corpus(tmp_path: Path) -> None:
     # git's clean output of broken inputs is itself broken
     assert records["demo__unparsable"]["git"]["output_parse"]["ast_error"]
 
+    # smartmerge's outcome on each scenario is known in advance: edits to two functions
+    # merge clean and equal (structurally); one line changed two ways conflicts; inputs
+    # that do not parse get the line merge, clean, equal to Expected and as broken
+    sm = {name: rec["smartmerge"] for name, rec in records.items()}
+    assert (sm["demo__clean"]["outcome"], sm["demo__clean"]["method"]) == ("clean_equal", "structured")
+    assert sm["demo__clean"]["output_parse"] is None or not sm["demo__clean"]["output_parse"].get("ast_error")
+    assert sm["demo__conflict"]["outcome"] == "conflict"
+    assert (sm["demo__unparsable"]["outcome"], sm["demo__unparsable"]["method"]) == ("clean_equal", "line")
+    assert sm["demo__unparsable"]["output_parse"]["ast_error"]
+
     outcomes = {"clean_equal", "clean_equal_ws", "clean_different", "conflict", "crash", "timeout"}
     for rec in records.values():
         sm = rec["smartmerge"]
@@ -95,6 +106,12 @@ def test_harness_classifies_a_tiny_corpus(tmp_path: Path) -> None:
     assert strata["inputs_unparsable"]["git"]["n"] == 1
     assert strata["all_inputs/git_clean"]["git"]["n"] == 2
     assert strata["all"]["git"]["unparsable_clean_output"] == 1
+    # and the strata count smartmerge's outcomes where they belong
+    assert strata["all"]["smartmerge"]["unparsable_clean_output"] == 1
+    assert strata["git_clean"]["smartmerge"]["clean_equal"] == 1
+    assert strata["git_conflict"]["smartmerge"]["conflict"] == 1
+    assert strata["inputs_unparsable"]["smartmerge"]["clean_equal"] == 1
+    assert strata["all"]["smartmerge"]["conflict"] == 1 and strata["all"]["smartmerge"]["clean_equal"] == 2
 
     timing = entry["summary"]["timing"]
     assert timing["smartmerge_in_process"]["n"] == 3
