@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from smartmerge.git import review
-from smartmerge.git.gitcmd import git_dir as find_git_dir
+from smartmerge.git.gitcmd import driver_git_dir
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
 from smartmerge.result import MergeResult, Method, Outcome
@@ -205,24 +205,6 @@ def _hard_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _git_dir_here() -> Path | None:
-    """The git directory of the work tree git runs the driver in (its top folder),
-    read from ``.git`` without starting ``git rev-parse`` (a process per file merged)."""
-    here = Path.cwd()
-    dot_git = here / ".git"
-    if "GIT_DIR" not in os.environ:
-        if dot_git.is_dir():
-            return dot_git
-        try:
-            pointer = dot_git.read_text(encoding="utf-8").strip()
-        except OSError:
-            pointer = ""
-        if pointer.startswith("gitdir: "):
-            # a linked worktree or a submodule: .git names the git directory
-            return (here / pointer.removeprefix("gitdir: ")).resolve()
-    return find_git_dir(here)
-
-
 def _record(
     request: DriverRequest,
     result: MergeResult,
@@ -235,7 +217,7 @@ def _record(
     if not path:
         return []
     try:
-        git_dir = _git_dir_here()
+        git_dir = driver_git_dir(Path.cwd())  # read from .git: no git process per file
         if git_dir is None:
             return []
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
