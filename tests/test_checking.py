@@ -227,3 +227,17 @@ def test_a_deletion_lost_inside_the_other_side_s_new_block_is_rejected() -> None
     check_merge(*trees, "def setup(app):\n    if app.enabled:\n        app.load()\n    return app\n", profile)
     with pytest.raises(CheckFailed, match="more than both sides"):
         check_merge(*trees, left, profile)
+
+
+def test_the_check_stops_once_the_merges_time_is_up() -> None:
+    import time
+
+    from smartmerge.errors import MergeTimeout
+
+    base = parse_python("def a():\n    return 1\n")
+    left = parse_python("def a():\n    return 1\n\n\ndef b():\n    return 2\n")
+    right = parse_python("def a():\n    return 10\n")
+    merged = "def a():\n    return 10\n\n\ndef b():\n    return 2\n"
+    check_merge(base, left, right, merged, deadline=time.monotonic() + 3600)  # in time: passes
+    with pytest.raises(MergeTimeout):
+        check_merge(base, left, right, merged, deadline=time.monotonic() - 1)

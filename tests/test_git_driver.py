@@ -215,3 +215,15 @@ def test_the_safety_net_still_merges_when_the_driver_itself_fails(
     outcome = driver_module.drive(request)
     assert outcome.text is None and not outcome.clean
     assert outcome.messages[-1] == "smartmerge: app.py: ours left in place; git reports a conflict"
+
+
+def test_in_a_linked_worktree_the_merge_is_recorded_under_its_own_git_dir(repo: Repo, tmp_path: Path) -> None:
+    (repo.root / "app.py").write_text(BASE)
+    repo.git("add", "app.py")
+    repo.git("commit", "-qm", "base")
+    repo.git("worktree", "add", "-q", str(tmp_path / "linked"))
+    paths = files(tmp_path, BASE, edit(BASE, "one", "10"), edit(BASE, "four", "40"))
+    proc = smartmerge("merge", "--git", *paths, "-p", "app.py", cwd=tmp_path / "linked")
+    assert proc.returncode == 0, proc.stderr
+    assert "app.py" in (repo.root / ".git" / "worktrees" / "linked" / "smartmerge" / "driver.log").read_text()
+    assert not (repo.root / ".git" / "smartmerge" / "driver.log").exists()

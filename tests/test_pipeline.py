@@ -74,3 +74,15 @@ def test_a_conflicted_structured_result_gives_way_to_git_s_sound_clean_merge_onl
     assert not _is_sound((base, left, right), right.replace(b"os.sep", b"'/'"), profile)
     kept = b"import os\n\n\ndef f():\n    return '/'\n"
     assert _is_sound((base, kept, right), kept + b"\n\ndef g():\n    return os.getcwd()\n", profile)
+
+
+def test_a_merge_out_of_time_is_gits_line_merge_whatever_stage_it_reached() -> None:
+    from smartmerge import MergeOptions, Method, merge_texts
+
+    base = "".join(f"def f{i}():\n    return {i}\n\n\n" for i in range(50))
+    left = base.replace("return 1\n", "return -1\n", 1)
+    right = base.replace("return 48\n", "return -48\n", 1)
+    # a limit no stage can meet: parsing, merging and checking all give up
+    result = merge_texts(base, left, right, path="m.py", options=MergeOptions(timeout=1e-9))
+    assert result.method is Method.LINE and "ran past" in result.reason
+    assert result.text == right.replace("return 1\n", "return -1\n", 1).encode()

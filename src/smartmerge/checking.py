@@ -15,10 +15,10 @@ import re
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
+from smartmerge.deadline import in_time, time_limit
 from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
@@ -33,8 +33,38 @@ from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
 
-def check_merge(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None = None) -> None:
-    """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes."""
+def check_merge(
+    base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None = None, *, deadline: float | None = None
+) -> None:
+    """Raise CheckFailed unless ``merged`` parses and keeps both sides' changes;
+    MergeTimeout once ``time.monotonic()`` passes ``deadline``."""
+    memo = _MATCHES.set({})
+    try:
+        with time_limit(deadline):
+            _check_merge(base, left, right, merged, profile)
+    finally:
+        _MATCHES.reset(memo)
+
+
+# The pairings of one check: each body's base is matched against left, right and the
+# output by both the containment test of each side and the test of what both kept.
+# Keyed by the nodes' identity; the entry holds the nodes, so no id is reused meanwhile.
+_Matches = dict[tuple[int, int, bool, frozenset[str]], tuple[Node, Node, dict[int, int]]]
+_MATCHES: ContextVar[_Matches] = ContextVar("smartmerge_check_matches")
+
+
+def _matched(base: Node, side: Node, named: bool, renamable: frozenset[str]) -> dict[int, int]:
+    """match_children of two bodies, once per check (read-only: callers share it)."""
+    memo = _MATCHES.get(None)
+    if memo is None:
+        return match_children(base.children, side.children, named=named, renamable=renamable)
+    key = (id(base), id(side), named, renamable)
+    if key not in memo:
+        memo[key] = (base, side, match_children(base.children, side.children, named=named, renamable=renamable))
+    return memo[key][2]
+
+
+def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile | None) -> None:
     if profile is not None and profile.parser != "python":
         # other parsers: the profile's own, strictly (a tree-sitter output with an
         # ERROR or MISSING node fails), then the same containment test on its tree
@@ -49,7 +79,9 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
         out = parse_python(merged)  # the stdlib ast parser, on the whole output
     except ParseFailed as exc:
         raise CheckFailed(f"output does not parse with ast: {exc}") from None
+    in_time("the check")
     _compiles_and_binds(base, left, right, merged)
+    in_time("the check")
     # libcst takes ~30 ms per 500 lines, too slow for every merge: it re-parses each
     # top-level statement the merge wrote, i.e. every one not copied verbatim from left
     # or right. Top-level statements parse on their own, comments included.
@@ -61,6 +93,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
     import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
     for child in written:
+        in_time("the check")
         try:
             libcst.parse_module(child.text)
         except libcst.ParserSyntaxError as exc:
@@ -121,6 +154,7 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
     error = compile_error(merged)
     if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
         raise CheckFailed(f"output does not compile: {error}")
+    in_time("the check")
     unbound = unbound_names(merged)
     if unbound:
         new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
@@ -176,12 +210,15 @@ def _nothing_dropped_or_invented(base: Node, left: Node, right: Node, out: Node,
     """What both sides kept is still there; every new definition comes from a side."""
     if not (base.is_container and out.is_container and base.kind == out.kind):
         return
+    if base.text == left.text == right.text == out.text:
+        return  # the same text parses to the same tree: nothing inside can differ
+    in_time("the check")
     if not (left.is_container and right.is_container):
         return
     named = base.named_body
-    to_left = match_children(base.children, left.children, named=named, renamable=renamable)
-    to_right = match_children(base.children, right.children, named=named, renamable=renamable)
-    to_out = match_children(base.children, out.children, named=named, renamable=renamable)
+    to_left = _matched(base, left, named, renamable)
+    to_right = _matched(base, right, named, renamable)
+    to_out = _matched(base, out, named, renamable)
     for i, child in enumerate(base.children):
         if i in to_left and i in to_right:
             name = f"{path}.{child.name}" if path and child.name else (child.name or path or "module")
@@ -312,10 +349,11 @@ def _in_place(i: int, to_out: dict[int, int], out: Sequence[Node], kinds: set[st
 def _body_contains(
     base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str], comment: str = "#"
 ) -> None:
+    in_time("the check")
     named = base.named_body
-    to_side = match_children(base.children, side.children, named=named, renamable=renamable)
-    to_out = match_children(base.children, out.children, named=named, renamable=renamable)
-    to_other = match_children(base.children, other.children, named=named, renamable=renamable)
+    to_side = _matched(base, side, named, renamable)
+    to_out = _matched(base, out, named, renamable)
+    to_other = _matched(base, other, named, renamable)
     base_keys = signature_keys(base.children) if named else [None] * len(base.children)
     sep = base.separator
 
@@ -327,7 +365,15 @@ def _body_contains(
 
     out_texts = Counter(key(child) for child in out.children)
     # an addition may arrive restyled (a formatter's quotes on the other side): compare tokens
-    out_spellings = {_spelled(child.text, comment) for child in out.children} if len(to_side) < len(side.children) else set()
+    # tokenised only when an added child is not found by its text (a 12,500-function
+    # module spent a tenth of its merge tokenising every output child up front)
+    out_spellings: set[tuple[str, ...]] = set()
+
+    def spelled_in_out(text: str) -> bool:
+        if not out_spellings:
+            out_spellings.update(_spelled(child.text, comment) for child in out.children)
+        return _spelled(text, comment) in out_spellings
+
     base_texts = Counter(key(child) for child in base.children)
     other_texts = Counter(key(child) for child in other.children)
     side_texts = Counter(key(child) for child in side.children)
@@ -368,7 +414,7 @@ def _body_contains(
         if (
             child.text.strip()  # an empty body's placeholder adds nothing
             and out_texts[key(child)] == 0
-            and _spelled(child.text, comment) not in out_spellings
+            and not spelled_in_out(child.text)
             and not _intact_but_wrapped(child, base.children, other.children, out.children, sep, comment)
         ):
             what = child.name or child.text.strip().splitlines()[0][:60]
@@ -385,6 +431,8 @@ def _body_contains(
 def _moved_counterpart(child: Node, out: Sequence[Node], taken: set[int]) -> int | None:
     """The most similar output statement of the same kind that matches no base one
     (``EDIT_SIMILARITY``, as the matcher pairs edits), wherever it is."""
+    from rapidfuzz import fuzz  # imported on first use: the driver pays every import on each file
+
     best, best_score = None, EDIT_SIMILARITY
     for j, candidate in enumerate(out):
         if j in taken or candidate.kind != child.kind:

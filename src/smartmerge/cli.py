@@ -21,18 +21,16 @@ from smartmerge.git import install as git_install
 from smartmerge.git import replay as git_replay
 from smartmerge.git import reports as git_reports
 from smartmerge.git import review as git_review
-from smartmerge.git.driver import label_or_default
-from smartmerge.git.edge import DriverCall, MergeFiles, merge_as_driver, merge_files
 from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.git.gitcmd import repo_root
 from smartmerge.git.solve import RankRequest
 from smartmerge.git.solve import solve as solve_file
 from smartmerge.languages import all_profiles, attribute_lines
+from smartmerge.merge_command import MergeRequest, run_merge
 from smartmerge.options import (
     CONFLICT_STYLES,
     DEFAULT_MARKER_SIZE,
     DEFAULT_TIMEOUT_SECONDS,
-    MergeOptions,
 )
 from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
 
@@ -217,29 +215,11 @@ def merge_command(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Merge LEFT and RIGHT, two edited copies of BASE; print the result or write it to -o."""
-    if verbose:
-        logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
-    if conflict_style not in CONFLICT_STYLES:
-        raise fail(f"--conflict-style: expected one of {', '.join(CONFLICT_STYLES)}, got {conflict_style!r}")
-    options = MergeOptions(
-        # in driver mode a label not given is one git did not pass: the driver finds git's own
-        base_label=base_label or ("" if git_driver else "base"),
-        left_label=left_label or ("" if git_driver else "left"),
-        right_label=right_label or ("" if git_driver else "right"),
-        marker_size=marker_size,
-        timeout=timeout,
-        language=language,
-        line_merge=force_line_merge,
-        conflict_style=conflict_style,
-    )
-    if git_driver:
-        call = DriverCall(base, left, right, label_or_default(path or "", "") or None, options)
-        raise typer.Exit(merge_as_driver(call))
-    try:
-        status = merge_files(MergeFiles(base, left, right, output, path, options, verbose, as_json))
-    except SmartmergeError as exc:
-        raise fail(str(exc)) from None
-    raise typer.Exit(status)
+    # python -m smartmerge runs merges without typer (merge_command.py): the same body
+    raise typer.Exit(run_merge(MergeRequest(
+        base, left, right, output, base_label, left_label, right_label, marker_size, path, language, timeout,
+        conflict_style, force_line_merge, verbose, git_driver, as_json,
+    )))
 
 
 def _print_json(document: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 from smartmerge.checking import check_counts, check_merge, soundness_fault
+from smartmerge.deadline import in_time, time_limit
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
@@ -131,9 +132,11 @@ def merge_texts(
     # adding or removing the BOM is an edit like any other: the side that made it wins
     base_bom, left_bom, right_bom = (b.startswith(_BOM) for b in (base_b, left_b, right_b))
     bom = _BOM if (left_bom if left_bom != base_bom else right_bom) else b""
+    deadline = time.monotonic() + options.timeout
     try:
-        result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom)
-        return _in_gits_layout(result, (base_b, left_b, right_b), profile, options)
+        with time_limit(deadline):  # every stage below stops when the time is up (deadline.py)
+            result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
+            return _in_gits_layout(result, (base_b, left_b, right_b), profile, options)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
@@ -163,6 +166,7 @@ def _in_gits_layout(
     merged = line_merge(*raw, options)
     if merged.conflicts or merged.text == result.text:
         return result
+    in_time("comparing with git's line merge")  # what follows re-checks the result: never skipped
     if result.outcome is not Outcome.CLEAN:
         # git merged what the structure could not (a docstring line edited on one side
         # and moved into another class on the other): its clean merge holds every line
@@ -279,10 +283,9 @@ def _parse_side(text: str, profile: LanguageProfile, role: str) -> Node:
 
 
 def _structured(
-    base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes
+    base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes, deadline: float
 ) -> MergeResult:
     timings: dict[str, float] = {}
-    deadline = time.monotonic() + options.timeout
     t0 = time.perf_counter()
     base_tree, left_tree, right_tree = (_parse_side(text, profile, role) for text, role in zip((base, left, right), _ROLES, strict=True))
     t1 = time.perf_counter()

@@ -78,7 +78,7 @@ class Node:
     def is_container(self) -> bool:
         return bool(self.children)
 
-    @property
+    @cached_property  # read over a million times when a module has thousands of functions
     def signature(self) -> tuple[str, str, str] | None:
         """What identifies a named child among its siblings (before position)."""
         if self.name is None:

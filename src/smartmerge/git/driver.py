@@ -22,10 +22,9 @@ from pathlib import Path
 from types import FrameType
 
 from smartmerge.git import review
-from smartmerge.git.gitcmd import git_dir as find_git_dir
+from smartmerge.git.gitcmd import driver_git_dir
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
-from smartmerge.pipeline import merge_texts
 from smartmerge.result import MergeResult, Method, Outcome
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ def is_binary(data: bytes) -> bool:
     return b"\0" in data[:_BINARY_SNIFF_BYTES]
 
 
-def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> DriverOutcome:
+def run_driver(request: DriverRequest, merge: MergeFunction | None = None) -> DriverOutcome:
     """Merge the three files git handed over; never raises for anything the files hold."""
     shown = request.path or str(request.ours)
     try:
@@ -95,7 +94,13 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
         return DriverOutcome(None, False, [f"smartmerge: {shown}: binary file; ours left in place, git reports a conflict"])
     options = request.options
     if turned_off():
+        # git's line merge and nothing else: not even the engine is imported
         options = replace(options, line_merge=True)
+        merge = _line_only
+    if merge is None:
+        from smartmerge.pipeline import merge_texts  # the engine: most of a driver call's start-up
+
+        merge = merge_texts
     started = time.perf_counter()
     messages: list[str] = []
     try:
@@ -169,6 +174,12 @@ def made_by_choice(reason: str) -> bool:
     return reason.startswith("no language profile") or reason == "line merge requested"
 
 
+def _line_only(
+    base: bytes, ours: bytes, theirs: bytes, *, path: str | None, options: MergeOptions
+) -> MergeResult:
+    return _fallback(base, ours, theirs, options, "line merge requested")
+
+
 def _fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, reason: str) -> MergeResult:
     merged = line_merge(base, ours, theirs, options)
     outcome = Outcome.CONFLICTED if merged.conflicts else Outcome.CLEAN
@@ -206,7 +217,7 @@ def _record(
     if not path:
         return []
     try:
-        git_dir = find_git_dir(Path.cwd())
+        git_dir = driver_git_dir(Path.cwd())  # read from .git: no git process per file
         if git_dir is None:
             return []
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")

@@ -25,7 +25,6 @@ from smartmerge.git.driver import DriverRequest, drive, is_binary, made_by_choic
 from smartmerge.git.labels import driver_options
 from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
-from smartmerge.pipeline import merge_texts
 from smartmerge.result import MergeResult, Method
 
 EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
@@ -95,6 +94,9 @@ def merge_files(request: MergeFiles, stderr: TextIO | None = None) -> int:
     named = [(role, path, read_input(path, role)) for role, path in
              (("base", request.base), ("left", request.left), ("right", request.right))]
     refuse_binary(named)
+    # the engine, imported once the inputs are known to be usable
+    from smartmerge.pipeline import merge_texts
+
     shown = request.path or str(request.left)
     result = merge_texts(*(data for _, _, data in named), path=shown, options=request.options)
     note = fallback_note(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -83,3 +84,21 @@ def git_dir(start: Path | str = ".") -> Path | None:
     """This work tree's git directory (per worktree), or None outside a repository."""
     run = git("rev-parse", "--absolute-git-dir", cwd=start, check=False)
     return Path(run.out) if run.returncode == 0 and run.out else None
+
+
+def driver_git_dir(cwd: Path, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The git directory without a git process where git makes it plain: git runs the
+    merge driver at the top of the work tree, where ``.git`` is the directory or (a linked
+    worktree, a submodule) a file naming it. Elsewhere ``git rev-parse`` answers."""
+    if environ.get("GIT_DIR"):
+        return cwd / environ["GIT_DIR"]
+    dot_git = cwd / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    try:
+        pointer = dot_git.read_text(encoding="utf-8").strip()
+    except OSError:
+        return git_dir(cwd)
+    if pointer.startswith("gitdir: "):
+        return cwd / pointer.removeprefix("gitdir: ")
+    return git_dir(cwd)

@@ -25,8 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from smartmerge.git.driver import label_or_default
-from smartmerge.git.gitcmd import git
-from smartmerge.git.gitcmd import git_dir as find_git_dir
+from smartmerge.git.gitcmd import driver_git_dir, git
 from smartmerge.options import CONFLICT_STYLES, MergeOptions
 
 _PICK = re.compile(r"^(?:p|pick|r|reword|e|edit|s|squash|f|fixup)\s+(?:-[Cc]\s+)?([0-9a-f]{7,64})\s*(.*)$")
@@ -53,29 +52,11 @@ def labels_from_git(environ: Mapping[str, str], cwd: Path) -> tuple[str, str, st
     if len(heads) == 1:
         sha, name = heads[0]
         return _merge_base_label(sha, cwd), "HEAD", name
-    git_dir = _git_dir(environ, cwd)
+    git_dir = driver_git_dir(cwd, environ)
     replayed = _replayed_commit(git_dir) if git_dir is not None else None
     if replayed is not None:
         return f"parent of {replayed}", "HEAD", replayed
     return "base", "ours", "theirs"
-
-
-def _git_dir(environ: Mapping[str, str], cwd: Path) -> Path | None:
-    """The git directory without a git process where git makes it plain: git runs the
-    driver at the top of the work tree, where ``.git`` is the directory or (a linked
-    worktree, a submodule) a file naming it."""
-    if environ.get("GIT_DIR"):
-        return cwd / environ["GIT_DIR"]
-    dot_git = cwd / ".git"
-    if dot_git.is_dir():
-        return dot_git
-    try:
-        pointer = dot_git.read_text(encoding="utf-8").strip()
-    except OSError:
-        return find_git_dir(cwd)
-    if pointer.startswith("gitdir: "):
-        return cwd / pointer.removeprefix("gitdir: ")
-    return find_git_dir(cwd)
 
 
 def _merge_base_label(sha: str, cwd: Path) -> str:

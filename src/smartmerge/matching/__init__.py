@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 
-from rapidfuzz import fuzz
-
 from smartmerge.tree import Node
 
 # A renamed or moved definition must keep at least this much of its text (rapidfuzz
@@ -127,6 +125,8 @@ def _pair_similar(
     base: Sequence[Node], side: Sequence[Node], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
 ) -> None:
     """Pair statements of one changed stretch, keeping their order."""
+    from rapidfuzz import fuzz  # imported on first use: most merges pair statements by name or text
+
     next_side = 0
     for i in base_ix:
         best, best_score = -1, EDIT_SIMILARITY
@@ -149,6 +149,8 @@ def _match_renames(base: Sequence[Node], side: Sequence[Node], pairs: dict[int, 
     new = [j for j, node in enumerate(side) if j not in taken and node.kind in renamable]
     if not lost or not new:
         return
+    from rapidfuzz import fuzz  # imported on first use, as in _pair_similar
+
     candidates = []
     for i in lost:
         for j in new:

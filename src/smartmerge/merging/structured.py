@@ -18,8 +18,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
-from rapidfuzz import fuzz
-
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import match_children
@@ -585,6 +583,8 @@ def _same_intent(left: Sequence[Node], right: Sequence[Node]) -> bool:
     run twice. Named definitions are exempt: two new functions are two additions."""
     if any(node.signature is not None or node.kind in IMPORT_KINDS for node in (*left, *right)):
         return False
+    from rapidfuzz import fuzz  # imported on first use: the driver pays every import on each file
+
     left_text, right_text = _joined(left).strip(), _joined(right).strip()
     return fuzz.ratio(left_text, right_text) >= SAME_INTENT_SIMILARITY
 

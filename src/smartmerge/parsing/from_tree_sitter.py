@@ -23,14 +23,19 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-
-from tree_sitter import Language, Parser, Query, QueryCursor
-from tree_sitter import Node as TSNode
+from typing import TYPE_CHECKING
 
 from smartmerge.errors import ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node, SetSpan
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Parser, Query
+    from tree_sitter import Node as TSNode
+
+# tree_sitter itself is imported where it is used: a Python merge (libcst and ast)
+# never needs it, and the merge driver pays every import on each file git merges
 
 # How deep below a member the search for its body goes: deep enough for a callback's
 # block inside a call (statement > call > arguments > arrow function > block), shallow
@@ -48,26 +53,34 @@ def language_of(module: str, function: str) -> Language:
         mod = importlib.import_module(module)
     except ImportError as exc:
         raise ParseFailed(f"grammar {module} is not installed") from exc
-    return Language(getattr(mod, function)())
+    import tree_sitter
+
+    return tree_sitter.Language(getattr(mod, function)())
 
 
 @cache
 def _parser(module: str, function: str) -> Parser:
-    return Parser(language_of(module, function))
+    import tree_sitter
+
+    return tree_sitter.Parser(language_of(module, function))
 
 
 @cache
 def _comment_query(module: str, function: str, kinds: tuple[str, ...]) -> Query | None:
     if not kinds:
         return None
+    import tree_sitter
+
     patterns = " ".join(f"({kind})" for kind in kinds)
-    return Query(language_of(module, function), f"[{patterns}] @comment")
+    return tree_sitter.Query(language_of(module, function), f"[{patterns}] @comment")
 
 
 @cache
 def set_query(module: str, function: str, query: str) -> Query:
     """A profile's ``unordered.sets`` query, compiled (an unknown kind or field raises)."""
-    return Query(language_of(module, function), query)
+    import tree_sitter
+
+    return tree_sitter.Query(language_of(module, function), query)
 
 
 # A set found in the whole tree: its byte range, its items' byte ranges, the rule's
@@ -304,7 +317,9 @@ class _Builder:
         query = _comment_query(self.profile.grammar, self.profile.grammar_function, kinds)
         if query is None:
             return
-        for nodes in QueryCursor(query).captures(root).values():
+        import tree_sitter
+
+        for nodes in tree_sitter.QueryCursor(query).captures(root).values():
             for node in nodes:
                 if self.starts_row(node) and self.ends_row(node):
                     self.comment_rows.update(range(node.start_point.row, _last_row(node) + 1))
@@ -315,10 +330,12 @@ class _Builder:
         """Every list the profile declares a set; a set inside another is left out
         (the outer one's items are compared whole)."""
         found: list[_RawSet] = []
+        import tree_sitter
+
         comments = frozenset(self.profile.comment_kinds)
         for rule in self.profile.set_rules:
             query = set_query(self.profile.grammar, self.profile.grammar_function, rule.query)
-            captures = QueryCursor(query).captures(root)
+            captures = tree_sitter.QueryCursor(query).captures(root)
             captured = {(item.start_byte, item.end_byte) for item in captures.get("item", [])}
             for node in captures.get("set", []):
                 if "@item" in rule.query:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from smartmerge.deadline import in_time
 from smartmerge.errors import ParseFailed
 from smartmerge.parsing.python_grammar import statements_from_grammar
 from smartmerge.parsing.python_statements import BLOCK_KINDS, Statement, statements_from_ast
@@ -94,6 +95,7 @@ def _body(
     cursor = start
     groups = _groups(stmts)
     for index, group in enumerate(groups):
+        in_time("parsing")  # a module of 100,000 lines takes a second to build
         next_start = groups[index + 1][0].start if index + 1 < len(groups) else limit
         node, cursor = _statement(group, cursor, lines, named=named, limit=next_start, clash_kinds=clash_kinds)
         children.append(node)

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import bisect
 from functools import cache
-
-from tree_sitter import Node as TSNode
-from tree_sitter import Parser
+from typing import TYPE_CHECKING
 
 from smartmerge.parsing.from_tree_sitter import language_of
 from smartmerge.parsing.python_statements import ACCESSOR_ROLES, OVERLOAD, Statement
 from smartmerge.textlines import split_lines
+
+if TYPE_CHECKING:
+    from tree_sitter import Node as TSNode
+    from tree_sitter import Parser
 
 # nodes that may sit anywhere between statements and tokens without being code
 _NOT_CODE = frozenset({"comment", "line_continuation"})
@@ -64,7 +66,11 @@ _CLAUSES = frozenset({"else_clause", "elif_clause", "except_clause", "except_gro
 
 @cache
 def _parser() -> Parser:
-    return Parser(language_of("tree_sitter_python", "language"))
+    # imported here: only syntax newer than the interpreter needs it, and the merge
+    # driver pays every import on each file git merges
+    import tree_sitter
+
+    return tree_sitter.Parser(language_of("tree_sitter_python", "language"))
 
 
 def is_modern_python(text: str) -> bool:

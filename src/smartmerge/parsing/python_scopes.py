@@ -80,9 +80,10 @@ def unbound_names(text: str) -> frozenset[str]:
     tables = [top]
     while tables:
         table = tables.pop()
-        tables.extend(table.get_children())
+        children = table.get_children()
+        tables.extend(children)
         is_module = table.get_type() == "module"
-        for symbol in table.get_symbols():
+        for symbol in _symbols(table, children):
             name = symbol.get_name()
             binds = symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()
             if binds and (is_module or symbol.is_declared_global()):
@@ -159,3 +160,20 @@ def call_mismatches(text: str) -> frozenset[tuple[str, str, int]]:
         if not _accepts(func, node):
             found.add((func.name, ast.unparse(node), node.lineno))
     return frozenset(found)
+
+
+def _symbols(table: symtable.SymbolTable, children: list[symtable.SymbolTable]) -> list[symtable.Symbol]:
+    """``table.get_symbols()`` in linear time. The standard library looks each name up
+    among all child tables (one per function or class), which is quadratic: 40 of 90
+    seconds of a 50,000-line module with 12,500 functions. The symbols are built as
+    ``SymbolTable.lookup`` builds them, with the child tables grouped by name once."""
+    namespaces: dict[str, list[symtable.SymbolTable]] = {}
+    for child in children:
+        namespaces.setdefault(child.get_name(), []).append(child)
+    # the flags lookup() reads; _table is private, but has been there since Python 2.
+    flags: dict[str, int] = table._table.symbols  # type: ignore[attr-defined]  # the raw table of the C module
+    module_scope = table._table.name == "top"  # type: ignore[attr-defined]  # as lookup() decides it
+    return [
+        symtable.Symbol(name, flags[name], namespaces.get(name, []), module_scope=module_scope)
+        for name in table.get_identifiers()
+    ]

@@ -1,0 +1,140 @@
+"""The merge command without typer: same answers as typer's merge command, fewer imports."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SMARTMERGE
+from git_helpers import BASE, Repo, edit
+
+from smartmerge.cli import app
+from smartmerge.merge_command import COMMANDS, MergeRequest, merge_request
+
+EXAMPLES = ROOT / "examples"
+# typer's own merge command, the reference the lean path must match
+TYPER = [sys.executable, "-c", "import sys; from smartmerge.cli import main; main(sys.argv[1:])"]
+
+
+def run(command: list[str], *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([*command, *args], capture_output=True, cwd=cwd, check=False, env={**os.environ, **(env or {})})
+
+
+def test_the_lean_path_knows_every_command_of_the_app() -> None:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    assert set(group.commands) == COMMANDS  # type: ignore[attr-defined]  # a TyperGroup has commands
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["merge", "b", "l"],  # a side missing
+        ["merge", "b", "l", "r", "extra"],
+        ["merge", "b", "l", "r", "-l", "0"],  # typer's min=1
+        ["merge", "b", "l", "r", "--timeout", "0.01"],  # typer's min=0.1
+        ["merge", "b", "l", "r", "--timeout", "soon"],
+        ["merge", "b", "l", "r", "--no-such-option"],
+        ["merge", "b", "l", "r", "--line"],  # no abbreviations: click takes none
+        ["merge", "b", "l", "r", "--git=yes"],
+        ["merge", "--help"],
+        ["--help"],
+        ["--version"],
+        ["install"],
+        ["languages", "--gitattributes"],
+        [],
+    ],
+)
+def test_what_is_not_a_well_formed_merge_goes_to_typer(argv: list[str]) -> None:
+    assert merge_request(argv) is None
+
+
+def test_every_option_is_read_as_typer_reads_it() -> None:
+    argv = ["merge", "b", "-o", "out", "l", "r", "-s", "S", "-x", "X", "-y", "Y", "-l9", "-p", "a/b.py",
+            "--language", "python", "--timeout", "3", "--conflict-style", "zdiff3", "--line-merge", "-v", "--git",
+            "--json"]
+    assert merge_request(argv) == MergeRequest(
+        Path("b"), Path("l"), Path("r"), Path("out"), "S", "X", "Y", 9, "a/b.py", "python", 3.0, "zdiff3",
+        True, True, True, True,
+    )
+    assert merge_request(["merge", "merge", "left", "right"]) == MergeRequest(Path("merge"), Path("left"), Path("right"))
+
+
+def test_the_short_form_is_taken_when_its_first_word_is_a_file_or_an_option(tmp_path: Path) -> None:
+    base = tmp_path / "b.py"
+    base.write_text("x = 1\n")
+    assert merge_request([str(base), "l", "r"]) == MergeRequest(base, Path("l"), Path("r"))
+    assert merge_request(["-v", str(base), "l", "r"]) == MergeRequest(base, Path("l"), Path("r"), verbose=True)
+    # no such file: typer answers (a misspelt command gets its "did you mean")
+    assert merge_request([str(tmp_path / "instal"), "l", "r"]) is None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],  # a clean merge on stdout
+        ["--line-merge", "-v"],
+        ["-l", "9", "-s", "B", "-x", "L", "-y", "R", "--timeout", "2"],
+        ["--language", "no-such-language"],  # bad input: exit 2, one line
+        ["-l", "0"],  # bad usage: typer's message
+        ["--conflict-style", "zdiff3", "--json"],
+        ["--conflict-style", "fancy"],  # refused by run_merge, in one place for both
+    ],
+)
+def test_python_m_smartmerge_answers_as_typers_merge_command(args: list[str]) -> None:
+    files = [str(EXAMPLES / f"{n}.py") for n in ("Base", "Left", "Right")]
+    lean = run(SMARTMERGE, "merge", *files, *args)
+    reference = run(TYPER, "merge", *files, *args)
+    assert (lean.returncode, lean.stdout) == (reference.returncode, reference.stdout)
+    # -v logs stage times: the same lines, other numbers
+    assert re.sub(rb"[0-9.]+ ms", b"", lean.stderr) == re.sub(rb"[0-9.]+ ms", b"", reference.stderr)
+
+
+def test_a_conflict_and_a_missing_file_answer_as_typer_does(tmp_path: Path) -> None:
+    paths = []
+    for name, text in (("O.py", BASE), ("A.py", edit(BASE, "two", "20")), ("B.py", edit(BASE, "two", "22"))):
+        (tmp_path / name).write_text(text)
+        paths.append(str(tmp_path / name))
+    for args in (paths, [paths[0], paths[1], str(tmp_path / "nope.py")], [paths[0], paths[1], str(tmp_path)]):
+        lean, reference = run(SMARTMERGE, *args), run(TYPER, *args)
+        assert (lean.returncode, lean.stdout, lean.stderr) == (reference.returncode, reference.stdout, reference.stderr)
+    assert run(SMARTMERGE, *paths).returncode == 1
+
+
+def test_help_is_typers(tmp_path: Path) -> None:
+    for args in (["--help"], ["merge", "--help"]):
+        proc = run(SMARTMERGE, *args)
+        assert proc.returncode == 0
+        assert b"Usage: smartmerge" in proc.stdout
+    assert b"--marker-size" in run(SMARTMERGE, "merge", "--help").stdout
+
+
+def imported(*args: str, cwd: Path, env: dict[str, str] | None = None) -> set[str]:
+    proc = run([sys.executable, "-X", "importtime", "-m", "smartmerge"], *args, cwd=cwd, env=env)
+    assert proc.returncode in (0, 1), proc.stderr
+    lines = [line for line in proc.stderr.decode().splitlines() if line.startswith("import time:")]
+    return {line.rsplit("|", 1)[1].strip() for line in lines}
+
+
+def test_a_merge_imports_neither_typer_nor_rich_nor_gitpython(tmp_path: Path) -> None:
+    files = [str(EXAMPLES / f"{n}.py") for n in ("Base", "Left", "Right")]
+    modules = imported("merge", *files, cwd=tmp_path)
+    assert "smartmerge.pipeline" in modules
+    assert not {"typer", "rich", "git", "pydantic", "smartmerge.cli", "smartmerge.runner"} & modules
+
+
+def test_the_driver_turned_off_runs_gits_line_merge_without_the_engine(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    names = []
+    for name, text in (("O", BASE), ("A", edit(BASE, "one", "10")), ("B", edit(BASE, "four", "40"))):
+        (tmp_path / name).write_text(text)
+        names.append(str(tmp_path / name))
+    modules = imported("merge", "--git", *names, "-p", "app.py", cwd=repo.root, env={"SMARTMERGE": "0"})
+    assert (tmp_path / "A").read_text() == edit(edit(BASE, "one", "10"), "four", "40")
+    assert "smartmerge.git.driver" in modules
+    assert not {"smartmerge.pipeline", "smartmerge.checking", "rapidfuzz", "libcst", "tree_sitter", "typer"} & modules
