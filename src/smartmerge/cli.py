@@ -187,6 +187,8 @@ def merge_command(
         raise fail(str(exc)) from None
     if verbose:
         typer.echo(f"smartmerge: {result.method.value} merge, {result.outcome.value}: {result.reason}", err=True)
+    for warning in result.warnings:  # advice on a clean merge (checking_semantics.py); exit status unchanged
+        typer.echo(f"smartmerge: warning: {path or left}: {warning}", err=True)
     if as_json:
         _print_json(merge_json(path or str(left), result, texts[0], marker_size, output is None))
     elif output is None:

@@ -10,8 +10,10 @@ import logging
 import re
 import time
 from collections import Counter
+from dataclasses import replace
 
 from smartmerge.checking import check_merge
+from smartmerge.checking_semantics import semantic_warnings
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
@@ -90,7 +92,7 @@ def merge_texts(
     bom = _BOM if (left_bom if left_bom != base_bom else right_bom) else b""
     try:
         result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom)
-        return _in_gits_layout(result, (base_b, left_b, right_b), profile, options)
+        return _with_warnings(_in_gits_layout(result, (base_b, left_b, right_b), profile, options), texts, profile)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
@@ -136,6 +138,17 @@ def _in_gits_layout(
     if profile.parser == "python" and compile_error(git_text) is not None:
         return result
     return MergeResult(merged.text, Outcome.CLEAN, Method.STRUCTURED, (), f"{result.reason}; git's layout kept", result.timings)
+
+
+def _with_warnings(result: MergeResult, texts: tuple[str, ...], profile: LanguageProfile) -> MergeResult:
+    """A clean Python result, with what the semantic cross-check has to say about it
+    (advice only: the outcome stays clean)."""
+    if result.outcome is not Outcome.CLEAN or profile.parser != "python":
+        return result
+    t0 = time.perf_counter()
+    warnings = semantic_warnings(texts[0], texts[1], texts[2], _decode(result.text))
+    timings = {**result.timings, "semantics": time.perf_counter() - t0}
+    return replace(result, warnings=warnings, timings=timings)
 
 
 def _passes_check(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:

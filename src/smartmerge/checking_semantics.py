@@ -1,0 +1,457 @@
+"""Semantic cross-check of a clean Python merge: what each side did right, together wrong.
+
+The check stage proves that every change of both sides is in the output and that it
+compiles. Two changes can still clash in meaning when they touch different lines:
+
+- **arity**: one side removes a parameter from a function and updates every call; the
+  other side adds a call with the old arity. The output calls ``f(a, b)`` where
+  ``f`` takes one argument, and neither input did.
+- **dead change**: one side changes how a local variable is computed; the other side
+  removes the last read of that variable. The output computes the new value and never
+  uses it, so the first side's change has no effect.
+
+Both are reported as warnings (``MergeResult.warnings``): the outcome stays clean,
+because both findings rest on a guess about how names resolve at run time (a decorator,
+an instance attribute, a subclass). To keep false alarms rare, only what the stdlib
+``ast`` shows without doubt is judged, and a finding is reported only when the output
+has it and no input (base, left or right) had it already.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+# decorators that leave a method's call signature as ``ast`` shows it (any other
+# decorator may add, remove or inject parameters: mock.patch, click, pytest fixtures)
+_PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
+# calls that read a function's locals by name: its variables are all live
+_DYNAMIC_READS = frozenset({"locals", "vars", "eval", "exec"})
+# the longest call text quoted in a warning
+_MAX_QUOTE = 60
+
+_Position = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class _Signature:
+    """What ``ast`` says a function accepts."""
+
+    positional: tuple[str, ...]  # positional-only first, then positional-or-keyword
+    positional_only: int
+    defaults: int
+    varargs: bool
+    keyword_only: tuple[str, ...]
+    required_keywords: frozenset[str]
+    varkw: bool
+
+    @classmethod
+    def of(cls, args: ast.arguments) -> _Signature:
+        positional = tuple(a.arg for a in (*args.posonlyargs, *args.args))
+        required = frozenset(a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None)
+        return cls(
+            positional, len(args.posonlyargs), len(args.defaults), args.vararg is not None,
+            tuple(a.arg for a in args.kwonlyargs), required, args.kwarg is not None,
+        )
+
+    def without_receiver(self) -> _Signature | None:
+        """The signature as seen through ``self.m`` or ``cls.m`` (None: it takes no receiver)."""
+        if not self.positional:
+            return None
+        return _Signature(
+            self.positional[1:], max(0, self.positional_only - 1), min(self.defaults, len(self.positional) - 1),
+            self.varargs, self.keyword_only, self.required_keywords, self.varkw,
+        )
+
+    def problem(self, call: ast.Call) -> str | None:
+        """Why ``call`` cannot bind to this signature, in Python's own words, or None."""
+        starred = any(isinstance(a, ast.Starred) for a in call.args)
+        double_starred = any(k.arg is None for k in call.keywords)
+        given = sum(not isinstance(a, ast.Starred) for a in call.args)
+        if given > len(self.positional) and not self.varargs:
+            return f"takes {len(self.positional)} positional argument(s) but {given} were given"
+        by_keyword = [k.arg for k in call.keywords if k.arg is not None]
+        for name in by_keyword:
+            if name in self.positional[self.positional_only:]:
+                if self.positional.index(name) < given:
+                    return f"got multiple values for argument '{name}'"
+            elif name not in self.keyword_only and not self.varkw:
+                return f"got an unexpected keyword argument '{name}'"
+        if starred or double_starred:
+            return None  # how many arguments arrive is known only at run time
+        required = self.positional[given: len(self.positional) - self.defaults]
+        missing = [name for name in required if name not in by_keyword]
+        missing += sorted(self.required_keywords - set(by_keyword))
+        if missing:
+            return f"missing required argument(s) {', '.join(repr(n) for n in missing)}"
+        return None
+
+
+@dataclass
+class _Class:
+    qualname: str
+    bindings: Counter[str] = field(default_factory=Counter)
+    # name -> signature and whether it is a staticmethod; None: decorated otherwise
+    methods: dict[str, tuple[_Signature, bool] | None] = field(default_factory=dict)
+    # attributes some method assigns on its receiver: they may shadow a method
+    instance_attributes: set[str] = field(default_factory=set)
+
+    def method(self, name: str) -> tuple[_Signature, bool] | None:
+        if self.bindings[name] != 1 or name in self.instance_attributes:
+            return None
+        return self.methods.get(name)
+
+
+@dataclass(frozen=True)
+class _Store:
+    """``name = value`` (or ``name: T = value``) as a statement of a function."""
+
+    name: str
+    statement: ast.Assign | ast.AnnAssign
+    # the outermost loop around it within the function: a read anywhere in it may follow
+    loop: ast.stmt | None
+
+
+@dataclass
+class _Function:
+    qualname: str
+    owner: _Class | None = None  # the class whose body defines it (a method)
+    receiver: str | None = None  # its first parameter, unless it is a staticmethod
+    is_classmethod: bool = False
+    bound: set[str] = field(default_factory=set)  # parameters and every name it binds
+    assigned: set[str] = field(default_factory=set)  # names it binds other than parameters
+    declared: set[str] = field(default_factory=set)  # global and nonlocal names
+    reads: dict[str, list[_Position]] = field(default_factory=dict)
+    closure_reads: set[str] = field(default_factory=set)  # read by a nested function or lambda
+    stores: list[_Store] = field(default_factory=list)
+    dynamic: bool = False  # calls locals(), vars(), eval() or exec()
+
+    def stores_of(self, name: str) -> list[_Store]:
+        return [s for s in self.stores if s.name == name]
+
+    def is_read_after(self, store: _Store) -> bool:
+        """Conservatively: may the value ``store`` assigns be read later?"""
+        name = store.name
+        if name in self.closure_reads or name in self.declared or self.dynamic:
+            return True
+        stmt = store.statement
+        end = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+        loop = store.loop
+        span = (loop.lineno, loop.end_lineno or loop.lineno) if loop is not None else None
+        for position in self.reads.get(name, ()):
+            if position > end or (span is not None and span[0] <= position[0] <= span[1]):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class _Call:
+    node: ast.Call
+    scopes: tuple[_Function, ...]  # the functions around it, innermost last
+    in_class_body: bool
+
+
+@dataclass(frozen=True)
+class _Mismatch:
+    key: tuple[str, str]  # callee's qualified name, the call as ast.dump shows it
+    line: int
+    call: ast.Call
+    callee: str
+    problem: str
+
+
+class _Module:
+    """What one revision's module says about its functions, calls and local variables."""
+
+    def __init__(self, text: str) -> None:
+        self.tree = ast.parse(text)
+        self.bindings: Counter[str] = Counter()  # module-level bindings by name
+        self.functions: dict[str, _Function] = {}
+        self.repeated: set[str] = set()  # qualified names defined more than once
+        self.defs: dict[str, _Signature | None] = {}  # module-level functions
+        self.calls: list[_Call] = []
+        self._visit_body(self.tree.body, (), None, None)
+
+    # --- collecting
+
+    def _bind(self, name: str, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
+        if cls is not None:
+            cls.bindings[name] += 1
+        elif scopes:
+            scopes[-1].bound.add(name)
+            scopes[-1].assigned.add(name)
+        else:
+            self.bindings[name] += 1
+
+    def _visit_body(self, body: list[ast.stmt], scopes: tuple[_Function, ...], cls: _Class | None, loop: ast.stmt | None) -> None:
+        for stmt in body:
+            self._visit(stmt, scopes, cls, loop)
+
+    def _visit(self, node: ast.AST, scopes: tuple[_Function, ...], cls: _Class | None, loop: ast.stmt | None) -> None:
+        match node:
+            case ast.FunctionDef() | ast.AsyncFunctionDef():
+                self._visit_function(node, scopes, cls)
+                return
+            case ast.ClassDef():
+                self._visit_class(node, scopes, cls)
+                return
+            case ast.Lambda():
+                self._visit_lambda(node, scopes)
+                return
+            case ast.Name(id=name, ctx=ctx):
+                if isinstance(ctx, ast.Load):
+                    self._read(name, (node.lineno, node.col_offset), scopes, cls)
+                else:
+                    self._bind(name, scopes, cls)
+                return
+            case ast.Attribute(value=ast.Name(id=receiver), attr=attr, ctx=ast.Store()) if (
+                scopes and cls is None and scopes[-1].owner is not None and scopes[-1].receiver == receiver
+            ):
+                scopes[-1].owner.instance_attributes.add(attr)
+            case ast.Call(func=ast.Name(id=callee)) if callee in _DYNAMIC_READS:
+                for scope in scopes:
+                    scope.dynamic = True
+                self.calls.append(_Call(node, scopes, cls is not None))
+            case ast.Call():
+                self.calls.append(_Call(node, scopes, cls is not None))
+            case ast.Import() | ast.ImportFrom():
+                for alias in node.names:
+                    if alias.name != "*":
+                        self._bind(alias.asname or alias.name.split(".")[0], scopes, cls)
+                return
+            case ast.Global() | ast.Nonlocal():
+                if scopes:
+                    scopes[-1].declared.update(node.names)
+                if isinstance(node, ast.Global):
+                    # a function may rebind these module names at any time
+                    self.bindings.update({name: 2 for name in node.names})
+                return
+            case ast.AugAssign(target=ast.Name(id=name)):
+                self._read(name, (node.lineno, node.col_offset), scopes, cls)
+            case ast.Assign(targets=[ast.Name(id=name)]) | ast.AnnAssign(target=ast.Name(id=name), value=ast.expr()) if (
+                scopes and cls is None
+            ):
+                assert isinstance(node, ast.Assign | ast.AnnAssign)  # for mypy: the pattern says so
+                scopes[-1].stores.append(_Store(name, node, loop))
+            case ast.For() | ast.AsyncFor() | ast.While() if scopes and cls is None:
+                loop = loop or node
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, scopes, cls, loop)
+
+    def _read(self, name: str, position: _Position, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
+        if not scopes:
+            return
+        scopes[-1].reads.setdefault(name, []).append(position)
+        for outer in scopes[:-1]:
+            outer.closure_reads.add(name)
+
+    def _visit_arguments(self, args: ast.arguments, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
+        # defaults and annotations are evaluated where the function is defined
+        for expr in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+            self._visit(expr, scopes, cls, None)
+
+    def _register(self, function: _Function) -> None:
+        if function.qualname in self.functions:
+            self.repeated.add(function.qualname)
+        self.functions[function.qualname] = function
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
+        for decorator in node.decorator_list:
+            self._visit(decorator, scopes, cls, None)
+        self._visit_arguments(node.args, scopes, cls)
+        self._bind(node.name, scopes, cls)
+        decorators = {d.id if isinstance(d, ast.Name) else "" for d in node.decorator_list}
+        plain = decorators <= _PLAIN_DECORATORS
+        signature = _Signature.of(node.args) if plain else None
+        prefix = cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
+        function = _Function(prefix + node.name)
+        function.bound.update(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
+        function.bound.update(a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None)
+        if cls is not None:
+            function.owner = cls
+            static = "staticmethod" in decorators
+            function.is_classmethod = "classmethod" in decorators
+            positional = [*node.args.posonlyargs, *node.args.args]
+            function.receiver = positional[0].arg if positional and not static else None
+            if node.name not in cls.methods or not plain:
+                cls.methods[node.name] = (signature, static) if signature is not None else None
+        elif not scopes:
+            self.defs[node.name] = signature
+        self._register(function)
+        self._visit_body(node.body, (*scopes, function), None, None)
+
+    def _visit_lambda(self, node: ast.Lambda, scopes: tuple[_Function, ...]) -> None:
+        self._visit_arguments(node.args, scopes, None)
+        # a lambda is a scope of its own, read when it is called: its reads are closure reads
+        scope = _Function(f"<lambda:{node.lineno}>")
+        scope.bound.update(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
+        scope.bound.update(a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None)
+        self._visit(node.body, (*scopes, scope), None, None)
+
+    def _visit_class(self, node: ast.ClassDef, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
+        for expr in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
+            self._visit(expr, scopes, cls, None)
+        self._bind(node.name, scopes, cls)
+        prefix = cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
+        self._visit_body(node.body, scopes, _Class(prefix + node.name), None)
+
+    # --- judging
+
+    def mismatches(self) -> list[_Mismatch]:
+        """Calls that resolve to a function of this module by name and cannot bind to it."""
+        found = []
+        for call in self.calls:
+            resolved = self._resolve(call)
+            if resolved is None:
+                continue
+            callee, signature = resolved
+            problem = signature.problem(call.node)
+            if problem is not None:
+                key = (callee, ast.dump(call.node))
+                found.append(_Mismatch(key, call.node.lineno, call.node, callee, problem))
+        return found
+
+    def _resolve(self, call: _Call) -> tuple[str, _Signature] | None:
+        if call.in_class_body:
+            return None
+        match call.node.func:
+            case ast.Name(id=name):
+                if any(name in scope.bound for scope in call.scopes) or self.bindings[name] != 1:
+                    return None
+                signature = self.defs.get(name)
+                return (name, signature) if signature is not None else None
+            case ast.Attribute(value=ast.Name(id=receiver), attr=attr) if call.scopes:
+                caller = call.scopes[-1]
+                if caller.owner is None or caller.receiver != receiver or receiver in caller.assigned:
+                    return None
+                method = caller.owner.method(attr)
+                if method is None:
+                    return None
+                signature, static = method
+                if static:
+                    return f"{caller.owner.qualname}.{attr}", signature
+                target = self.functions.get(f"{caller.owner.qualname}.{attr}")
+                if caller.is_classmethod and (target is None or not target.is_classmethod):
+                    return None  # cls.m of an instance method: the caller passes the instance
+                bound = signature.without_receiver()
+                return (f"{caller.owner.qualname}.{attr}", bound) if bound is not None else None
+        return None
+
+    def unique_function(self, qualname: str) -> _Function | None:
+        return None if qualname in self.repeated else self.functions.get(qualname)
+
+
+def _quote(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 3] + "..."
+
+
+def _arity_warnings(mismatches: list[_Mismatch], revisions: tuple[_Module, ...]) -> list[tuple[int, str]]:
+    before: Counter[tuple[str, str]] = Counter()
+    for revision in revisions:
+        before |= Counter(m.key for m in revision.mismatches())  # | keeps the larger count
+    seen: Counter[tuple[str, str]] = Counter()
+    found = []
+    for mismatch in mismatches:
+        seen[mismatch.key] += 1
+        if seen[mismatch.key] > before[mismatch.key]:
+            found.append((mismatch.line, (
+                f"line {mismatch.line}: {_quote(mismatch.call)} does not fit {mismatch.callee}(): {mismatch.problem}; "
+                "one side changed the function, the other wrote this call for the old one"
+            )))
+    return found
+
+
+@dataclass(frozen=True)
+class _DeadStore:
+    function: _Function
+    store: _Store
+    index: int  # among the function's stores to the same name
+
+
+def _dead_stores(module: _Module) -> list[_DeadStore]:
+    """Assignments whose value nothing reads afterwards."""
+    found = []
+    for qualname, function in module.functions.items():
+        if qualname in module.repeated:
+            continue
+        counts: Counter[str] = Counter()
+        for store in function.stores:
+            index = counts[store.name]
+            counts[store.name] += 1
+            if store.name == "_" or function.is_read_after(store):
+                continue
+            found.append(_DeadStore(function, store, index))
+    return found
+
+
+def _dead_change_warnings(dead: list[_DeadStore], base: _Module, left: _Module, right: _Module) -> list[tuple[int, str]]:
+    found = []
+    for candidate in dead:
+        qualname, name, index = candidate.function.qualname, candidate.store.name, candidate.index
+        functions = [m.unique_function(qualname) for m in (base, left, right)]
+        if any(f is None for f in functions):
+            continue
+        stores = [f.stores_of(name) for f in functions if f is not None]
+        if any(len(s) <= index for s in stores) or len({len(s) for s in stores}) != 1:
+            continue
+        base_store, left_store, right_store = (s[index] for s in stores)
+        base_fn, left_fn, right_fn = (f for f in functions if f is not None)
+        value = ast.dump(candidate.store.statement)
+        base_value, left_value, right_value = (ast.dump(s.statement) for s in (base_store, left_store, right_store))
+        if value == base_value or not base_fn.is_read_after(base_store):
+            continue
+        for changer, changed, changed_fn, other, kept, kept_fn in (
+            ("left", left_value, left_fn, "right", right_value, right_fn),
+            ("right", right_value, right_fn, "left", left_value, left_fn),
+        ):
+            changed_store = left_store if changer == "left" else right_store
+            kept_store = right_store if changer == "left" else left_store
+            if (
+                value == changed and kept == base_value
+                and changed_fn.is_read_after(changed_store) and not kept_fn.is_read_after(kept_store)
+            ):
+                line = candidate.store.statement.lineno
+                found.append((line, (
+                    f"line {line}: {changer} changed the value of {name!r} in {qualname}() and {other} removed "
+                    f"its last read; the new value is never used"
+                )))
+    return found
+
+
+def semantic_warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
+    """Warnings about ``merged``, a clean merge of ``left`` and ``right`` from ``base``:
+    calls that no longer fit their function, changes whose value nothing reads any more.
+    Only what no input already had. Never raises: a text that does not parse has none."""
+    try:
+        return _warnings(base, left, right, merged)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    except Exception:  # a warning is advice: a bug here must never cost the merge
+        log.warning("the semantic cross-check failed", exc_info=True)
+        return ()
+
+
+def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
+    out = _Module(merged)
+    mismatches = out.mismatches()
+    merged_lines = merged.splitlines()
+    # a cheap filter before the inputs are parsed: an assignment whose every line base
+    # holds word for word was not changed by a side (most unused variables are old)
+    dead = [d for d in _dead_stores(out) if not _in_text(d.store.statement, merged_lines, base)]
+    if not mismatches and not dead:
+        return ()  # the usual case: the inputs need not be parsed
+    revisions = (_Module(base), _Module(left), _Module(right))
+    found = _arity_warnings(mismatches, revisions) if mismatches else []
+    found += _dead_change_warnings(dead, *revisions)
+    return tuple(message for _, message in sorted(found))
+
+
+def _in_text(statement: ast.stmt, lines: list[str], text: str) -> bool:
+    """Does ``text`` hold each line of the statement (without its indentation)?"""
+    end = statement.end_lineno or statement.lineno
+    return all(line.strip() in text for line in lines[statement.lineno - 1 : end])
