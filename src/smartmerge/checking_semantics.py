@@ -24,6 +24,8 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from smartmerge.textlines import split_lines
+
 log = logging.getLogger(__name__)
 
 # decorators that leave a method's call signature as ``ast`` shows it (any other
@@ -164,17 +166,28 @@ class _Mismatch:
     problem: str
 
 
-class _Module:
-    """What one revision's module says about its functions, calls and local variables."""
+class _Walker:
+    """What a module (or one of its functions) says about functions, calls and local variables."""
 
-    def __init__(self, text: str) -> None:
-        self.tree = ast.parse(text)
+    def __init__(self) -> None:
         self.bindings: Counter[str] = Counter()  # module-level bindings by name
         self.functions: dict[str, _Function] = {}
         self.repeated: set[str] = set()  # qualified names defined more than once
         self.defs: dict[str, _Signature | None] = {}  # module-level functions
         self.calls: list[_Call] = []
-        self._visit_body(self.tree.body, (), None, None)
+
+    @classmethod
+    def module(cls, tree: ast.Module) -> _Walker:
+        walker = cls()
+        walker._visit_body(tree.body, (), None, None)
+        return walker
+
+    @classmethod
+    def function(cls, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> _Walker:
+        """One definition on its own: its local variables, not how its calls resolve."""
+        walker = cls()
+        walker._visit_function(node, (), None, qualname)
+        return walker
 
     # --- collecting
 
@@ -259,7 +272,10 @@ class _Module:
             self.repeated.add(function.qualname)
         self.functions[function.qualname] = function
 
-    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
+    def _visit_function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, scopes: tuple[_Function, ...], cls: _Class | None,
+        qualname: str | None = None,
+    ) -> None:
         for decorator in node.decorator_list:
             self._visit(decorator, scopes, cls, None)
         self._visit_arguments(node.args, scopes, cls)
@@ -268,7 +284,7 @@ class _Module:
         plain = decorators <= _PLAIN_DECORATORS
         signature = _Signature.of(node.args) if plain else None
         prefix = cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
-        function = _Function(prefix + node.name)
+        function = _Function(qualname or prefix + node.name)
         function.bound.update(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
         function.bound.update(a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None)
         if cls is not None:
@@ -350,7 +366,41 @@ def _quote(node: ast.AST) -> str:
     return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 3] + "..."
 
 
-def _arity_warnings(mismatches: list[_Mismatch], revisions: tuple[_Module, ...]) -> list[tuple[int, str]]:
+@dataclass(frozen=True)
+class _Definition:
+    """A function or method of a module (not one nested in a function), as written."""
+
+    qualname: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    header: str  # decorators and signature
+    text: str
+
+
+def _definitions(tree: ast.Module, text: str) -> dict[str, _Definition]:
+    """Functions and methods by qualified name; a name defined twice is left out."""
+    lines = split_lines(text)
+    found: dict[str, _Definition] = {}
+    repeated: set[str] = set()
+    bodies: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+    while bodies:
+        prefix, body = bodies.pop()
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                bodies.append((f"{prefix}{stmt.name}.", stmt.body))
+            elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                qualname = prefix + stmt.name
+                if qualname in found:
+                    repeated.add(qualname)
+                start = min((d.lineno for d in stmt.decorator_list), default=stmt.lineno)
+                body_start = max(stmt.body[0].lineno, stmt.lineno + 1)
+                end = stmt.end_lineno or stmt.lineno
+                found[qualname] = _Definition(
+                    qualname, stmt, "".join(lines[start - 1 : body_start - 1]), "".join(lines[start - 1 : end])
+                )
+    return {name: d for name, d in found.items() if name not in repeated}
+
+
+def _arity_warnings(mismatches: list[_Mismatch], revisions: list[_Walker]) -> list[tuple[int, str]]:
     before: Counter[tuple[str, str]] = Counter()
     for revision in revisions:
         before |= Counter(m.key for m in revision.mismatches())  # | keeps the larger count
@@ -368,59 +418,69 @@ def _arity_warnings(mismatches: list[_Mismatch], revisions: tuple[_Module, ...])
 
 @dataclass(frozen=True)
 class _DeadStore:
-    function: _Function
+    definition: str  # the qualified name of the module's definition that holds it
+    function: str  # the qualified name of the function (the definition or one nested in it)
     store: _Store
     index: int  # among the function's stores to the same name
 
 
-def _dead_stores(module: _Module) -> list[_DeadStore]:
-    """Assignments whose value nothing reads afterwards."""
+def _dead_stores(definition: _Definition) -> list[_DeadStore]:
+    """Assignments in ``definition`` (and functions nested in it) whose value nothing reads afterwards."""
+    walker = _Walker.function(definition.node, definition.qualname)
     found = []
-    for qualname, function in module.functions.items():
-        if qualname in module.repeated:
+    for qualname, function in walker.functions.items():
+        if qualname in walker.repeated:
             continue
         counts: Counter[str] = Counter()
         for store in function.stores:
             index = counts[store.name]
             counts[store.name] += 1
-            if store.name == "_" or function.is_read_after(store):
-                continue
-            found.append(_DeadStore(function, store, index))
+            if store.name != "_" and not function.is_read_after(store):
+                found.append(_DeadStore(definition.qualname, qualname, store, index))
     return found
 
 
-def _dead_change_warnings(dead: list[_DeadStore], base: _Module, left: _Module, right: _Module) -> list[tuple[int, str]]:
+def _dead_change_warnings(dead: list[_DeadStore], revisions: list[dict[str, _Definition]]) -> list[tuple[int, str]]:
     found = []
     for candidate in dead:
-        qualname, name, index = candidate.function.qualname, candidate.store.name, candidate.index
-        functions = [m.unique_function(qualname) for m in (base, left, right)]
-        if any(f is None for f in functions):
-            continue
-        stores = [f.stores_of(name) for f in functions if f is not None]
-        if any(len(s) <= index for s in stores) or len({len(s) for s in stores}) != 1:
-            continue
-        base_store, left_store, right_store = (s[index] for s in stores)
-        base_fn, left_fn, right_fn = (f for f in functions if f is not None)
-        value = ast.dump(candidate.store.statement)
-        base_value, left_value, right_value = (ast.dump(s.statement) for s in (base_store, left_store, right_store))
-        if value == base_value or not base_fn.is_read_after(base_store):
-            continue
-        for changer, changed, changed_fn, other, kept, kept_fn in (
-            ("left", left_value, left_fn, "right", right_value, right_fn),
-            ("right", right_value, right_fn, "left", left_value, left_fn),
-        ):
-            changed_store = left_store if changer == "left" else right_store
-            kept_store = right_store if changer == "left" else left_store
-            if (
-                value == changed and kept == base_value
-                and changed_fn.is_read_after(changed_store) and not kept_fn.is_read_after(kept_store)
-            ):
-                line = candidate.store.statement.lineno
-                found.append((line, (
-                    f"line {line}: {changer} changed the value of {name!r} in {qualname}() and {other} removed "
-                    f"its last read; the new value is never used"
-                )))
+        functions = []
+        for definitions in revisions:
+            definition = definitions.get(candidate.definition)
+            walker = _Walker.function(definition.node, definition.qualname) if definition is not None else None
+            function = walker.functions.get(candidate.function) if walker is not None else None
+            if walker is None or function is None or candidate.function in walker.repeated:
+                break
+            functions.append(function)
+        else:
+            found += _dead_change(candidate, functions[0], functions[1], functions[2])
     return found
+
+
+def _dead_change(candidate: _DeadStore, base: _Function, left: _Function, right: _Function) -> list[tuple[int, str]]:
+    """The warning when one side changed the value and the other removed its last read."""
+    name, index = candidate.store.name, candidate.index
+    stores = [f.stores_of(name) for f in (base, left, right)]
+    if len({len(s) for s in stores}) != 1 or len(stores[0]) <= index:
+        return []
+    base_store, left_store, right_store = (s[index] for s in stores)
+    value = ast.dump(candidate.store.statement)
+    base_value = ast.dump(base_store.statement)
+    if value == base_value or not base.is_read_after(base_store):
+        return []
+    for changer, (changed_fn, changed), other, (kept_fn, kept) in (
+        ("left", (left, left_store), "right", (right, right_store)),
+        ("right", (right, right_store), "left", (left, left_store)),
+    ):
+        if (
+            ast.dump(changed.statement) == value and ast.dump(kept.statement) == base_value
+            and changed_fn.is_read_after(changed) and not kept_fn.is_read_after(kept)
+        ):
+            line = candidate.store.statement.lineno
+            return [(line, (
+                f"line {line}: {changer} changed the value of {name!r} in {candidate.function}() and {other} "
+                "removed its last read; the new value is never used"
+            ))]
+    return []
 
 
 def semantic_warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
@@ -437,17 +497,33 @@ def semantic_warnings(base: str, left: str, right: str, merged: str) -> tuple[st
 
 
 def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
-    out = _Module(merged)
-    mismatches = out.mismatches()
-    merged_lines = merged.splitlines()
-    # a cheap filter before the inputs are parsed: an assignment whose every line base
-    # holds word for word was not changed by a side (most unused variables are old)
-    dead = [d for d in _dead_stores(out) if not _in_text(d.store.statement, merged_lines, base)]
-    if not mismatches and not dead:
-        return ()  # the usual case: the inputs need not be parsed
-    revisions = (_Module(base), _Module(left), _Module(right))
-    found = _arity_warnings(mismatches, revisions) if mismatches else []
-    found += _dead_change_warnings(dead, *revisions)
+    """The output is parsed and its definitions listed; the deeper walks, and the inputs'
+    parses, happen only where cheap text tests leave a finding possible."""
+    out_tree = ast.parse(merged)
+    out_defs = _definitions(out_tree, merged)
+    trees: dict[str, ast.Module] = {}
+
+    def parsed(text: str) -> ast.Module:
+        if text not in trees:
+            trees[text] = ast.parse(text)
+        return trees[text]
+
+    found: list[tuple[int, str]] = []
+    # a call can stop fitting only if a side's version of its function has another
+    # signature than the output's, and that side mentions the function being called
+    if any(d.header not in side and f"{d.node.name}(" in side for d in out_defs.values() for side in (left, right)):
+        mismatches = _Walker.module(out_tree).mismatches()
+        if mismatches:
+            found += _arity_warnings(mismatches, [_Walker.module(parsed(text)) for text in (base, left, right)])
+    # a value and its last read changed by different sides: the definition's text is
+    # neither side's; an assignment whose every line base holds was not changed
+    merged_lines = split_lines(merged)
+    dead = [
+        store for d in out_defs.values() if d.text not in left and d.text not in right
+        for store in _dead_stores(d) if not _in_text(store.store.statement, merged_lines, base)
+    ]
+    if dead:
+        found += _dead_change_warnings(dead, [_definitions(parsed(text), text) for text in (base, left, right)])
     return tuple(message for _, message in sorted(found))
 
 
