@@ -75,7 +75,9 @@ def main() -> int:
         if times:
             p95 = times[int(0.95 * (len(times) - 1))]
             print(f"\ncheck time per clean structured Python result (n={len(times)}): "
-                  f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, max {times[-1]:.2f} ms\n")
+                  f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, max {times[-1]:.2f} ms")
+            slowest = sorted((r for r in rows if r[4] is not None), key=lambda r: -(r[4] or 0.0))[:3]
+            print("slowest: " + ", ".join(f"{r[0]} {1e3 * (r[4] or 0.0):.1f} ms" for r in slowest) + "\n")
         for name, stratum, _, warnings, _, _ in rows:
             for warning in warnings:
                 print(f"- merge, {stratum}: {name}: {warning}")

@@ -75,7 +75,9 @@ class _Signature:
         double_starred = any(k.arg is None for k in call.keywords)
         given = sum(not isinstance(a, ast.Starred) for a in call.args)
         if given > len(self.positional) and not self.varargs:
-            return f"takes {len(self.positional)} positional argument(s) but {given} were given"
+            takes = len(self.positional)
+            were = "was" if given == 1 else "were"
+            return f"takes {takes} positional argument{'' if takes == 1 else 's'} but {given} {were} given"
         by_keyword = [k.arg for k in call.keywords if k.arg is not None]
         for name in by_keyword:
             if name in self.positional[self.positional_only:]:
@@ -89,7 +91,7 @@ class _Signature:
         missing = [name for name in required if name not in by_keyword]
         missing += sorted(self.required_keywords - set(by_keyword))
         if missing:
-            return f"missing required argument(s) {', '.join(repr(n) for n in missing)}"
+            return f"missing {len(missing)} required argument{'' if len(missing) == 1 else 's'}: {', '.join(missing)}"
         return None
 
 

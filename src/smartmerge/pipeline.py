@@ -148,6 +148,7 @@ def _with_warnings(result: MergeResult, texts: tuple[str, ...], profile: Languag
     t0 = time.perf_counter()
     warnings = semantic_warnings(texts[0], texts[1], texts[2], _decode(result.text))
     timings = {**result.timings, "semantics": time.perf_counter() - t0}
+    log.debug("semantic cross-check %.1f ms, %d warning(s)", 1e3 * timings["semantics"], len(warnings))
     return replace(result, warnings=warnings, timings=timings)
 
 
