@@ -83,6 +83,17 @@ def test_a_new_required_parameter_the_other_side_s_call_lacks_warns() -> None:
     assert "greet('bob') does not fit greet(): missing 1 required argument: greeting" in warning
 
 
+def test_a_constructor_call_with_the_old_arity_warns_unless_a_decorator_may_write_init() -> None:
+    base = "class Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n\n\nORIGIN = Point(0, 0)\n"
+    left = base.replace("x, y):", "x):").replace("x, y = x, y", "x, self.y = x, 0").replace("(0, 0)", "(0)")
+    right = base + "UNIT = Point(1, 1)\n"
+    merged = left + "UNIT = Point(1, 1)\n"
+    [warning] = semantic_warnings(base, left, right, merged)
+    assert warning.startswith("line 7: Point(1, 1) does not fit Point.__init__(): takes 1 positional argument but 2")
+    decorated = [text.replace("class Point", "@register\nclass Point") for text in (base, left, right, merged)]
+    assert semantic_warnings(*decorated) == ()
+
+
 def test_no_warning_when_base_already_had_the_mismatch() -> None:
     # the odd call was there before either side touched the file: not the merge's doing
     base = "def f(a):\n    return a\n\n\ndef g():\n    return f(1, 2)\n"

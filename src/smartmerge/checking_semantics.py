@@ -176,6 +176,7 @@ class _Walker:
         self.functions: dict[str, _Function] = {}
         self.repeated: set[str] = set()  # qualified names defined more than once
         self.defs: dict[str, _Signature | None] = {}  # module-level functions
+        self.classes: dict[str, _Class] = {}  # module-level classes without decorators or metaclass
         self.calls: list[_Call] = []
 
     @classmethod
@@ -315,7 +316,11 @@ class _Walker:
             self._visit(expr, scopes, cls, None)
         self._bind(node.name, scopes, cls)
         prefix = cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
-        self._visit_body(node.body, scopes, _Class(prefix + node.name), None)
+        new = _Class(prefix + node.name)
+        if not scopes and cls is None and not node.decorator_list and not node.keywords:
+            # calling it runs __init__, unless a decorator or metaclass says otherwise
+            self.classes[node.name] = new
+        self._visit_body(node.body, scopes, new, None)
 
     # --- judging
 
@@ -341,7 +346,9 @@ class _Walker:
                 if any(name in scope.bound for scope in call.scopes) or self.bindings[name] != 1:
                     return None
                 signature = self.defs.get(name)
-                return (name, signature) if signature is not None else None
+                if signature is not None:
+                    return name, signature
+                return self._constructor(name)
             case ast.Attribute(value=ast.Name(id=receiver), attr=attr) if call.scopes:
                 caller = call.scopes[-1]
                 if caller.owner is None or caller.receiver != receiver or receiver in caller.assigned:
@@ -359,8 +366,17 @@ class _Walker:
                 return (f"{caller.owner.qualname}.{attr}", bound) if bound is not None else None
         return None
 
-    def unique_function(self, qualname: str) -> _Function | None:
-        return None if qualname in self.repeated else self.functions.get(qualname)
+    def _constructor(self, name: str) -> tuple[str, _Signature] | None:
+        """``C(...)`` of a plain module-level class that defines ``__init__`` and no ``__new__``."""
+        cls = self.classes.get(name)
+        if cls is None or cls.bindings["__new__"]:
+            return None
+        init = cls.method("__init__")
+        if init is None or init[1]:
+            return None
+        bound = init[0].without_receiver()
+        return (f"{cls.qualname}.__init__", bound) if bound is not None else None
+
 
 
 def _quote(node: ast.AST) -> str:
@@ -376,6 +392,12 @@ class _Definition:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     header: str  # decorators and signature
     text: str
+
+    @property
+    def callee(self) -> str:
+        """The name its calls spell: the class's for ``__init__``."""
+        parts = self.qualname.split(".")
+        return parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
 
 
 def _definitions(tree: ast.Module, text: str) -> dict[str, _Definition]:
@@ -513,7 +535,7 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     found: list[tuple[int, str]] = []
     # a call can stop fitting only if a side's version of its function has another
     # signature than the output's, and that side mentions the function being called
-    if any(d.header not in side and f"{d.node.name}(" in side for d in out_defs.values() for side in (left, right)):
+    if any(d.header not in side and f"{d.callee}(" in side for d in out_defs.values() for side in (left, right)):
         mismatches = _Walker.module(out_tree).mismatches()
         if mismatches:
             found += _arity_warnings(mismatches, [_Walker.module(parsed(text)) for text in (base, left, right)])
