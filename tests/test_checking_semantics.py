@@ -243,3 +243,23 @@ def test_the_git_driver_passes_the_warning_on(tmp_path: Path) -> None:
     ))
     assert outcome.clean
     assert any(m.startswith("smartmerge: warning: shapes.py: line 13: scaled(shape.height, 3)") for m in outcome.messages)
+
+
+# --- no false alarms on the other cases
+
+
+def _python_cases() -> list[Path]:
+    return sorted(p.parent for p in (FIXTURES / "merges" / "python").glob("*/Base.py"))
+
+
+def test_an_output_equal_to_one_side_never_warns() -> None:
+    # whatever a side has, it had already: nothing is new in the output
+    for folder in _python_cases():
+        base, left, right, _ = _case(folder)
+        assert semantic_warnings(base, left, right, left) == (), folder.name
+        assert semantic_warnings(base, left, right, right) == (), folder.name
+
+
+def test_only_the_two_warning_cases_warn() -> None:
+    warned = {folder.name for folder in _python_cases() if semantic_warnings(*_case(folder))}
+    assert warned == {ARITY_CASE.name, DEAD_CASE.name}
