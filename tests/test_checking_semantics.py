@@ -229,7 +229,7 @@ def test_the_command_line_prints_each_warning_on_stderr_and_exits_0(tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == (DEAD_CASE / "Expected.py").read_bytes()
     lines = proc.stderr.decode().splitlines()
-    assert "smartmerge: structured merge, clean: structured merge, checked" in lines
+    assert "smartmerge: shop/invoice.py: merged structurally: the result parses and keeps every change of both sides" in lines
     assert "smartmerge: warning: shop/invoice.py: line 8: left changed the value of 'tax' in invoice_total() and " \
         "right removed its last read; the new value is never used" in lines
 

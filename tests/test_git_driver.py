@@ -51,13 +51,33 @@ def test_conflicts_exit_1_with_markers_of_the_size_git_asks_for(repo: Repo, tmp_
     assert "app.py" in proc.stderr
 
 
-def test_unexpanded_label_placeholders_fall_back_to_the_default_labels(repo: Repo, tmp_path: Path) -> None:
+def test_unexpanded_label_placeholders_become_ours_base_theirs_outside_a_merge(repo: Repo, tmp_path: Path) -> None:
+    # no git operation in progress says more (a merge or a rebase would: test_git_operations)
     paths = files(tmp_path, BASE, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
     proc = driver(repo, paths, "-p", "app.py", "-l", "7", "-s", "%S", "-x", "%X", "-y", "%Y")
     assert proc.returncode == 1
     text = Path(paths[1]).read_text()
-    assert "<<<<<<< left\n" in text and "||||||| base\n" in text and ">>>>>>> right\n" in text
+    assert "<<<<<<< ours\n" in text and "||||||| base\n" in text and ">>>>>>> theirs\n" in text
     assert "%" not in text
+
+
+def test_the_driver_line_asks_for_a_conflict_status_of_its_own(repo: Repo, tmp_path: Path) -> None:
+    # how the driver line tells smartmerge's conflicts from a Python that did not start (exit 1)
+    paths = files(tmp_path, BASE, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    assert driver(repo, paths, "-p", "app.py", env={"SMARTMERGE_CONFLICT_STATUS": "9"}).returncode == 9
+    paths = files(tmp_path, BASE, edit(BASE, "one", "10"), edit(BASE, "four", "40"))
+    assert driver(repo, paths, "-p", "app.py", env={"SMARTMERGE_CONFLICT_STATUS": "9"}).returncode == 0
+
+
+def test_a_line_merge_fallback_is_said_even_when_clean(repo: Repo, tmp_path: Path) -> None:
+    broken = BASE.replace("def two():", "def two(:")
+    paths = files(tmp_path, broken, edit(broken, "one", "10"), edit(broken, "four", "40"))
+    proc = driver(repo, paths, "-p", "app.py")
+    assert proc.returncode == 0
+    assert proc.stderr.splitlines() == [
+        "smartmerge: app.py: used git's line merge instead of the structured merge, clean: parse failed: base: "
+        + proc.stderr.split("parse failed: base: ", 1)[1].strip()
+    ]
 
 
 def test_smartmerge_0_forces_the_line_merge(repo: Repo, tmp_path: Path) -> None:
@@ -74,7 +94,7 @@ def test_a_file_of_an_unknown_language_gets_gits_line_merge_unchanged(repo: Repo
     (tmp_path / "ours-copy").write_text(ours)
     proc = driver(repo, paths, "-p", "notes.txt")
     git_proc = subprocess.run(
-        ["git", "merge-file", "-p", "--diff3", "-L", "left", "-L", "base", "-L", "right",
+        ["git", "merge-file", "-p", "--diff3", "-L", "ours", "-L", "base", "-L", "theirs",
          str(tmp_path / "ours-copy"), paths[0], paths[2]],
         capture_output=True, check=False,
     )
@@ -107,8 +127,8 @@ def test_an_input_with_conflict_markers_gets_the_line_merge_and_a_message(repo: 
     paths = files(tmp_path, BASE, marked, edit(BASE, "one", "11"))
     proc = driver(repo, paths, "-p", "app.py")
     assert proc.returncode == 1
-    assert "already contains conflict markers" in proc.stderr
-    assert "<<<<<<< left\n    return 10\n||||||| base\n    return 1\n" in Path(paths[1]).read_text()
+    assert "left already contains conflict markers" in proc.stderr
+    assert "<<<<<<< ours\n    return 10\n||||||| base\n    return 1\n" in Path(paths[1]).read_text()
 
 
 def test_the_result_replaces_ours_atomically_and_keeps_its_mode(repo: Repo, tmp_path: Path) -> None:
@@ -161,7 +181,7 @@ def test_a_merge_past_the_time_limit_is_cut_off_and_falls_back(tmp_path: Path) -
     started = time.monotonic()
     outcome = run_driver(request, merge=stuck)
     assert time.monotonic() - started < 5
-    assert outcome.text is not None and b"<<<<<<< left" in outcome.text
+    assert outcome.text is not None and b"<<<<<<< left" in outcome.text  # run_driver takes the labels it is given
     assert any("ran past its time limit" in m for m in outcome.messages)
 
 

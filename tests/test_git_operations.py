@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,8 +48,9 @@ def test_a_conflicted_merge_leaves_gits_conflict_state_and_the_drivers_markers(r
     assert "CONFLICT (content): Merge conflict in app.py" in proc.stdout
     assert repo.unmerged() == {"app.py": {1, 2, 3}}
     text = repo.read("app.py")
-    # diff3 markers with the driver's default labels: written by smartmerge, not by git
-    assert "<<<<<<< left\n    return 20\n||||||| base\n    return 2\n=======\n    return 22\n>>>>>>> right\n" in text
+    # diff3 markers (git's default style is merge: these are smartmerge's) with git's labels
+    base = short(repo, repo.git("merge-base", "main", "topic").stdout.strip())
+    assert f"<<<<<<< HEAD\n    return 20\n||||||| {base}\n    return 2\n=======\n    return 22\n>>>>>>> topic\n" in text
     assert repo.driver_runs("app.py") == 1
 
 
@@ -59,17 +62,107 @@ def test_markers_carry_gits_labels(repo: Repo) -> None:
     assert "<<<<<<< HEAD\n" in text and ">>>>>>> topic\n" in text
 
 
-def test_label_placeholders_that_git_leaves_unexpanded_become_the_default_labels(repo: Repo) -> None:
+def test_label_placeholders_that_git_leaves_unexpanded_become_gits_labels(repo: Repo) -> None:
     # the driver line that git 2.44+ gets, run by whatever git is installed
     repo.git("config", "merge.smartmerge.driver", driver_command(labels=True))
     branch_pair(repo, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
     assert repo.git("merge", "--no-edit", "topic", check=False).returncode == 1
     text = repo.read("app.py")
     assert "%" not in text
-    if supports_label_placeholders():
-        assert "<<<<<<< HEAD\n" in text and ">>>>>>> topic\n" in text
-    else:
-        assert "<<<<<<< left\n" in text and "||||||| base\n" in text and ">>>>>>> right\n" in text
+    assert "<<<<<<< HEAD\n" in text and ">>>>>>> topic\n" in text
+
+
+def short(repo: Repo, rev: str) -> str:
+    return repo.git("rev-parse", "--short", rev).stdout.strip()
+
+
+def test_a_rebase_conflict_is_labelled_as_git_labels_it_not_left_and_right(repo: Repo) -> None:
+    branch_pair(repo, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    replayed = short(repo, "topic")
+    repo.git("checkout", "-q", "topic")
+    assert repo.git("rebase", "main", check=False).returncode != 0
+    text = repo.read("app.py")
+    # ours is the branch rebased onto (HEAD), theirs the commit being replayed
+    assert (
+        f"<<<<<<< HEAD\n    return 20\n||||||| parent of {replayed} (right)\n    return 2\n"
+        f"=======\n    return 22\n>>>>>>> {replayed} (right)\n"
+    ) in text
+    repo.git("rebase", "--abort")
+
+
+def test_a_rebase_in_a_linked_worktree_is_labelled_too(repo: Repo, tmp_path: Path) -> None:
+    # there .git is a file naming the worktree's own git directory, where rebase-merge/ lives
+    branch_pair(repo, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    replayed = short(repo, "topic")
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "-q", str(linked), "topic")
+    proc = subprocess.run(["git", "rebase", "main"], cwd=linked, capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert (linked / ".git").is_file()
+    assert f">>>>>>> {replayed} (right)\n" in (linked / "app.py").read_text()
+
+
+def test_a_cherry_pick_conflict_says_ours_and_theirs(repo: Repo) -> None:
+    branch_pair(repo, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    assert repo.git("cherry-pick", "topic", check=False).returncode != 0
+    text = repo.read("app.py")
+    assert "<<<<<<< ours\n    return 20\n||||||| base\n" in text and ">>>>>>> theirs\n" in text
+
+
+@pytest.mark.parametrize("style", ["merge", "zdiff3", "diff3"])
+def test_the_driver_honours_merge_conflict_style(repo: Repo, style: str) -> None:
+    repo.git("config", "merge.conflictStyle", style)
+    left = BASE.replace("    return 2\n", "    x = 2\n    return 20\n")
+    right = BASE.replace("    return 2\n", "    x = 2\n    return 22\n")
+    branch_pair(repo, left, right)
+    assert repo.git("merge", "--no-edit", "topic", check=False).returncode == 1
+    text = repo.read("app.py")
+    assert repo.driver_runs("app.py") == 1
+    assert ("|||||||" in text) == (style != "merge")
+    assert "=======\n    return 22\n>>>>>>> topic\n" in text
+
+
+def driver_through(repo: Repo, interpreter: Path) -> None:
+    repo.git("config", "merge.smartmerge.driver", driver_command(str(interpreter)))
+
+
+def interpreter_wrapper(tmp_path: Path, *python_flags: str) -> Path:
+    """An interpreter of its own path, as a virtual environment's python is: a script
+    that runs this test's Python (with ``python_flags``)."""
+    wrapper = tmp_path / "venv" / "bin" / "python"
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" {" ".join(python_flags)} "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def test_a_driver_whose_interpreter_is_gone_falls_back_to_gits_line_merge(repo: Repo, tmp_path: Path) -> None:
+    python = interpreter_wrapper(tmp_path)
+    driver_through(repo, python)
+    branch_pair(repo, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    assert repo.git("merge", "--no-edit", "topic", check=False).returncode == 1
+    assert repo.driver_runs("app.py") == 1  # the wrapper runs smartmerge while it exists
+    repo.git("merge", "--abort")
+    shutil.rmtree(python.parent.parent)  # the environment is recreated elsewhere, or deleted
+    proc = repo.git("merge", "--no-edit", "topic", check=False)
+    assert proc.returncode == 1
+    assert repo.driver_runs("app.py") == 1  # smartmerge did not run this time
+    assert f"smartmerge: {python} could not run smartmerge" in proc.stderr
+    # git's own line merge: markers holding both sides, not ours alone under a conflict
+    assert "<<<<<<< ours\n    return 20\n=======\n    return 22\n>>>>>>> theirs\n" in repo.read("app.py")
+    assert repo.unmerged() == {"app.py": {1, 2, 3}}
+
+
+def test_a_driver_whose_interpreter_lacks_smartmerge_merges_cleanly_by_lines(repo: Repo, tmp_path: Path) -> None:
+    # -I -S: no site-packages and no PYTHONPATH, so this Python has no smartmerge (exit 1, as
+    # a recreated environment where smartmerge is not installed yet)
+    driver_through(repo, interpreter_wrapper(tmp_path, "-I", "-S"))
+    branch_pair(repo, edit(BASE, "one", "10"), edit(BASE, "four", "40"))
+    proc = repo.git("merge", "--no-edit", "topic", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No module named smartmerge" in proc.stderr and "could not run smartmerge (exit 1)" in proc.stderr
+    assert repo.read("app.py") == BOTH  # both sides' changes, committed
+    assert repo.driver_runs("app.py") == 0
 
 
 def test_rebase_replays_commits_through_the_driver(repo: Repo) -> None:
@@ -87,7 +180,7 @@ def test_a_conflicting_rebase_stops_with_the_path_unmerged_and_aborts_cleanly(re
     proc = repo.git("rebase", "main", check=False)
     assert proc.returncode != 0
     assert repo.unmerged() == {"app.py": {1, 2, 3}}
-    assert "||||||| base\n    return 2\n" in repo.read("app.py")
+    assert "||||||| parent of " in repo.read("app.py")
     repo.git("rebase", "--abort")
     assert repo.read("app.py") == edit(BASE, "two", "22")
 
@@ -186,8 +279,38 @@ def test_a_python_file_that_the_engine_cannot_parse_still_merges_by_lines(repo: 
     broken = BASE.replace("def two():", "def two(:")
     repo.commit("broken", {"app.py": broken})
     branch_pair(repo, edit(broken, "one", "10"), edit(broken, "four", "40"))
-    assert repo.git("merge", "--no-edit", "topic").returncode == 0
+    proc = repo.git("merge", "--no-edit", "topic")
+    assert proc.returncode == 0
     assert repo.read("app.py") == edit(edit(broken, "one", "10"), "four", "40")
+    # not silent: git shows the driver's line saying which input and why
+    assert "smartmerge: app.py: used git's line merge instead of the structured merge, clean: parse failed: base: " in proc.stderr
+
+
+def test_a_binary_file_under_a_python_name_keeps_ours_and_conflicts(repo: Repo) -> None:
+    repo.commit("blob", {"data.py": "x = 1\n"})
+    (repo.root / "data.py").write_bytes(b"\0ours\n")
+    repo.git("checkout", "-q", "-b", "topic")
+    (repo.root / "data.py").write_bytes(b"\0theirs\n")
+    repo.commit("right")
+    repo.git("checkout", "-q", "main")
+    (repo.root / "data.py").write_bytes(b"\0ours\n")
+    repo.commit("left")
+    proc = repo.git("merge", "--no-edit", "topic", check=False)
+    assert proc.returncode == 1
+    assert (repo.root / "data.py").read_bytes() == b"\0ours\n"  # never a file of NULs and markers
+    assert "data.py: binary file; ours left in place" in proc.stderr
+    assert repo.unmerged() == {"data.py": {1, 2, 3}}
+
+
+def test_definitions_both_sides_add_to_a_new_empty_init_merge(repo: Repo) -> None:
+    repo.commit("package", {"pkg/__init__.py": ""})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("right", {"pkg/__init__.py": "class Writer:\n    pass\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("left", {"pkg/__init__.py": "def read():\n    return 1\n"})
+    proc = repo.git("merge", "--no-edit", "topic", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert repo.read("pkg/__init__.py") == "def read():\n    return 1\nclass Writer:\n    pass\n"
 
 
 def test_merge_resolves_functions_added_on_both_sides_where_git_conflicts(repo: Repo) -> None:
@@ -199,7 +322,7 @@ def test_merge_resolves_functions_added_on_both_sides_where_git_conflicts(repo: 
     review = smartmerge("review", "app.py", cwd=repo.root)
     assert review.returncode == 0
     # git's markers are what the review shows as replaced
-    assert "-<<<<<<< left\n" in review.stdout and "->>>>>>> right\n" in review.stdout
+    assert "-<<<<<<< HEAD\n" in review.stdout and "->>>>>>> topic\n" in review.stdout
 
 
 def test_rebase_resolves_imports_added_on_both_sides(repo: Repo) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,41 @@ def test_replay_of_a_folder_that_is_no_repository_fails_cleanly(tmp_path: Path) 
     proc = smartmerge("replay", str(tmp_path))
     assert proc.returncode == 2
     assert "not a git repository" in proc.stderr
+
+
+def test_replay_details_name_the_files_smartmerge_did_better_or_worse_on(history: Repo) -> None:
+    proc = smartmerge("replay", "--details", str(history.root))
+    assert proc.returncode == 0, proc.stderr
+    # every file here ends the same both ways: git's clean merges are equal, and the
+    # hand-resolved conflict is a conflict for both tools
+    assert "smartmerge did better on 0 file(s), worse on 0, the same on 3" in proc.stdout
+
+
+def test_replay_json_has_one_record_per_file_with_a_verdict(history: Repo) -> None:
+    proc = smartmerge("replay", "--json", str(history.root))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["merges"] == 2
+    records = {(r["path"], r["git"]["clean"]) for r in report["files"]}
+    assert records == {("app.py", True), ("app.py", False), ("notes.txt", True)}
+    assert all(r["verdict"] == "same" for r in report["files"])
+    assert all(len(r["commit"]) == 40 for r in report["files"])
+
+
+def test_verdict_orders_equal_over_clean_over_conflict_and_a_crash_last() -> None:
+    from smartmerge.git.replay import FileReplay, verdict
+
+    def record(smart: tuple[bool, bool], git: tuple[bool, bool], crash: str = "") -> FileReplay:
+        return FileReplay("c", "a.py", True, git[0], git[1], 0.0, smart[0], smart[1], 0.0, "structured", crash)
+
+    assert verdict(record((True, True), (False, False))) == "better"
+    assert verdict(record((True, False), (True, True))) == "worse"
+    assert verdict(record((False, False), (True, False))) == "worse"
+    assert verdict(record((False, False), (False, False), crash="boom")) == "worse"
+    assert verdict(record((True, True), (True, True))) == "same"
+
+
+def test_replay_of_a_missing_folder_says_so(tmp_path: Path) -> None:
+    proc = smartmerge("replay", str(tmp_path / "nonexistent"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"smartmerge: error: {tmp_path / 'nonexistent'}: no such directory"

@@ -93,3 +93,13 @@ def test_solve_resolves_what_git_left_conflicted(repo: Repo) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert repo.read("app.py") == add_function(add_function(BASE, "five"), "six")
     assert "git add" in proc.stdout
+
+
+def test_solving_twice_keeps_the_first_backup_the_original_conflict(repo: Repo) -> None:
+    conflicted_merge(repo, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    gits_file = repo.read("app.py")
+    assert smartmerge("solve", "app.py", cwd=repo.root).returncode == 1
+    first_output = repo.read("app.py")
+    assert first_output != gits_file
+    assert smartmerge("solve", "app.py", cwd=repo.root).returncode == 1
+    assert repo.read("app.py.orig") == gits_file  # not the first solve's output

@@ -5,15 +5,15 @@ Exit status: 0 clean merge, 1 conflicts, 2 bad usage or unusable input.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from smartmerge import __version__
 from smartmerge.errors import SmartmergeError
@@ -21,16 +21,20 @@ from smartmerge.git import install as git_install
 from smartmerge.git import replay as git_replay
 from smartmerge.git import reports as git_reports
 from smartmerge.git import review as git_review
-from smartmerge.git.driver import DriverRequest, drive, label_or_default
+from smartmerge.git.driver import label_or_default
+from smartmerge.git.edge import DriverCall, MergeFiles, merge_as_driver, merge_files
 from smartmerge.git.gitcmd import git_dir as find_git_dir
 from smartmerge.git.gitcmd import repo_root
 from smartmerge.git.solve import RankRequest
 from smartmerge.git.solve import solve as solve_file
 from smartmerge.languages import all_profiles, attribute_lines
-from smartmerge.options import DEFAULT_MARKER_SIZE, DEFAULT_TIMEOUT_SECONDS, MergeOptions
-from smartmerge.pipeline import merge_texts
+from smartmerge.options import (
+    CONFLICT_STYLES,
+    DEFAULT_MARKER_SIZE,
+    DEFAULT_TIMEOUT_SECONDS,
+    MergeOptions,
+)
 from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
-from smartmerge.result import MergeResult
 
 EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
 
@@ -38,33 +42,99 @@ EXIT_CLEAN, EXIT_CONFLICTS, EXIT_USAGE = 0, 1, 2
 # options of the bare `smartmerge` command; every other first word starts a merge
 _ROOT_OPTIONS = ("--help", "--version")
 
+# Help groups: a command joins one with ``@app.command(NAME, cls=Command, rich_help_panel=GROUP)``.
+MERGING = "Merging"
+GIT = "Setting up git"
+RUNNER = "Runner (parallel tasks in worktrees)"
+AGENTS = "For coding agents"
+
+
+class Command(TyperCommand):
+    """A command whose help reads like any Unix tool's: ``BASE LEFT RIGHT``,
+    ``-o, --output FILE``, flags without a value type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            # an option's value is named in capitals, as in every man page (typer would show <str>)
+            if param.param_type_name == "option" and not getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = ["[OPTIONS]"]
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = param.metavar or (param.name or "").upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(name + ("..." if param.nargs == -1 else ""))
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments = [
+            ((param.metavar or (param.name or "").upper()), getattr(param, "help", None) or "")
+            for param in self.get_params(ctx)
+            if param.param_type_name == "argument"
+        ]
+        options = [
+            record
+            for param in self.get_params(ctx)
+            if param.param_type_name == "option" and (record := param.get_help_record(ctx)) is not None
+        ]
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
 
 class DefaultToMerge(TyperGroup):
     """Route ``smartmerge BASE LEFT RIGHT`` to ``smartmerge merge BASE LEFT RIGHT``.
 
-    Plain typer reads the first word as a command name; any first word that is
-    not a command (and not an option) is taken as the start of a merge.
+    Plain typer reads the first word as a command name; a first word that is not a
+    command, not an option and not a near miss of a command name (``instal``) is
+    taken as the start of a merge.
     """
 
     # ctx is typer's vendored click Context; typed Any to stay independent of that private module
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in _ROOT_OPTIONS:
+            first = args[0]
+            near = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.75)
+            if near and not os.path.exists(first) and not first.startswith("-"):
+                typer.echo("Usage: smartmerge [OPTIONS] COMMAND [ARGS]...\nTry 'smartmerge --help' for help.", err=True)
+                typer.echo(f"\nError: No such command '{first}'. Did you mean '{near[0]}'?", err=True)
+                raise typer.Exit(EXIT_USAGE)
             args = ["merge", *args]
         return super().parse_args(ctx, args)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        groups: dict[str, list[tuple[str, str]]] = {}
+        width = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            group = getattr(command, "rich_help_panel", None) or "Commands"
+            groups.setdefault(group, []).append((name, command.get_short_help_str(width)))
+        for group, rows in groups.items():
+            with formatter.section(group):
+                formatter.write_dl(rows)
 
 
 app = typer.Typer(
     cls=DefaultToMerge,
     add_completion=False,
+    # plain help, as other command line tools print it (typer's boxes show <bool> metavars)
+    rich_markup_mode=None,
     # a traceback is never the answer to a user: cli.main turns errors into one line
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     help=(
-        "smartmerge: a structured three-way merger for Python files.\n\n"
+        "smartmerge: a structured three-way merger for Python, JavaScript, TypeScript, Go, Rust, "
+        "Java, JSON, YAML, TOML, pyproject.toml and requirements.txt files.\n\n"
         "smartmerge BASE LEFT RIGHT prints the merge of LEFT and RIGHT, two edited copies of "
         "BASE (exit 0 clean, 1 conflicts, 2 bad input). It is short for "
         "'smartmerge merge BASE LEFT RIGHT'; a file named like a command (say, a file called "
-        "'install') needs the long form."
+        "'install') needs the long form. 'smartmerge install' makes git use it as a merge driver."
     ),
 )
 
@@ -90,58 +160,47 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def read_input(path: Path, role: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise fail(f"{role} file {path}: no such file") from None
-    except IsADirectoryError:
-        raise fail(f"{role} file {path}: is a directory") from None
-    except OSError as exc:
-        raise fail(f"{role} file {path}: cannot read: {exc.strerror}") from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".smartmerge", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # ``--json`` of merge, solve, review, replay and preview: one schema, docs/json.md
 JsonOption = typer.Option("--json", help="Print conflicts as data (schema: docs/json.md) instead of text.")
 
 
-@app.command("merge")
+@app.command("merge", cls=Command, rich_help_panel=MERGING)
 def merge_command(
     base: Annotated[Path, typer.Argument(help="The common ancestor.", show_default=False)],
     left: Annotated[Path, typer.Argument(help="One edited version (git's 'ours').", show_default=False)],
     right: Annotated[Path, typer.Argument(help="The other edited version (git's 'theirs').", show_default=False)],
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the merge here instead of stdout.")
+        Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write the merge here instead of stdout.")
     ] = None,
-    base_label: Annotated[str, typer.Option("-s", "--base-label", help="Label of the base section.")] = "base",
-    left_label: Annotated[str, typer.Option("-x", "--left-label", help="Label of the left section.")] = "left",
-    right_label: Annotated[str, typer.Option("-y", "--right-label", help="Label of the right section.")] = "right",
+    base_label: Annotated[
+        str | None, typer.Option("-s", "--base-label", metavar="LABEL", help="Label of the base section (default: base).")
+    ] = None,
+    left_label: Annotated[
+        str | None, typer.Option("-x", "--left-label", metavar="LABEL", help="Label of the left section (default: left).")
+    ] = None,
+    right_label: Annotated[
+        str | None, typer.Option("-y", "--right-label", metavar="LABEL", help="Label of the right section (default: right).")
+    ] = None,
     marker_size: Annotated[
-        int, typer.Option("-l", "--marker-size", min=1, help="Length of conflict markers.")
+        int, typer.Option("-l", "--marker-size", min=1, metavar="N", help="Length of conflict markers.")
     ] = DEFAULT_MARKER_SIZE,
     path: Annotated[
-        str | None, typer.Option("-p", "--path", help="The file's path in the repository (picks the language).")
+        str | None, typer.Option("-p", "--path", metavar="PATH", help="The file's path in the repository (picks the language).")
     ] = None,
     language: Annotated[
-        str | None, typer.Option("--language", help="Force a language instead of detecting it (e.g. python).")
+        str | None, typer.Option("--language", metavar="NAME", help="Force a language instead of detecting it (e.g. python).")
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds for the structured merge before the line merge.")
+        float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds for the structured merge before the line merge.")
     ] = DEFAULT_TIMEOUT_SECONDS,
+    conflict_style: Annotated[
+        str,
+        typer.Option(
+            "--conflict-style", metavar="STYLE",
+            help=f"How conflicts are written: {', '.join(CONFLICT_STYLES)} (git's merge.conflictStyle; "
+            "the driver reads it from git).",
+        ),
+    ] = "diff3",
     force_line_merge: Annotated[
         bool, typer.Option("--line-merge", help="Skip the structured merge; merge lines like git.")
     ] = False,
@@ -160,82 +219,33 @@ def merge_command(
     """Merge LEFT and RIGHT, two edited copies of BASE; print the result or write it to -o."""
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
-    if git_driver:
-        git_options = MergeOptions(
-            base_label=label_or_default(base_label, "base"),
-            left_label=label_or_default(left_label, "left"),
-            right_label=label_or_default(right_label, "right"),
-            marker_size=marker_size,
-            timeout=timeout,
-            language=language,
-            line_merge=force_line_merge,
-        )
-        raise typer.Exit(git_driver_merge(base, left, right, label_or_default(path or "", "") or None, git_options))
+    if conflict_style not in CONFLICT_STYLES:
+        raise fail(f"--conflict-style: expected one of {', '.join(CONFLICT_STYLES)}, got {conflict_style!r}")
     options = MergeOptions(
-        base_label=base_label,
-        left_label=left_label,
-        right_label=right_label,
+        # in driver mode a label not given is one git did not pass: the driver finds git's own
+        base_label=base_label or ("" if git_driver else "base"),
+        left_label=left_label or ("" if git_driver else "left"),
+        right_label=right_label or ("" if git_driver else "right"),
         marker_size=marker_size,
         timeout=timeout,
         language=language,
         line_merge=force_line_merge,
+        conflict_style=conflict_style,
     )
-    texts = [read_input(p, role) for p, role in ((base, "base"), (left, "left"), (right, "right"))]
+    if git_driver:
+        call = DriverCall(base, left, right, label_or_default(path or "", "") or None, options)
+        raise typer.Exit(merge_as_driver(call))
     try:
-        result = merge_texts(*texts, path=path or str(left), options=options)
+        status = merge_files(MergeFiles(base, left, right, output, path, options, verbose, as_json))
     except SmartmergeError as exc:
         raise fail(str(exc)) from None
-    if verbose:
-        typer.echo(f"smartmerge: {result.method.value} merge, {result.outcome.value}: {result.reason}", err=True)
-    for warning in result.warnings:  # advice on a clean merge (checking_semantics.py); exit status unchanged
-        typer.echo(f"smartmerge: warning: {path or left}: {warning}", err=True)
-    if as_json:
-        _print_json(merge_json(path or str(left), result, texts[0], marker_size, output is None))
-    elif output is None:
-        sys.stdout.buffer.write(result.text)
-        sys.stdout.buffer.flush()
-    if output is not None:
-        try:
-            write_atomically(output, result.text)
-        except OSError as exc:
-            raise fail(f"output file {output}: cannot write: {exc.strerror}") from None
-    raise typer.Exit(EXIT_CLEAN if result.clean else EXIT_CONFLICTS)
-
-
-def merge_json(path: str, result: MergeResult, base: bytes, marker_size: int, with_text: bool) -> dict[str, Any]:
-    """``merge --json``: the one file's entry, with the merged text unless it went to -o."""
-    from smartmerge import reporting
-
-    status = "merged" if result.clean else "conflict"
-    entry = reporting.file_json(path, status, "smartmerge" if result.clean else None, result, marker_size, base)
-    if with_text:
-        entry["text"] = result.text.decode("utf-8", "replace")
-    return reporting.document("merge", [entry])
+    raise typer.Exit(status)
 
 
 def _print_json(document: dict[str, Any]) -> None:
     import json
 
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
-
-
-# --- git integration commands
-
-
-def git_driver_merge(base: Path, ours: Path, theirs: Path, path: str | None, options: MergeOptions) -> int:
-    """Driver mode: write the merge into %A (ours), or leave ours in place; exit 0 clean, 1 conflicts."""
-    shown = path or str(ours)
-    outcome = drive(DriverRequest(base=base, ours=ours, theirs=theirs, path=path, options=options))
-    text, clean, messages = outcome.text, outcome.clean, list(outcome.messages)
-    if text is not None:
-        try:
-            write_atomically(ours, text)
-        except OSError as exc:
-            messages.append(f"smartmerge: {shown}: cannot write the result ({exc.strerror}); ours left in place")
-            clean = False
-    for message in messages:
-        typer.echo(message, err=True)
-    return EXIT_CLEAN if clean else EXIT_CONFLICTS
 
 
 # --- runner commands
@@ -245,7 +255,7 @@ def git_driver_merge(base: Path, ours: Path, theirs: Path, path: str | None, opt
 
 # shared by the git integration and runner commands
 RepoOption = Annotated[
-    Path, typer.Option("-C", "--repo", help="A folder inside the repository (default: the current folder).")
+    Path, typer.Option("-C", "--repo", metavar="DIR", help="A folder inside the repository (default: the current folder).")
 ]
 GlobalOption = Annotated[
     bool, typer.Option("--global", help="The user's git config and core.attributesFile instead of the repository.")
@@ -260,39 +270,59 @@ def _report(changes: list[str], nothing: str) -> None:
         typer.echo(f"smartmerge: {change}")
 
 
-@app.command("install")
+@app.command("install", cls=Command, rich_help_panel=GIT)
 def install_command(
     global_: GlobalOption = False,
     local_only: LocalOnlyOption = False,
     repo: RepoOption = Path("."),
     languages: Annotated[
-        bool, typer.Option("--languages", help="Every supported language's files, not only *.py (see 'smartmerge languages').")
+        str | None,
+        typer.Option(
+            "--languages", metavar="NAMES",
+            help="Only these languages, comma-separated (e.g. python,go; see 'smartmerge languages'). "
+            "Default: every language smartmerge merges.",
+        ),
+    ] = None,
+    jj: Annotated[
+        bool, typer.Option("--jj", help="Also write a Jujutsu merge tool entry (jj resolve --tool smartmerge).")
     ] = False,
 ) -> None:
-    """Make git use smartmerge for *.py files (config + attributes); running it again changes nothing."""
+    """Make git use smartmerge for the files of every language it merges (config + attributes); running it again changes nothing."""
     try:
         scope = git_install.scope_for(repo, global_=global_, local_only=local_only)
-        lines = attribute_lines() if languages else [git_install.ATTRIBUTES_LINE]
+        lines = git_install.languages_lines(languages)
         changes = git_install.install(scope, attribute_lines=lines)
+        if jj:
+            changes += git_install.install_jj()
     except (SmartmergeError, OSError) as exc:
         raise fail(str(exc)) from None
     _report(changes, f"already installed ({scope.description})")
+    if scope.attributes_file.name == ".gitattributes" and any(".gitattributes" in change for change in changes):
+        typer.echo(
+            "smartmerge: commit .gitattributes so that every clone sends these files to the driver; "
+            "the driver itself is in .git/config, so each clone runs 'smartmerge install' once"
+        )
 
 
-@app.command("uninstall")
+@app.command("uninstall", cls=Command, rich_help_panel=GIT)
 def uninstall_command(
-    global_: GlobalOption = False, local_only: LocalOnlyOption = False, repo: RepoOption = Path(".")
+    global_: GlobalOption = False,
+    local_only: LocalOnlyOption = False,
+    repo: RepoOption = Path("."),
+    jj: Annotated[bool, typer.Option("--jj", help="Also remove the Jujutsu merge tool entry.")] = False,
 ) -> None:
     """Remove exactly what 'smartmerge install' added."""
     try:
         scope = git_install.scope_for(repo, global_=global_, local_only=local_only)
         changes = git_install.uninstall(scope)
+        if jj:
+            changes += git_install.uninstall_jj()
     except (SmartmergeError, OSError) as exc:
         raise fail(str(exc)) from None
     _report(changes, f"nothing to remove ({scope.description})")
 
 
-@app.command("doctor")
+@app.command("doctor", cls=Command, rich_help_panel=GIT)
 def doctor_command(repo: RepoOption = Path(".")) -> None:
     """Say what is configured and prove, with a test merge through git, that the driver runs."""
     try:
@@ -304,7 +334,7 @@ def doctor_command(repo: RepoOption = Path(".")) -> None:
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_CONFLICTS)
 
 
-@app.command("solve")
+@app.command("solve", cls=Command, rich_help_panel=MERGING)
 def solve_command(
     files: Annotated[list[Path], typer.Argument(help="Files git left conflicted.", show_default=False)],
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep FILE.orig.")] = False,
@@ -317,13 +347,13 @@ def solve_command(
         ),
     ] = None,
     rank_timeout: Annotated[
-        float, typer.Option("--rank-timeout", min=0.1, help="Time limit of one test run of one candidate, in seconds.")
+        float, typer.Option("--rank-timeout", min=0.1, metavar="SECONDS", help="Time limit of one test run of one candidate, in seconds.")
     ] = DEFAULT_RANK_TIMEOUT,
     max_candidates: Annotated[
-        int, typer.Option("--max-candidates", min=1, help="At most this many candidate runs per file.")
+        int, typer.Option("--max-candidates", min=1, metavar="N", help="At most this many candidate runs per file.")
     ] = MAX_CANDIDATES,
     rank_parallel: Annotated[
-        int, typer.Option("--rank-parallel", min=1, help="Candidates tested at once.")
+        int, typer.Option("--rank-parallel", min=1, metavar="N", help="Candidates tested at once.")
     ] = DEFAULT_PARALLEL,
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
@@ -354,7 +384,7 @@ def solve_command(
     raise typer.Exit(EXIT_USAGE if errors else EXIT_CLEAN if all_clean else EXIT_CONFLICTS)
 
 
-@app.command("review")
+@app.command("review", cls=Command, rich_help_panel=MERGING)
 def review_command(
     file: Annotated[Path | None, typer.Argument(help="A file the driver resolved.", show_default=False)] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Forget every recorded resolution.")] = False,
@@ -394,12 +424,15 @@ def review_command(
     typer.echo(git_review.render(record), nl=False)
 
 
-@app.command("replay")
+@app.command("replay", cls=Command, rich_help_panel=MERGING)
 def replay_command(
     repo: Annotated[Path, typer.Argument(help="A git repository (not modified).", show_default=False)],
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Replay at most N merges, newest first.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only merges committed after DATE (git's syntax).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, metavar="N", help="Replay at most N merges, newest first.")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="Only merges committed after DATE (git's syntax).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes.")] = 1,
+    details: Annotated[
+        bool, typer.Option("--details", help="Also list each file smartmerge did better or worse on than git merge-file.")
+    ] = False,
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Replay a repository's merge commits through smartmerge and git merge-file; print the table."""
@@ -411,26 +444,31 @@ def replay_command(
         _print_json(git_reports.replay_document(report))
         return
     typer.echo(git_replay.format_table(report), nl=False)
-RunOption = Annotated[str | None, typer.Option("--run", help="The run (default: the latest).")]
+    if details:
+        typer.echo("")
+        typer.echo(git_replay.format_details(report), nl=False)
+
+
+RunOption = Annotated[str | None, typer.Option("--run", metavar="RUN", help="The run (default: the latest).")]
 # The runner is imported inside each command: the merge driver starts once per
 # file git merges, and should not pay for rich, sqlite3 and the runner on start-up.
 
 
-@app.command("run")
+@app.command("run", cls=Command, rich_help_panel=RUNNER)
 def run_command(
     repo: RepoOption = Path("."),
     resume: Annotated[
         str | None, typer.Option("--resume", metavar="RUN", help="Continue RUN after a crash; finished tasks stay.")
     ] = None,
     taskfile: Annotated[
-        Path | None, typer.Option("-f", "--file", help="The task file (default: smartmerge.toml in the repository).")
+        Path | None, typer.Option("-f", "--file", metavar="FILE", help="The task file (default: smartmerge.toml in the repository).")
     ] = None,
     plain: Annotated[bool, typer.Option("--plain", help="Plain line events even on a terminal.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Debug log on stderr (timings).")] = False,
     executor_kind: Annotated[
         str,
         typer.Option(
-            "--executor",
+            "--executor", metavar="KIND",
             help="Where attempts run: 'thread' (default), 'process' (a process pool), 'dask' (the workers of "
             "--scheduler) or 'dask-local[:N]' (a local Dask cluster of N process workers).",
         ),
@@ -482,7 +520,7 @@ def run_command(
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_CONFLICTS)
 
 
-@app.command("runs")
+@app.command("runs", cls=Command, rich_help_panel=RUNNER)
 def runs_command(repo: RepoOption = Path(".")) -> None:
     """List the runs of this repository, oldest first."""
     from smartmerge.runner import run_states
@@ -496,7 +534,7 @@ def runs_command(repo: RepoOption = Path(".")) -> None:
         typer.echo(f"{state.run}  {state.status:<14} target={state.target}  {counts}")
 
 
-@app.command("status")
+@app.command("status", cls=Command, rich_help_panel=RUNNER)
 def status_command(
     run: Annotated[str | None, typer.Argument(help="The run (default: the latest).")] = None,
     repo: RepoOption = Path("."),
@@ -520,7 +558,7 @@ def status_command(
         typer.echo(f"  {task.name:<20} {task.state:<11} attempts={task.attempts}{note}")
 
 
-@app.command("logs")
+@app.command("logs", cls=Command, rich_help_panel=RUNNER)
 def logs_command(
     task: Annotated[str, typer.Argument(help="The task (or 'gate').")],
     run: RunOption = None,
@@ -548,25 +586,25 @@ def _signal(action: str, task: str, run: str | None, repo: Path) -> None:
         raise fail(str(exc)) from None
 
 
-@app.command("pause")
+@app.command("pause", cls=Command, rich_help_panel=RUNNER)
 def pause_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
     """Stop a running task's processes (SIGSTOP) until 'unpause'; paused time does not count against its time limit."""
     _signal("pause", task, run, repo)
 
 
-@app.command("unpause")
+@app.command("unpause", cls=Command, rich_help_panel=RUNNER)
 def unpause_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
     """Let a paused task go on (SIGCONT)."""
     _signal("unpause", task, run, repo)
 
 
-@app.command("kill")
+@app.command("kill", cls=Command, rich_help_panel=RUNNER)
 def kill_command(task: Annotated[str, typer.Argument()], run: RunOption = None, repo: RepoOption = Path(".")) -> None:
     """Kill a running task's process group; it fails without retries and blocks its dependents."""
     _signal("kill", task, run, repo)
 
 
-@app.command("gc")
+@app.command("gc", cls=Command, rich_help_panel=RUNNER)
 def gc_command(repo: RepoOption = Path(".")) -> None:
     """Remove runner worktrees whose owner is dead and lock files nobody holds."""
     from smartmerge.runner import gc
@@ -589,7 +627,7 @@ def gc_command(repo: RepoOption = Path(".")) -> None:
 # git/claims.py and mcp_server.py, imported inside each command to keep start-up lean.
 
 
-@app.command("preview")
+@app.command("preview", cls=Command, rich_help_panel=AGENTS)
 def preview_command(
     branch: Annotated[str, typer.Argument(help="The branch (or commit) to merge.", show_default=False)],
     into: Annotated[str, typer.Option("--into", help="Merge into this ref instead of HEAD.")] = "HEAD",
@@ -618,7 +656,7 @@ ClaimTarget = Annotated[
 ]
 
 
-@app.command("claim")
+@app.command("claim", cls=Command, rich_help_panel=AGENTS)
 def claim_command(
     target: ClaimTarget,
     by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who claims it (an agent's or person's name).")],
@@ -640,7 +678,7 @@ def claim_command(
     typer.echo(f"smartmerge: {claim.target} claimed by {claim.owner} for {ttl}")
 
 
-@app.command("release")
+@app.command("release", cls=Command, rich_help_panel=AGENTS)
 def release_command(
     target: Annotated[str | None, typer.Argument(metavar="[FILE::SYMBOL]", help="The claim to release.", show_default=False)] = None,
     by: Annotated[str | None, typer.Option("--by", metavar="NAME", help="Whose claim it is.")] = None,
@@ -668,7 +706,7 @@ def release_command(
     typer.echo(f"smartmerge: released {count} claim(s)")
 
 
-@app.command("claims")
+@app.command("claims", cls=Command, rich_help_panel=AGENTS)
 def claims_command(
     repo: RepoOption = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -691,7 +729,7 @@ def claims_command(
         typer.echo(f"{claim.target}  by {claim.owner}  {left // 60}m{left % 60:02d}s left")
 
 
-@app.command("mcp")
+@app.command("mcp", cls=Command, rich_help_panel=AGENTS)
 def mcp_command(repo: RepoOption = Path(".")) -> None:
     """Serve smartmerge's tools to a coding agent over MCP (stdio); needs the 'mcp' extra (docs/agents.md)."""
     try:
@@ -707,7 +745,7 @@ def mcp_command(repo: RepoOption = Path(".")) -> None:
 # What grammars/ supports, and the .gitattributes lines for it.
 
 
-@app.command("languages")
+@app.command("languages", cls=Command, rich_help_panel=MERGING)
 def languages_command(
     gitattributes: Annotated[
         bool, typer.Option("--gitattributes", help="Print only the .gitattributes lines for every supported file.")

@@ -22,14 +22,30 @@ def conflict_block(
     options: MergeOptions,
     newline: str = "\n",
 ) -> list[str]:
-    """The lines of one diff3 conflict, base section included."""
+    """The lines of one conflict in ``options.conflict_style`` (diff3: base section included)."""
     size = options.marker_size
-    return [
-        f"{'<' * size} {options.left_label}{newline}",
-        *_terminated(left, newline),
+    before: list[str] = []
+    after: list[str] = []
+    left, right = _terminated(left, newline), _terminated(right, newline)
+    if options.conflict_style == "zdiff3":
+        # git's zealous diff3: lines both sides begin or end with are not part of the conflict
+        while left and right and left[0] == right[0]:
+            before.append(left.pop(0))
+            right.pop(0)
+        while left and right and left[-1] == right[-1]:
+            after.insert(0, left.pop())
+            right.pop()
+    middle = [] if options.conflict_style == "merge" else [
         f"{'|' * size} {options.base_label}{newline}",
         *_terminated(base, newline),
+    ]
+    return [
+        *before,
+        f"{'<' * size} {options.left_label}{newline}",
+        *left,
+        *middle,
         f"{'=' * size}{newline}",
-        *_terminated(right, newline),
+        *right,
         f"{'>' * size} {options.right_label}{newline}",
+        *after,
     ]

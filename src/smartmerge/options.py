@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MARKER_SIZE = 7
+# git's merge.conflictStyle values: "merge" has no base section, "zdiff3" moves the
+# lines both sides share at the ends of a conflict out of it
+CONFLICT_STYLES = ("diff3", "merge", "zdiff3")
 
 
 @dataclass(frozen=True)
@@ -26,3 +29,6 @@ class MergeOptions:
     language: str | None = None
     # Skip the structured merge and use the line merge only.
     line_merge: bool = False
+    # How conflicts are written: one of CONFLICT_STYLES (diff3 keeps the base section,
+    # which `smartmerge solve` needs to undo a conflict from the file alone).
+    conflict_style: str = "diff3"

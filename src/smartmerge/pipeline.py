@@ -26,10 +26,12 @@ from smartmerge.parsing.python_scopes import compile_error
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of
+from smartmerge.tree import Node
 
 log = logging.getLogger(__name__)
 
 _BOM = b"\xef\xbb\xbf"
+_ROLES = ("base", "left", "right")
 
 
 def _as_bytes(data: bytes | str) -> bytes:
@@ -83,10 +85,12 @@ def merge_texts(
         return _line_result(base_b, left_b, right_b, options, f"no language profile for {path or 'this file'}")
     try:
         texts = tuple(_decode(b) for b in (base_b, left_b, right_b))
-    except UnicodeDecodeError:
-        return _line_result(base_b, left_b, right_b, options, "an input is not UTF-8")
-    if any(has_conflict_markers(t) for t in texts):
-        return _line_result(base_b, left_b, right_b, options, "an input already contains conflict markers")
+    except UnicodeDecodeError as exc:
+        role = _ROLES[[_decodes(b) for b in (base_b, left_b, right_b)].index(False)]
+        return _line_result(base_b, left_b, right_b, options, f"{role} is not UTF-8 ({exc.reason} at byte {exc.start})")
+    marked = [role for role, t in zip(_ROLES, texts, strict=True) if has_conflict_markers(t)]
+    if marked:
+        return _line_result(base_b, left_b, right_b, options, f"{' and '.join(marked)} already contains conflict markers")
     # adding or removing the BOM is an edit like any other: the side that made it wins
     base_bom, left_bom, right_bom = (b.startswith(_BOM) for b in (base_b, left_b, right_b))
     bom = _BOM if (left_bom if left_bom != base_bom else right_bom) else b""
@@ -203,13 +207,29 @@ def _decode(data: bytes) -> str:
     return data.removeprefix(_BOM).decode("utf-8")
 
 
+def _decodes(data: bytes) -> bool:
+    try:
+        _decode(data)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _parse_side(text: str, profile: LanguageProfile, role: str) -> Node:
+    # the fallback's reason names the revision that did not parse
+    try:
+        return parse(text, profile)
+    except ParseFailed as exc:
+        raise ParseFailed(f"{role}: {exc}") from None
+
+
 def _structured(
     base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes
 ) -> MergeResult:
     timings: dict[str, float] = {}
     deadline = time.monotonic() + options.timeout
     t0 = time.perf_counter()
-    base_tree, left_tree, right_tree = (parse(text, profile) for text in (base, left, right))
+    base_tree, left_tree, right_tree = (_parse_side(text, profile, role) for text, role in zip((base, left, right), _ROLES, strict=True))
     t1 = time.perf_counter()
     pieces = merge_trees(base_tree, left_tree, right_tree, profile, deadline)
     rendered = render(pieces, options, newline_of(left))

@@ -121,8 +121,10 @@ def run_driver(request: DriverRequest, merge: MergeFunction = merge_texts) -> Dr
     if resolved:
         noun = "conflict" if resolved == 1 else "conflicts"
         messages.append(f"smartmerge: resolved {resolved} {noun} in {shown}; review with: smartmerge review {shown}")
-    elif not result.clean and result.method is Method.LINE and not _by_choice(result.reason):
-        messages.append(f"smartmerge: {shown}: conflicts left by git's line merge ({result.reason})")
+    elif result.method is Method.LINE and not made_by_choice(result.reason) and not messages:
+        # a fallback is said even when the line merge came out clean: the user expected the structured merge
+        outcome = "clean" if result.clean else "conflicts left"
+        messages.append(f"smartmerge: {shown}: used git's line merge instead of the structured merge, {outcome}: {result.reason}")
     if not result.clean and result.method is Method.STRUCTURED:
         symbols = sorted({c.symbol or "module level" for c in result.conflicts})
         noun = "conflict" if len(result.conflicts) == 1 else "conflicts"
@@ -163,8 +165,8 @@ def _read(path: Path, role: str) -> bytes:
         raise _Unreadable(f"{role} file {path} cannot be read ({exc.strerror})") from None
 
 
-def _by_choice(reason: str) -> bool:
-    # unknown languages and an explicit line merge need no explanation
+def made_by_choice(reason: str) -> bool:
+    """Unknown languages and an explicit line merge need no explanation."""
     return reason.startswith("no language profile") or reason == "line merge requested"
 
 

@@ -44,6 +44,9 @@ def git(
 ) -> GitRun:
     """Run ``git ARGS`` and capture its output; raise GitError on failure when ``check``."""
     full_env = {**os.environ, **(env or {})}
+    if cwd is not None and not os.path.isdir(cwd):
+        # subprocess would report a missing cwd as a missing git
+        raise GitError(f"{cwd}: no such directory")
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=input, capture_output=True, env=full_env, check=False

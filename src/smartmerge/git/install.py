@@ -11,21 +11,31 @@ import os
 import shlex
 import sys
 import tempfile
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from smartmerge.errors import InputError
 from smartmerge.git import review
+from smartmerge.git.edge import CONFLICT_STATUS_VARIABLE
 from smartmerge.git.gitcmd import GitError, git, git_version, repo_root, supports_label_placeholders
+from smartmerge.languages import all_profiles, attribute_lines
 
 DRIVER_KEY = "merge.smartmerge.driver"
 NAME_KEY = "merge.smartmerge.name"
-DRIVER_NAME = "smartmerge: structured merge of Python files"
+DRIVER_NAME = "smartmerge: structured merge"
+# names earlier versions wrote, which uninstall also recognises as its own
+OLD_DRIVER_NAMES = ("smartmerge: structured merge of Python files",)
 ATTRIBUTES_LINE = "*.py merge=smartmerge"
-ATTRIBUTES_COMMENT = "# added by smartmerge install (smartmerge uninstall removes this and the next line)"
+ATTRIBUTES_COMMENT = "# added by smartmerge install (smartmerge uninstall removes this block)"
+ATTRIBUTES_END = "# end of smartmerge install"
+# what earlier versions wrote before each line
+OLD_ATTRIBUTES_COMMENT = "# added by smartmerge install (smartmerge uninstall removes this and the next line)"
 # the part of the driver command that identifies it as ours, whatever the interpreter
 DRIVER_SIGNATURE = "-m smartmerge merge --git"
+# the exit status by which the driver line knows that smartmerge ran and left conflicts
+CONFLICT_STATUS = 9
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,41 @@ def _shell_quote(text: str) -> str:
 
 
 def driver_command(python: str | None = None, labels: bool | None = None) -> str:
-    """The absolute driver line, with the label placeholders when this git expands them."""
-    command = f"{_shell_quote(python or sys.executable)} {DRIVER_SIGNATURE} %O %A %B -p %P -l %L"
-    if labels if labels is not None else supports_label_placeholders():
-        command += " -s %S -x %X -y %Y"
-    return command
+    """The driver line git runs through the shell: smartmerge, or git's own line merge
+    when smartmerge cannot start.
+
+    The interpreter is absolute (git may run from an IDE without the virtual
+    environment on PATH). smartmerge reports conflicts with exit status
+    CONFLICT_STATUS, which the line turns into git's 1; any other failure (the
+    interpreter gone, smartmerge no longer installed in it, a crash on start-up:
+    Python's own exit 1) runs ``git merge-file`` on the same files, so git records a
+    real line merge, with markers, rather than ours under a conflict with theirs
+    silently missing.
+    """
+    interpreter = _shell_quote(python or sys.executable)
+    with_labels = labels if labels is not None else supports_label_placeholders()
+    smartmerge = f"{CONFLICT_STATUS_VARIABLE}={CONFLICT_STATUS} {interpreter} {DRIVER_SIGNATURE} %O %A %B -p %P -l %L"
+    if with_labels:
+        smartmerge += " -s %S -x %X -y %Y"
+    git_labels = "-L %X -L %S -L %Y" if with_labels else "-L ours -L base -L theirs"
+    return (
+        f"{smartmerge}; s=$?; test $s = 0 && exit 0; test $s = {CONFLICT_STATUS} && exit 1; "
+        f"echo \"smartmerge: {python or sys.executable} could not run smartmerge (exit $s); "
+        f"git's line merge used; run smartmerge install again\" >&2; "
+        f"git merge-file --marker-size=%L {git_labels} %A %O %B"
+    )
+
+
+def driver_interpreter(command: str) -> str:
+    """The interpreter a driver line runs smartmerge with ("" when there is none)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return ""
+    for index in range(1, len(words) - 1):
+        if words[index : index + 2] == ["-m", "smartmerge"]:
+            return words[index - 1]
+    return ""
 
 
 def global_attributes_file() -> Path:
@@ -91,15 +131,41 @@ def install(scope: Scope, python: str | None = None, attribute_lines: Sequence[s
             git("config", scope.config_flag, key, value, cwd=scope.cwd)
             changes.append(f"{'set' if current is None else 'updated'} {key} ({scope.description})")
     attributes = scope.attributes_file
-    for attribute_line in attribute_lines:
-        text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-        if attribute_line not in (line.strip() for line in text.splitlines()):
-            if text and not text.endswith("\n"):
-                text += "\n"
-            attributes.parent.mkdir(parents=True, exist_ok=True)
-            attributes.write_text(f"{text}{ATTRIBUTES_COMMENT}\n{attribute_line}\n", encoding="utf-8")
-            changes.append(f"added '{attribute_line}' to {attributes}")
+    text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+    kept = _without_our_lines(text.splitlines(keepends=True))
+    users = {line.strip() for line in kept}
+    ours = [line for line in attribute_lines if line not in users]
+    if kept and not kept[-1].endswith("\n"):
+        kept[-1] += "\n"
+    block = [f"{ATTRIBUTES_COMMENT}\n", *(f"{line}\n" for line in ours), f"{ATTRIBUTES_END}\n"] if ours else []
+    new_text = "".join(kept + block)
+    if new_text != text:
+        attributes.parent.mkdir(parents=True, exist_ok=True)
+        attributes.write_text(new_text, encoding="utf-8")
+        patterns = " ".join(line.split()[0] for line in ours)
+        changes.append(f"wrote {len(ours)} attribute line(s) to {attributes}: {patterns}")
     return changes
+
+
+def _without_our_lines(lines: list[str]) -> list[str]:
+    """The attributes lines without what install wrote: the marked block, or (older
+    installs) a comment line followed by one ``merge=smartmerge`` line."""
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index].strip()
+        end = index + 1
+        if line == ATTRIBUTES_COMMENT:
+            while end < len(lines) and lines[end].strip().endswith(" merge=smartmerge"):
+                end += 1
+            if end < len(lines) and lines[end].strip() == ATTRIBUTES_END:
+                end += 1
+        elif line == OLD_ATTRIBUTES_COMMENT and index + 1 < len(lines) and lines[index + 1].strip().endswith(" merge=smartmerge"):
+            end += 1
+        else:
+            kept.append(lines[index])
+        index = end
+    return kept
 
 
 def uninstall(scope: Scope) -> list[str]:
@@ -109,7 +175,7 @@ def uninstall(scope: Scope) -> list[str]:
     if driver is not None and DRIVER_SIGNATURE in driver:
         git("config", scope.config_flag, "--unset", DRIVER_KEY, cwd=scope.cwd)
         changes.append(f"removed {DRIVER_KEY}")
-        if _get(scope, NAME_KEY) == DRIVER_NAME:
+        if _get(scope, NAME_KEY) in (DRIVER_NAME, *OLD_DRIVER_NAMES):
             git("config", scope.config_flag, "--unset", NAME_KEY, cwd=scope.cwd)
             changes.append(f"removed {NAME_KEY}")
         left = git("config", scope.config_flag, "--get-regexp", r"^merge\.smartmerge\.", cwd=scope.cwd, check=False)
@@ -119,23 +185,30 @@ def uninstall(scope: Scope) -> list[str]:
     attributes = scope.attributes_file
     if attributes.exists():
         lines = attributes.read_text(encoding="utf-8").splitlines(keepends=True)
-        kept: list[str] = []
-        index = 0
-        while index < len(lines):
-            pair = [line.strip() for line in lines[index : index + 2]]
-            # any line install wrote (``*.py`` or a language's, from ``--languages``)
-            if len(pair) == 2 and pair[0] == ATTRIBUTES_COMMENT and pair[1].endswith(" merge=smartmerge"):
-                index += 2
-                continue
-            kept.append(lines[index])
-            index += 1
+        kept = _without_our_lines(lines)
         if len(kept) != len(lines):
             if "".join(kept).strip():
                 attributes.write_text("".join(kept), encoding="utf-8")
             else:
                 attributes.unlink()
-            changes.append(f"removed {(len(lines) - len(kept)) // 2} attribute line(s) from {attributes}")
+            changes.append(f"removed smartmerge's attribute lines from {attributes}")
     return changes
+
+
+def languages_lines(names: str | None) -> list[str]:
+    """The attributes lines of the languages named (comma-separated), or of every language."""
+    profiles = all_profiles()
+    if names is None:
+        return attribute_lines(profiles)
+    wanted = [name.strip() for name in names.split(",") if name.strip()]
+    known = {profile.name: profile for profile in profiles}
+    unknown = [name for name in wanted if name not in known]
+    if unknown or not wanted:
+        raise InputError(
+            f"--languages: unknown language {', '.join(map(repr, unknown)) or '(none given)'} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    return attribute_lines(tuple(known[name] for name in wanted))
 
 
 @dataclass(frozen=True)
@@ -160,7 +233,7 @@ def doctor(repo: Path) -> DoctorReport:
     where, _, command = origin.out.partition("\t")
     lines.append(f"driver: {command}  ({where})")
     ok = True
-    interpreter = shlex.split(command)[0] if command.strip() else ""
+    interpreter = driver_interpreter(command)
     if not (os.path.isfile(interpreter) and os.access(interpreter, os.X_OK)):
         lines.append(f"problem: the driver's interpreter {interpreter!r} is not an executable file")
         ok = False
@@ -213,3 +286,85 @@ def _probe(command: str) -> tuple[bool, str]:
             detail = merge.stderr.decode("utf-8", "replace").strip().replace("\n", " | ")
             return False, f"problem: git did not run the smartmerge driver in a test merge ({detail or 'no output'})"
         return False, f"problem: the test merge through the driver gave a wrong result (git exit {merge.returncode})"
+
+
+# --- Jujutsu: a merge tool entry (jj resolve --tool smartmerge)
+
+JJ_BEGIN = "# added by smartmerge install --jj (smartmerge uninstall --jj removes this block)"
+JJ_END = "# end of smartmerge install --jj"
+
+
+def jj_config_file() -> Path:
+    """The user's jj config file: $JJ_CONFIG when it names a file, else $XDG_CONFIG_HOME/jj/config.toml."""
+    configured = os.environ.get("JJ_CONFIG")
+    if configured and not os.path.isdir(configured):
+        return Path(configured)
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(xdg) / "jj" / "config.toml"
+
+
+def jj_tool_block(python: str | None = None) -> str:
+    """The ``[merge-tools.smartmerge]`` table: jj passes $base $left $right, reads $output,
+    and treats exit 1 as "conflicts left" (markers in git's style, which smartmerge writes)."""
+    args = ["-m", "smartmerge", "merge", "$base", "$left", "$right", "-o", "$output",
+            "-p", "$path", "-l", "$marker_length"]
+    quoted = ", ".join(_toml_string(arg) for arg in args)
+    return "\n".join([
+        JJ_BEGIN,
+        "[merge-tools.smartmerge]",
+        f"program = {_toml_string(python or sys.executable)}",
+        f"merge-args = [{quoted}]",
+        "merge-conflict-exit-codes = [1]",
+        'conflict-marker-style = "git"',
+        JJ_END,
+        "",
+    ])
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _without_jj_block(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    if JJ_BEGIN + "\n" not in lines:
+        return text
+    start = lines.index(JJ_BEGIN + "\n")
+    end = next((i for i in range(start, len(lines)) if lines[i].rstrip("\n") == JJ_END), len(lines) - 1)
+    return "".join(lines[:start] + lines[end + 1 :])
+
+
+def install_jj(python: str | None = None, config: Path | None = None) -> list[str]:
+    """Write (or refresh) the merge tool entry in the user's jj config."""
+    path = config or jj_config_file()
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    rest = _without_jj_block(text)
+    try:
+        tools = tomllib.loads(rest).get("merge-tools", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc}); nothing written") from None
+    if "smartmerge" in tools:
+        raise InputError(f"{path} already defines [merge-tools.smartmerge] (not written by smartmerge); nothing written")
+    rest = rest.rstrip("\n") + "\n\n" if rest.strip() else ""
+    new_text = rest + jj_tool_block(python)
+    if new_text == text:
+        return []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new_text, encoding="utf-8")
+    return [f"wrote [merge-tools.smartmerge] to {path}; use it with: jj resolve --tool smartmerge"]
+
+
+def uninstall_jj(config: Path | None = None) -> list[str]:
+    path = config or jj_config_file()
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    rest = _without_jj_block(text)
+    if rest == text:
+        return []
+    if rest.strip():
+        path.write_text(rest.rstrip("\n") + "\n", encoding="utf-8")
+    else:
+        path.unlink()
+    return [f"removed [merge-tools.smartmerge] from {path}"]

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from smartmerge.git.gitcmd import GitError, git
@@ -188,6 +188,8 @@ def _with_progress(items: Iterator[MergeReplay], total: int) -> Iterable[MergeRe
 
 def replay(repo: Path, options: ReplayOptions) -> ReplayReport:
     """Replay the merges of ``repo``; read-only."""
+    if not repo.is_dir():
+        raise GitError(f"{repo}: no such directory")
     if git("rev-parse", "--git-dir", cwd=repo, check=False).returncode != 0:
         raise GitError(f"{repo}: not a git repository")
     root = Path(git("rev-parse", "--absolute-git-dir", cwd=repo).out)
@@ -269,3 +271,48 @@ def format_table(report: ReplayReport) -> str:
         methods[f.smart_method] = methods.get(f.smart_method, 0) + 1
     lines += ["", "smartmerge methods: " + ", ".join(f"{m} {n}" for m, n in sorted(methods.items()))]
     return "\n".join(lines) + "\n"
+
+
+def verdict(record: FileReplay) -> str:
+    """``better``, ``worse`` or ``same``: smartmerge against git merge-file, judged by
+    what was committed (equal beats clean-but-different beats conflict; a crash is worst)."""
+
+    def rank(clean: bool, equal: bool, crash: bool = False) -> int:
+        return -1 if crash else 2 if equal else 1 if clean else 0
+
+    smart = rank(record.smart_clean, record.smart_equal, bool(record.smart_crash))
+    plain = rank(record.git_clean, record.git_equal)
+    return "better" if smart > plain else "worse" if smart < plain else "same"
+
+
+def _outcome(clean: bool, equal: bool, crash: str = "") -> str:
+    if crash:
+        return f"crash ({crash})"
+    return "clean, equal to committed" if equal else "clean, different" if clean else "conflict"
+
+
+def format_details(report: ReplayReport) -> str:
+    """One line per file where smartmerge and git merge-file differ in outcome."""
+    lines = []
+    for record in report.files:
+        judged = verdict(record)
+        if judged == "same":
+            continue
+        lines.append(
+            f"{judged:<6} {record.commit[:12]} {record.path}: smartmerge {_outcome(record.smart_clean, record.smart_equal, record.smart_crash)}"
+            f" ({record.smart_method}); git merge-file {_outcome(record.git_clean, record.git_equal)}"
+        )
+    counts = {name: sum(verdict(r) == name for r in report.files) for name in ("better", "worse", "same")}
+    lines.append(f"smartmerge did better on {counts['better']} file(s), worse on {counts['worse']}, the same on {counts['same']}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(report: ReplayReport) -> dict[str, object]:
+    """The report as JSON-ready data: the totals and one record per file."""
+    return {
+        "repo": report.repo,
+        "merges": report.merges,
+        "skipped": dict(report.skipped),
+        "wall_seconds": round(report.wall_seconds, 3),
+        "files": [{**asdict(record), "verdict": verdict(record)} for record in report.files],
+    }

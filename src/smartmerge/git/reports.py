@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from smartmerge import reporting
+from smartmerge.git import replay
 from smartmerge.git.replay import ReplayReport
 from smartmerge.git.review import ReviewRecord
 from smartmerge.git.solve import SolveOutcome
@@ -74,6 +75,8 @@ def replay_document(report: ReplayReport) -> dict[str, Any]:
             "equal_to_committed": f.smart_equal,
             "git": {"clean": f.git_clean, "equal_to_committed": f.git_equal, "seconds": f.git_seconds},
             "seconds": f.smart_seconds,
+            # better / worse / same than git merge-file, judged by what was committed
+            "verdict": replay.verdict(f),
         })
     return reporting.document(
         "replay", files, repo=report.repo, merges=report.merges, skipped=report.skipped,

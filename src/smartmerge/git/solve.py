@@ -12,10 +12,8 @@ and a candidate the tests chose is written and recorded for ``smartmerge review`
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -25,6 +23,7 @@ from smartmerge.errors import InputError
 from smartmerge.git import review
 from smartmerge.git.gitcmd import git
 from smartmerge.git.gitcmd import git_dir as find_git_dir
+from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
 from smartmerge.pipeline import merge_texts
 from smartmerge.ranking import DEFAULT_PARALLEL, DEFAULT_RANK_TIMEOUT, MAX_CANDIDATES
@@ -134,19 +133,6 @@ def from_markers(text: bytes) -> Revisions:
                      labels[0] or "ours", labels[1] if len(labels) > 1 and labels[1] else "theirs")
 
 
-def _replace(path: Path, data: bytes) -> None:
-    # temp file in the same folder and rename: an interrupted solve leaves the old file whole
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".smartmerge", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _is_test_file(path: str) -> bool:
     name = PurePosixPath(path).name
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
@@ -243,8 +229,10 @@ def solve(
     backup_path = None
     if backup:
         backup_path = file.with_name(file.name + BACKUP_SUFFIX)
-        shutil.copy2(file, backup_path)
-    _replace(file, text)
+        # a second solve must not replace the backup of the original conflict with its own output
+        if not backup_path.exists():
+            shutil.copy2(file, backup_path)
+    write_result(file, text)
     if ranking is not None and ranking.chosen is not None:
         message = (
             f"{file}: the tests chose {ranking.chosen.candidate.name}; review with: smartmerge review {file}; "

@@ -40,7 +40,8 @@ def line_merge(base: bytes, left: bytes, right: bytes, options: MergeOptions) ->
             path = Path(tmp) / name
             path.write_bytes(data)
             paths.append(str(path))
-        args = ["git", "merge-file", "-p", "--diff3", f"--marker-size={options.marker_size}"]
+        style = {"diff3": ["--diff3"], "zdiff3": ["--zdiff3"], "merge": []}[options.conflict_style]
+        args = ["git", "merge-file", "-p", *style, f"--marker-size={options.marker_size}"]
         for label in (options.left_label, options.base_label, options.right_label):
             args += ["-L", label]
         proc = subprocess.run(args + paths, capture_output=True, env=_GIT_ENV, cwd=tmp, check=False)

@@ -98,7 +98,9 @@ def _merge_node(base: Node, left: Node, right: Node, ctx: _Context, path: str) -
         return [left.text]
     symbol = _symbol(path, base)
     left, right = _emptied(base, left), _emptied(base, right)
-    if base.is_container and left.is_container and right.is_container and base.kind == left.kind == right.kind:
+    # a base with no members (an empty __init__.py) is still the container both sides filled
+    base_holds = base.is_container or (not base.children and not base.head.strip() and not base.tail.strip())
+    if base_holds and left.is_container and right.is_container and base.kind == left.kind == right.kind:
         at = (base.line, left.line, right.line)
         sets = (base.sets, left.sets, right.sets)
         pieces = _merge_with_sets(
