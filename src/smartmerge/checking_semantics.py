@@ -224,10 +224,11 @@ class _Walker:
                 else:
                     self._bind(name, scopes, cls)
                 return
-            case ast.Attribute(value=ast.Name(id=receiver), attr=attr, ctx=ast.Store()) if (
-                scopes and cls is None and scopes[-1].owner is not None and scopes[-1].receiver == receiver
-            ):
-                scopes[-1].owner.instance_attributes.add(attr)
+            case ast.Attribute(value=ast.Name(id=receiver), attr=attr, ctx=ast.Store() | ast.Del()):
+                # self.m = ... in a method (or a function nested in one) may shadow the method m
+                for scope in scopes:
+                    if scope.owner is not None and scope.receiver == receiver:
+                        scope.owner.instance_attributes.add(attr)
             case ast.Call(func=ast.Name(id=callee)) if callee in _DYNAMIC_READS:
                 for scope in scopes:
                     scope.dynamic = True
