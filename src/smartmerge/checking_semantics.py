@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 # calls that read a function's locals by name: its variables are all live
 _DYNAMIC_READS = frozenset({"locals", "vars", "eval", "exec"})
+# before a called name: no name or attribute goes on, and no def or class line defines it
+_NOT_DEFINED_HERE = r"(?<![\w.])(?<!def )(?<!class )"
 # the longest call text quoted in a warning
 _MAX_QUOTE = 60
 
@@ -394,11 +397,19 @@ class _Definition:
     header: str  # decorators and signature
     text: str
 
-    @property
-    def callee(self) -> str:
-        """The name its calls spell: the class's for ``__init__``."""
-        parts = self.qualname.split(".")
-        return parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
+    def called_in(self, text: str) -> bool:
+        """Does ``text`` call it the ways the check resolves calls: ``f(``, ``C(`` for
+        ``C.__init__``, or ``self.m(`` through the method's receiver?"""
+        *owners, name = self.qualname.split(".")
+        if not owners:
+            pattern = rf"{_NOT_DEFINED_HERE}{re.escape(name)}\s*\("
+        elif name == "__init__":
+            pattern = rf"{_NOT_DEFINED_HERE}{re.escape(owners[-1])}\s*\("
+        else:
+            positional = [*self.node.args.posonlyargs, *self.node.args.args]
+            receivers = {"self", "cls"} | ({positional[0].arg} if positional else set())
+            pattern = rf"(?<![\w.])(?:{'|'.join(sorted(receivers))})\s*\.\s*{re.escape(name)}\s*\("
+        return re.search(pattern, text) is not None
 
 
 def _definitions(tree: ast.Module, text: str) -> dict[str, _Definition]:
@@ -536,7 +547,7 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     found: list[tuple[int, str]] = []
     # a call can stop fitting only if a side's version of its function has another
     # signature than the output's, and that side mentions the function being called
-    if any(d.header not in side and f"{d.callee}(" in side for d in out_defs.values() for side in (left, right)):
+    if any(d.header not in side and d.called_in(side) for d in out_defs.values() for side in (left, right)):
         mismatches = _Walker.module(out_tree).mismatches()
         if mismatches:
             found += _arity_warnings(mismatches, [_Walker.module(parsed(text)) for text in (base, left, right)])
