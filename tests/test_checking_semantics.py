@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import FIXTURES, SMARTMERGE
+from git_helpers import Repo
 
 from smartmerge import merge_texts
 from smartmerge.checking_semantics import semantic_warnings
@@ -232,6 +233,21 @@ def test_the_command_line_prints_each_warning_on_stderr_and_exits_0(tmp_path: Pa
     assert "smartmerge: shop/invoice.py: merged structurally: the result parses and keeps every change of both sides" in lines
     assert "smartmerge: warning: shop/invoice.py: line 8: left changed the value of 'tax' in invoice_total() and " \
         "right removed its last read; the new value is never used" in lines
+
+
+def test_a_real_git_merge_commits_the_clean_result_and_shows_the_warning(tmp_path: Path) -> None:
+    base, left, right, expected = _case(ARITY_CASE)
+    repo = Repo(tmp_path / "repo")
+    repo.commit("base", {"shapes.py": base})
+    repo.install()
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("right", {"shapes.py": right})
+    repo.git("checkout", "-q", "main")
+    repo.commit("left", {"shapes.py": left})
+    proc = repo.git("merge", "--no-edit", "topic")
+    assert proc.returncode == 0
+    assert repo.read("shapes.py") == expected
+    assert "smartmerge: warning: shapes.py: line 13: scaled(shape.height, 3) does not fit scaled()" in proc.stderr
 
 
 def test_the_git_driver_passes_the_warning_on(tmp_path: Path) -> None:
