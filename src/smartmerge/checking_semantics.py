@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import logging
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -535,13 +536,13 @@ def semantic_warnings(base: str, left: str, right: str, merged: str) -> tuple[st
 def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     """The output is parsed and its definitions listed; the deeper walks, and the inputs'
     parses, happen only where cheap text tests leave a finding possible."""
-    out_tree = ast.parse(merged)
+    out_tree = _parse(merged)
     out_defs = _definitions(out_tree, merged)
     trees: dict[str, ast.Module] = {}
 
     def parsed(text: str) -> ast.Module:
         if text not in trees:
-            trees[text] = ast.parse(text)
+            trees[text] = _parse(text)
         return trees[text]
 
     found: list[tuple[int, str]] = []
@@ -561,6 +562,12 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     if dead:
         found += _dead_change_warnings(dead, [_definitions(parsed(text), text) for text in (base, left, right)])
     return tuple(message for _, message in sorted(found))
+
+
+def _parse(text: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings (escape sequences) are the input's business
+        return ast.parse(text)
 
 
 def _in_text(statement: ast.stmt, lines: list[str], text: str) -> bool:
