@@ -187,6 +187,20 @@ def test_no_warning_when_a_loop_may_read_the_value_on_its_next_round() -> None:
 def test_no_warning_when_a_closure_or_locals_reads_the_value() -> None:
     assert _dead("item.cost * 3", "    show = lambda: cost\n    return show\n") == ()
     assert _dead("item.cost * 3", "    return locals()\n") == ()
+    assert _dead("item.cost * 3", "    return vars()\n") == ()
+    # vars(obj) reads obj, not the function's variables
+    assert len(_dead("item.cost * 3", "    return vars(item)\n")) == 1
+
+
+def test_a_function_defined_under_a_module_level_if_is_judged_too() -> None:
+    def guarded(text: str) -> str:
+        return "if True:\n" + "".join(f"    {line}" if line.strip() else line for line in text.splitlines(True))
+
+    left = PRICE_BASE.replace("item.cost * 2", "item.cost * 3")
+    right = PRICE_BASE.replace("    return cost\n", "    return item.fixed\n")
+    merged = left.replace("    return cost\n", "    return item.fixed\n")
+    [warning] = semantic_warnings(*(guarded(t) for t in (PRICE_BASE, left, right, merged)))
+    assert warning.startswith("line 3: left changed the value of 'cost' in price()")
 
 
 def test_no_warning_when_the_value_was_unread_in_base_already() -> None:

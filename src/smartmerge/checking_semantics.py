@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 # decorators that leave a method's call signature as ``ast`` shows it (any other
 # decorator may add, remove or inject parameters: mock.patch, click, pytest fixtures)
 _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
-# calls that read a function's locals by name: its variables are all live
+# calls that read a function's locals by name: its variables are all live (vars only
+# without an argument: vars(obj) reads obj)
 _DYNAMIC_READS = frozenset({"locals", "vars", "eval", "exec"})
 # before a called name: no name or attribute goes on, and no def or class line defines it
 _NOT_DEFINED_HERE = r"(?<![\w.])(?<!def )(?<!class )"
@@ -233,7 +234,7 @@ class _Walker:
                 for scope in scopes:
                     if scope.owner is not None and scope.receiver == receiver:
                         scope.owner.instance_attributes.add(attr)
-            case ast.Call(func=ast.Name(id=callee)) if callee in _DYNAMIC_READS:
+            case ast.Call(func=ast.Name(id=callee), args=args) if callee in _DYNAMIC_READS and not (callee == "vars" and args):
                 for scope in scopes:
                     scope.dynamic = True
                 self.calls.append(_Call(node, scopes, cls is not None))
@@ -424,6 +425,12 @@ def _definitions(tree: ast.Module, text: str) -> dict[str, _Definition]:
         for stmt in body:
             if isinstance(stmt, ast.ClassDef):
                 bodies.append((f"{prefix}{stmt.name}.", stmt.body))
+            elif isinstance(stmt, ast.If | ast.Try | ast.With):
+                # definitions under `if TYPE_CHECKING:`, `try:` or a `with` block: the
+                # same names; a name defined in two branches counts as repeated
+                for part in (stmt.body, getattr(stmt, "orelse", []), getattr(stmt, "finalbody", [])):
+                    bodies.append((prefix, part))
+                bodies.extend((prefix, handler.body) for handler in getattr(stmt, "handlers", []))
             elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 qualname = prefix + stmt.name
                 if qualname in found:
