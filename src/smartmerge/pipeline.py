@@ -10,8 +10,10 @@ import logging
 import re
 import time
 from collections import Counter
+from dataclasses import replace
 
 from smartmerge.checking import check_counts, check_merge, soundness_fault
+from smartmerge.checking_semantics import semantic_warnings
 from smartmerge.deadline import in_time, time_limit
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
@@ -136,7 +138,7 @@ def merge_texts(
     try:
         with time_limit(deadline):  # every stage below stops when the time is up (deadline.py)
             result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
-            return _in_gits_layout(result, (base_b, left_b, right_b), profile, options)
+            return _with_warnings(_in_gits_layout(result, (base_b, left_b, right_b), profile, options), texts, profile)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
     except CheckFailed as exc:
@@ -213,6 +215,18 @@ def _is_sound(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageP
     except CheckFailed:
         return False
     return True
+
+
+def _with_warnings(result: MergeResult, texts: tuple[str, ...], profile: LanguageProfile) -> MergeResult:
+    """A clean Python result, with what the semantic cross-check has to say about it
+    (advice only: the outcome stays clean)."""
+    if result.outcome is not Outcome.CLEAN or profile.parser != "python":
+        return result
+    t0 = time.perf_counter()
+    warnings = semantic_warnings(texts[0], texts[1], texts[2], _decode(result.text))
+    timings = {**result.timings, "semantics": time.perf_counter() - t0}
+    log.debug("semantic cross-check %.1f ms, %d warning(s)", 1e3 * timings["semantics"], len(warnings))
+    return replace(result, warnings=warnings, timings=timings)
 
 
 def _passes_check(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:

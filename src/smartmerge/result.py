@@ -46,6 +46,9 @@ class MergeResult:
     reason: str = ""
     # seconds per stage, for logs and the benchmark
     timings: dict[str, float] = field(default_factory=dict)
+    # advice on a clean result that stays clean: a call that no longer fits its function,
+    # a change whose value nothing reads any more (checking_semantics.py); one line each
+    warnings: tuple[str, ...] = ()
 
     @property
     def clean(self) -> bool:

@@ -134,6 +134,7 @@ def run_driver(request: DriverRequest, merge: MergeFunction | None = None) -> Dr
         symbols = sorted({c.symbol or "module level" for c in result.conflicts})
         noun = "conflict" if len(result.conflicts) == 1 else "conflicts"
         messages.append(f"smartmerge: {shown}: {len(result.conflicts)} {noun} left in {', '.join(symbols)}")
+    messages += [f"smartmerge: warning: {shown}: {warning}" for warning in result.warnings]
     messages += _record(request, result, resolved, (base, ours, theirs, line_text), elapsed)
     return DriverOutcome(result.text, result.clean, messages)
 

@@ -104,6 +104,8 @@ def merge_files(request: MergeFiles, stderr: TextIO | None = None) -> int:
         print(f"smartmerge: {shown}: {describe(result)}", file=err)
     elif note:
         print(f"smartmerge: {shown}: {note}", file=err)
+    for warning in result.warnings:  # advice on a clean merge (checking_semantics.py); the status stays
+        print(f"smartmerge: warning: {shown}: {warning}", file=err)
     if request.as_json:
         write_stdout(merge_json(shown, result, named[0][2], request.options.marker_size, request.output is None))
     elif request.output is None:
