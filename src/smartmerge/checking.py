@@ -28,7 +28,7 @@ from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_co
 from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
-from smartmerge.parsing.python_scopes import call_mismatches, compile_error, unbound_names
+from smartmerge.parsing.python_scopes import call_mismatches, compile_error, unbound_reads
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -121,15 +121,30 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
     error = compile_error(merged)
     if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
         raise CheckFailed(f"output does not compile: {error}")
-    unbound = unbound_names(merged)
-    if unbound:
-        new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
-        if new:
-            raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
+    new = _new_unbound(base.text, left.text, right.text, merged)
+    if new:
+        raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
     if _signatures_changed(base, left, right):
         mismatched = _new_call_mismatches(base.text, left.text, right.text, merged)
         if mismatched:
             raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
+
+
+def _new_unbound(base: str, left: str, right: str, merged: str) -> frozenset[str]:
+    """Names the result reads unbound more often than base's count with both sides'
+    changes to it (the additive rule of ``check_counts``): a side that deleted an
+    import and left a read of it behind (a class base) does not license the reads the
+    other side's new code adds."""
+    out = unbound_reads(merged)
+    if not out:
+        return frozenset()
+    counts = [unbound_reads(text) for text in (base, left, right)]
+
+    def most(name: str) -> int:
+        b, dl, dr = counts[0][name], counts[1][name] - counts[0][name], counts[2][name] - counts[0][name]
+        return b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
+
+    return frozenset(name for name, count in out.items() if count > most(name))
 
 
 def _signatures_changed(base: Node, left: Node, right: Node) -> bool:
@@ -521,7 +536,7 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     if error is not None and all(compile_error(text) is None for text in (base, left, right)):
         match = re.search(r"\(line (\d+)\)$", error)
         return Fault(f"the result does not compile: {error}", frozenset({int(match.group(1))} if match else ()))
-    unbound = unbound_names(merged) - unbound_names(base) - unbound_names(left) - unbound_names(right)
+    unbound = _new_unbound(base, left, right, merged)
     if unbound:
         # the conflict belongs where a side deleted the name's binding; else at the reads
         bound_at = _lines_binding(ast.parse(base), unbound)
