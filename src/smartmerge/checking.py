@@ -28,7 +28,13 @@ from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_co
 from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
-from smartmerge.parsing.python_scopes import call_mismatches, compile_error, unbound_reads
+from smartmerge.parsing.python_scopes import (
+    call_mismatches,
+    compile_error,
+    syntax_tree,
+    unbound_reads,
+)
+from smartmerge.parsing.python_statements import ACCESSOR_ROLES, OVERLOAD
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -57,7 +63,8 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
     written = [child for child in out.children if child.text not in copied]
     if not written:
         _check_changes(base, left, right, out)
-        return check_counts(base, left, right, out)
+        check_counts(base, left, right, out)
+        return _no_repeated_definitions(base, left, right, merged)
     import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
     for child in written:
@@ -67,6 +74,7 @@ def check_merge(base: Node, left: Node, right: Node, merged: str, profile: Langu
             raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
     check_counts(base, left, right, out)
+    _no_repeated_definitions(base, left, right, merged)
 
 
 def _line_counts(tree: Node) -> Counter[str]:
@@ -128,6 +136,16 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
         mismatched = _new_call_mismatches(base.text, left.text, right.text, merged)
         if mismatched:
             raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
+
+
+def _no_repeated_definitions(base: Node, left: Node, right: Node, merged: str) -> None:
+    """A nested function or one in an ``if`` body that a side renamed onto the name the
+    other side added there: the body-level checks see module and class bodies only."""
+    out, *inputs = (syntax_tree(text) for text in (merged, base.text, left.text, right.text))
+    if out is None or any(tree is None for tree in inputs):
+        return
+    if _repeated_definitions(out, [tree for tree in inputs if tree is not None]):
+        raise CheckFailed("the result defines a name twice in one body")
 
 
 def _new_unbound(base: str, left: str, right: str, merged: str) -> frozenset[str]:
@@ -580,17 +598,32 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
     than in any input: a definition written twice, the second silently winning."""
 
     def bodies(module: ast.Module) -> dict[str, list[ast.stmt]]:
-        found: dict[str, list[ast.stmt]] = {"": list(module.body)}
-        for node in ast.walk(module):
-            if isinstance(node, ast.ClassDef):
-                found.setdefault(node.name, []).extend(node.body)
+        # every statement list (a function's, an `if`'s, an `except`'s too), keyed by
+        # the path of definitions and block kinds above it; blocks of one kind at one
+        # level share a key, so that positions shifted by insertions do not matter
+        found: dict[str, list[ast.stmt]] = {}
+
+        def visit(body: list[ast.stmt], where: str) -> None:
+            found.setdefault(where, []).extend(body)
+            for stmt in body:
+                inner = f"{where}.{stmt.name}" if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else f"{where}:{type(stmt).__name__}"
+                for field in ("body", "orelse", "finalbody"):
+                    value = getattr(stmt, field, None)
+                    if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                        visit(value, f"{inner}/{field}")
+                for handler in getattr(stmt, "handlers", ()):
+                    visit(handler.body, f"{inner}/except")
+                for case in getattr(stmt, "cases", ()):
+                    visit(case.body, f"{inner}/case")
+
+        visit(list(module.body), "")
         return found
 
     def definitions(body: list[ast.stmt]) -> Counter[str]:
         return Counter(
             stmt.name
             for stmt in body
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not stmt.decorator_list
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not _may_repeat(stmt)
         )
 
     most: dict[str, Counter[str]] = {}
@@ -606,3 +639,18 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
                     stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
                 )
     return frozenset(lines)
+
+
+def _may_repeat(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    """Definitions that legitimately share a name with siblings, so that both sides
+    may add one: a property's accessors (``@x.setter``), overloads, registrations
+    (``@f.register``) and the throwaway name ``_``. Any other decorated definition
+    (``@patch(...) def test_x``) is shadowed by a second one like a plain one."""
+    if stmt.name == "_":
+        return True
+    for decorator in stmt.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        last = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+        if last in ACCESSOR_ROLES or last in (OVERLOAD, "register"):
+            return True
+    return False
