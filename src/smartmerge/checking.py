@@ -94,10 +94,24 @@ def _rewrapped(line: str, sides: list[Node]) -> bool:
     """Whether every side that lost ``line`` still has its text in another layout (a
     formatter wrapped or joined it): a change of layout, not a deletion."""
 
-    def flat(text: str) -> str:
-        return "".join(text.replace("'", '"').split())
+    if not sides:
+        return False
+    statement = syntax_tree(line.strip())
+    if statement is not None and len(statement.body) == 1 and not hasattr(statement.body[0], "body"):
+        # a whole statement: the side must have it, in any layout; as text,
+        # `import a` would hide in `import a_b` or `from m import a, b`
+        wanted = ast.dump(statement.body[0])
+        trees = [syntax_tree(side.text) for side in sides]
+        return all(
+            tree is not None and any(ast.dump(n) == wanted for n in ast.walk(tree) if isinstance(n, ast.stmt) and not hasattr(n, "body"))
+            for tree in trees
+        )
 
-    return bool(sides) and all(flat(line) in flat(side.text) for side in sides)
+    # a piece of one: token by token, so that `x = conf.A` does not hide in `x_type = conf.A_TYPE`
+    def flat(text: str) -> str:
+        return "\x00" + "\x00".join(token_keys(text.replace("'", '"'))) + "\x00"
+
+    return all(flat(line) in flat(side.text) for side in sides)
 
 
 def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
