@@ -134,6 +134,21 @@ def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
         most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
         if found > max(most, 0) and not _rewrapped(line, [tree for tree, d in ((left, dl), (right, dr)) if d < 0]):
             raise CheckFailed(f"the result has {line[:80]!r} {found} times, more than both sides' changes give")
+    # a line repeated across definitions (`exchange = conf.X` in two classes) says
+    # nothing in the whole file, but may within each definition: the same rule there
+    for children in _same_definitions(base, left, right, out):
+        check_counts(*children)
+
+
+def _same_definitions(base: Node, left: Node, right: Node, out: Node) -> list[tuple[Node, Node, Node, Node]]:
+    """The named containers that each of the four bodies has exactly once, by signature."""
+
+    def once(node: Node) -> dict[tuple[str, str, str], Node]:
+        found = Counter(child.signature for child in node.children if child.signature is not None and child.is_container)
+        return {c.signature: c for c in node.children if c.signature is not None and c.is_container and found[c.signature] == 1}
+
+    trees = [once(node) for node in (base, left, right, out)]
+    return [(trees[0][k], trees[1][k], trees[2][k], trees[3][k]) for k in trees[0] if all(k in t for t in trees[1:])]
 
 
 def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
