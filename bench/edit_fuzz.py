@@ -246,6 +246,10 @@ def import_vs_use(src: Source, rng: random.Random) -> Trial | None:
     ]
     if bound:
         return None
+    if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(src.tree)):
+        return None  # a star import may bind the name too: whether a use conflicts is unknown
+    if any(_reads(part, name) for n in ast.walk(src.tree) if hasattr(n, "body") for part in _header(n)):
+        return None  # read by a class base, decorator, default, `with`, `if`: no clean deletion
     statements = {id(body[i]) for body, i in src.simple_statements()}
     use_lines: set[int] = set()
     for outer in ast.walk(src.tree):
@@ -268,6 +272,22 @@ def import_vs_use(src: Source, rng: random.Random) -> Trial | None:
     left = _splice(src.lines, {k: "" for k in (node.lineno - 1, *use_lines)})
     right = _splice(src.lines, {at: src.lines[at] + _new_statement(_indent_of(src.lines[at]), rng, name)})
     return Trial(left, right, (), f"drop `{name}` (import line {node.lineno}, {len(use_lines)} uses); use after line {at + 1}")
+
+
+def _header(node: ast.AST) -> list[ast.AST]:
+    """What a compound statement holds besides its bodies (bases, decorators, the
+    parameters' defaults and annotations, an ``if``'s test, a ``with``'s items)."""
+    bodies = {"body", "orelse", "finalbody", "handlers", "cases"}
+    parts: list[ast.AST] = []
+    for field, value in ast.iter_fields(node):
+        if field in bodies:
+            continue
+        parts.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, ast.AST))
+    return parts
+
+
+def _reads(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 def _runs(src: Source) -> list[tuple[list[ast.stmt], int, int]]:

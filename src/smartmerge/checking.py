@@ -28,7 +28,13 @@ from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_co
 from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
-from smartmerge.parsing.python_scopes import call_mismatches, compile_error, unbound_names
+from smartmerge.parsing.python_scopes import (
+    call_mismatches,
+    compile_error,
+    syntax_tree,
+    unbound_reads,
+)
+from smartmerge.parsing.python_statements import ACCESSOR_ROLES, OVERLOAD
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -89,7 +95,8 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
     written = [child for child in out.children if child.text not in copied]
     if not written:
         _check_changes(base, left, right, out)
-        return check_counts(base, left, right, out)
+        check_counts(base, left, right, out)
+        return _no_repeated_definitions(base, left, right, merged)
     import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
     for child in written:
@@ -100,6 +107,7 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
             raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
     check_counts(base, left, right, out)
+    _no_repeated_definitions(base, left, right, merged)
 
 
 def _line_counts(tree: Node) -> Counter[str]:
@@ -119,10 +127,24 @@ def _rewrapped(line: str, sides: list[Node]) -> bool:
     """Whether every side that lost ``line`` still has its text in another layout (a
     formatter wrapped or joined it): a change of layout, not a deletion."""
 
-    def flat(text: str) -> str:
-        return "".join(text.replace("'", '"').split())
+    if not sides:
+        return False
+    statement = syntax_tree(line.strip())
+    if statement is not None and len(statement.body) == 1 and not hasattr(statement.body[0], "body"):
+        # a whole statement: the side must have it, in any layout; as text,
+        # `import a` would hide in `import a_b` or `from m import a, b`
+        wanted = ast.dump(statement.body[0])
+        trees = [syntax_tree(side.text) for side in sides]
+        return all(
+            tree is not None and any(ast.dump(n) == wanted for n in ast.walk(tree) if isinstance(n, ast.stmt) and not hasattr(n, "body"))
+            for tree in trees
+        )
 
-    return bool(sides) and all(flat(line) in flat(side.text) for side in sides)
+    # a piece of one: token by token, so that `x = conf.A` does not hide in `x_type = conf.A_TYPE`
+    def flat(text: str) -> str:
+        return "\x00" + "\x00".join(token_keys(text.replace("'", '"'))) + "\x00"
+
+    return all(flat(line) in flat(side.text) for side in sides)
 
 
 def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
@@ -145,6 +167,21 @@ def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
         most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
         if found > max(most, 0) and not _rewrapped(line, [tree for tree, d in ((left, dl), (right, dr)) if d < 0]):
             raise CheckFailed(f"the result has {line[:80]!r} {found} times, more than both sides' changes give")
+    # a line repeated across definitions (`exchange = conf.X` in two classes) says
+    # nothing in the whole file, but may within each definition: the same rule there
+    for children in _same_definitions(base, left, right, out):
+        check_counts(*children)
+
+
+def _same_definitions(base: Node, left: Node, right: Node, out: Node) -> list[tuple[Node, Node, Node, Node]]:
+    """The named containers that each of the four bodies has exactly once, by signature."""
+
+    def once(node: Node) -> dict[tuple[str, str, str], Node]:
+        found = Counter(child.signature for child in node.children if child.signature is not None and child.is_container)
+        return {c.signature: c for c in node.children if c.signature is not None and c.is_container and found[c.signature] == 1}
+
+    trees = [once(node) for node in (base, left, right, out)]
+    return [(trees[0][k], trees[1][k], trees[2][k], trees[3][k]) for k in trees[0] if all(k in t for t in trees[1:])]
 
 
 def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
@@ -155,15 +192,40 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
     if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
         raise CheckFailed(f"output does not compile: {error}")
     in_time("the check")
-    unbound = unbound_names(merged)
-    if unbound:
-        new = unbound - unbound_names(left.text) - unbound_names(right.text) - unbound_names(base.text)
-        if new:
-            raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
+    new = _new_unbound(base.text, left.text, right.text, merged)
+    if new:
+        raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
     if _signatures_changed(base, left, right):
         mismatched = _new_call_mismatches(base.text, left.text, right.text, merged)
         if mismatched:
             raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
+
+
+def _no_repeated_definitions(base: Node, left: Node, right: Node, merged: str) -> None:
+    """A nested function or one in an ``if`` body that a side renamed onto the name the
+    other side added there: the body-level checks see module and class bodies only."""
+    out, *inputs = (syntax_tree(text) for text in (merged, base.text, left.text, right.text))
+    if out is None or any(tree is None for tree in inputs):
+        return
+    if _repeated_definitions(out, [tree for tree in inputs if tree is not None]):
+        raise CheckFailed("the result defines a name twice in one body")
+
+
+def _new_unbound(base: str, left: str, right: str, merged: str) -> frozenset[str]:
+    """Names the result reads unbound more often than base's count with both sides'
+    changes to it (the additive rule of ``check_counts``): a side that deleted an
+    import and left a read of it behind (a class base) does not license the reads the
+    other side's new code adds."""
+    out = unbound_reads(merged)
+    if not out:
+        return frozenset()
+    counts = [unbound_reads(text) for text in (base, left, right)]
+
+    def most(name: str) -> int:
+        b, dl, dr = counts[0][name], counts[1][name] - counts[0][name], counts[2][name] - counts[0][name]
+        return b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
+
+    return frozenset(name for name, count in out.items() if count > most(name))
 
 
 def _signatures_changed(base: Node, left: Node, right: Node) -> bool:
@@ -569,7 +631,7 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     if error is not None and all(compile_error(text) is None for text in (base, left, right)):
         match = re.search(r"\(line (\d+)\)$", error)
         return Fault(f"the result does not compile: {error}", frozenset({int(match.group(1))} if match else ()))
-    unbound = unbound_names(merged) - unbound_names(base) - unbound_names(left) - unbound_names(right)
+    unbound = _new_unbound(base, left, right, merged)
     if unbound:
         # the conflict belongs where a side deleted the name's binding; else at the reads
         bound_at = _lines_binding(ast.parse(base), unbound)
@@ -613,17 +675,32 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
     than in any input: a definition written twice, the second silently winning."""
 
     def bodies(module: ast.Module) -> dict[str, list[ast.stmt]]:
-        found: dict[str, list[ast.stmt]] = {"": list(module.body)}
-        for node in ast.walk(module):
-            if isinstance(node, ast.ClassDef):
-                found.setdefault(node.name, []).extend(node.body)
+        # every statement list (a function's, an `if`'s, an `except`'s too), keyed by
+        # the path of definitions and block kinds above it; blocks of one kind at one
+        # level share a key, so that positions shifted by insertions do not matter
+        found: dict[str, list[ast.stmt]] = {}
+
+        def visit(body: list[ast.stmt], where: str) -> None:
+            found.setdefault(where, []).extend(body)
+            for stmt in body:
+                inner = f"{where}.{stmt.name}" if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else f"{where}:{type(stmt).__name__}"
+                for field in ("body", "orelse", "finalbody"):
+                    value = getattr(stmt, field, None)
+                    if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                        visit(value, f"{inner}/{field}")
+                for handler in getattr(stmt, "handlers", ()):
+                    visit(handler.body, f"{inner}/except")
+                for case in getattr(stmt, "cases", ()):
+                    visit(case.body, f"{inner}/case")
+
+        visit(list(module.body), "")
         return found
 
     def definitions(body: list[ast.stmt]) -> Counter[str]:
         return Counter(
             stmt.name
             for stmt in body
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not stmt.decorator_list
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not _may_repeat(stmt)
         )
 
     most: dict[str, Counter[str]] = {}
@@ -639,3 +716,18 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
                     stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
                 )
     return frozenset(lines)
+
+
+def _may_repeat(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    """Definitions that legitimately share a name with siblings, so that both sides
+    may add one: a property's accessors (``@x.setter``), overloads, registrations
+    (``@f.register``) and the throwaway name ``_``. Any other decorated definition
+    (``@patch(...) def test_x``) is shadowed by a second one like a plain one."""
+    if stmt.name == "_":
+        return True
+    for decorator in stmt.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        last = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+        if last in ACCESSOR_ROLES or last in (OVERLOAD, "register"):
+            return True
+    return False

@@ -63,7 +63,7 @@ _KNOWN_SUBKEYS = {
         }
     ),
     "sorting": frozenset({"keep_sorted_imports", "first_statements"}),
-    "tokens": frozenset({"list_brackets", "call_brackets", "not_callers", "list_statements", "clause_separators"}),
+    "tokens": frozenset({"list_brackets", "call_brackets", "not_callers", "list_statements", "clause_separators", "index_brackets"}),
 }
 # The parsers a profile may name: Python's own (ast + libcst), a tree-sitter grammar
 # wheel, or one record per line (requirements.txt: no grammar needed).
@@ -102,6 +102,8 @@ class TokenLists:
     not_callers: frozenset[str]
     list_statements: frozenset[str] = frozenset()
     clause_separators: frozenset[str] = frozenset()
+    # list brackets that, after a name or a closing bracket, hold one index (``m[i, j]``)
+    index_brackets: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class LanguageProfile:
             frozenset(self.tokens.get("not_callers", ())),
             frozenset(self.tokens.get("list_statements", ())),
             frozenset(self.tokens.get("clause_separators", ())),
+            frozenset(self.tokens.get("index_brackets", ())),
         )
 
     @property

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from smartmerge.languages import TokenLists
 from smartmerge.merging.diff3 import merge3
 from smartmerge.merging.ordering import CombineRuns, merge_order
-from smartmerge.merging.tokens import opens_list, token_keys
+from smartmerge.merging.tokens import holds_items, token_keys
 from smartmerge.textlines import split_lines
 
 _OPENERS = ("(", "[", "{")
@@ -224,7 +224,7 @@ def merge_inline_lists(
             break
     else:
         return None
-    if lists is not None and not opens_list((token_keys(base[:open_at]) or [""])[-1], opener, lists):
+    if lists is not None and not holds_items((token_keys(base[:open_at]) or [""])[-1], base[open_at:], lists):
         return None
     insides = [t[open_at + 1 : c] for t, c in zip(texts, spans, strict=True) if c is not None]
     if any("\n" in inside or "#" in inside for inside in insides):

@@ -195,14 +195,36 @@ def _depths(tokens: list[Token]) -> list[int]:
     return depths
 
 
+def _follows_value(before: str, lists: TokenLists) -> bool:
+    """Whether a bracket after the token ``before`` applies to a value (a call, a
+    subscript): after a name that is no keyword of ``not_callers``, or a closing bracket."""
+    caller = bool(_WORD.fullmatch(before)) and not before[:1].isdigit() and before not in lists.not_callers
+    return caller or before in _CLOSERS
+
+
 def opens_list(before: str, opener: str, lists: TokenLists) -> bool:
     """Whether bracket ``opener`` after the token ``before`` holds a list of items
     (``[``, ``{``; ``(`` of a call, a signature or bases) rather than one value (a
     tuple, a grouping)."""
     if opener in lists.list_brackets:
         return True
-    caller = bool(_WORD.fullmatch(before)) and not before[:1].isdigit() and before not in lists.not_callers
-    return opener in lists.call_brackets and (caller or before in _CLOSERS)
+    return opener in lists.call_brackets and _follows_value(before, lists)
+
+
+def _holds_items(tokens: list[Token], opener: int, lists: TokenLists) -> bool:
+    """Whether the bracket at ``opener`` holds a list of items: a list bracket but a
+    subscript's index that is one scalar tuple (``m[i, j]``), or a call bracket
+    (``opens_list``) or a tuple of more than names and literals."""
+    before, key = tokens[opener - 1].key if opener else "", tokens[opener].key
+    if key in lists.index_brackets and _follows_value(before, lists):
+        return not _scalar_tuple(tokens, opener)
+    return opens_list(before, key, lists) or (key in lists.call_brackets and not _scalar_tuple(tokens, opener))
+
+
+def holds_items(before: str, text: str, lists: TokenLists, comment: str = "#") -> bool:
+    """``_holds_items`` of the bracket that starts ``text``, after the token ``before``."""
+    tokens = tokenize(f"{before} {text}" if before else text, comment)[0]
+    return _holds_items(tokens, 1 if before else 0, lists)
 
 
 def _scalar_tuple(tokens: list[Token], opener: int) -> bool:
@@ -238,8 +260,7 @@ def _separators(tokens: list[Token], lists: TokenLists, newline_ends_statement: 
         if (token.key == "," and (stack[-1] if stack else statement_is_list)) or token.key in lists.clause_separators:
             found.add(k)
         if token.key in _OPENERS:
-            is_list = opens_list(tokens[k - 1].key if k else "", token.key, lists)
-            stack.append(is_list or (token.key in lists.call_brackets and not _scalar_tuple(tokens, k)))
+            stack.append(_holds_items(tokens, k, lists))
         elif token.key in _CLOSERS and stack:
             stack.pop()
     return found

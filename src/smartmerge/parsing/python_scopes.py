@@ -15,6 +15,7 @@ import builtins
 import re
 import symtable
 import warnings
+from collections import Counter
 from functools import lru_cache
 
 from smartmerge.parsing.python_grammar import is_modern_python
@@ -91,6 +92,17 @@ def unbound_names(text: str) -> frozenset[str]:
             if symbol.is_referenced() and symbol.is_global() and not (symbol.is_local() and not is_module):
                 read.add(name)
     return frozenset(read - bound - _BUILTINS)
+
+
+def unbound_reads(text: str) -> Counter[str]:
+    """How often the module reads each of its ``unbound_names`` (every load of the
+    name counts, wherever it is): a merge may not add reads of a name nothing binds
+    beyond what the sides added, even when a side already reads it unbound."""
+    names = unbound_names(text)
+    tree = syntax_tree(text) if names else None
+    if tree is None:
+        return Counter()
+    return Counter(node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in names)
 
 
 def _accepts(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> bool:
