@@ -24,7 +24,7 @@ from smartmerge.runner.executing import KILL_GRACE_SECONDS
 from smartmerge.runner.taskfile import RunConfig, TaskSpec
 
 CHECKOUT = Path(__file__).resolve().parent.parent
-DOCS = sorted((CHECKOUT / "docs").glob("*.md")) + [CHECKOUT / "README.md"]
+DOCS = [*sorted((CHECKOUT / "docs").glob("*.md")), CHECKOUT / "README.md"]
 SRC = CHECKOUT / "src"
 
 # A repository path in backticks: `src/smartmerge/cli.py`, `tests/fixtures/merges/`, ...
