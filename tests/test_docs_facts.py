@@ -130,6 +130,7 @@ DEFAULTS = [
     ("backoff base", r"^backoff_base = (\d+(?:\.\d+)?) ", RunConfig().backoff_base),
     ("backoff cap", r"^backoff_cap = (\d+(?:\.\d+)?)", RunConfig().backoff_cap),
     ("SIGKILL grace", r"SIGTERM and, (\d+(?:\.\d+)?) s later, SIGKILL", KILL_GRACE_SECONDS),
+    ("SIGKILL grace", r"SIGKILL sent (\d+(?:\.\d+)?) s after it", KILL_GRACE_SECONDS),
     ("claim ttl, minutes", r"`ttl` \(default `(\d+)m`\)", DEFAULT_TTL_SECONDS / 60),
     ("claim ttl, minutes", r"default (\d+) minutes\)", DEFAULT_TTL_SECONDS / 60),
 ]
