@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from runner_bench import GIT_ENV, generate, git
+from runner_bench import GIT_ENV, generate, git, print_rows
 
 from smartmerge.runner import start_run
 from smartmerge.runner.dask_executor import CACHE_ENV, DaskExecutor
@@ -60,7 +60,10 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--task-seconds", type=float, default=0.5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--table", action="store_true",
+                        help="print the figures as one Markdown table (what bench/update_docs.py pastes into the docs)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     import distributed
 
     os.environ.update(GIT_ENV)
@@ -94,20 +97,26 @@ def main() -> int:
         dask_dispatch, dask_worktree = measure(dask_repo, dask_report)
 
     ideal = args.task_seconds * args.tasks / args.workers
-    print(f"tasks={args.tasks} files={args.files} task_seconds={args.task_seconds} workers={args.workers} "
-          f"(max_parallel={args.workers} for both) cpus={os.cpu_count()}")
-    print(f"run status: local {local_report.status}, dask {dask_report.status}")
-    print(f"LocalCluster start-up ({args.workers} process workers): {cluster_seconds:.2f} s (not in the wall time below)")
+    rows = [
+        ("tasks, files, seconds per task, process workers (max_parallel of both), cpus",
+         f"{args.tasks}, {args.files}, {args.task_seconds:g}, {args.workers}, {os.cpu_count()}"),
+        ("load average (1 min) before the run", f"{load_before:.1f}"),
+        ("run status", f"local {local_report.status}, dask {dask_report.status}"),
+        (f"LocalCluster start-up ({args.workers} process workers; not in the wall times)", f"{cluster_seconds:.2f} s"),
+    ]
     for label, seconds in (("local executor (threads)", local_seconds), ("dask executor", dask_seconds)):
-        print(f"{label:<25} wall {seconds:.2f} s; overhead per task {(seconds - ideal) / args.tasks * 1000:.0f} ms "
-              f"= (wall - {ideal:.2f} s ideal) / {args.tasks}")
-    print(f"dask / local wall time: x{dask_seconds / local_seconds:.2f}")
-    print(f"per-attempt dispatch (starting -> succeeded, minus the attempt's own time): local {_ms(local_dispatch)}")
-    print(f"                                                                           dask  {_ms(dask_dispatch)}")
-    print(f"worktree set-up + tear-down in the attempt: local {_ms(local_worktree)}")
-    print(f"                                            dask  {_ms(dask_worktree)}")
+        rows.append((f"{label}: wall time; overhead per task (wall - {ideal:.2f} s ideal) / {args.tasks}",
+                     f"{seconds:.2f} s; {(seconds - ideal) / args.tasks * 1000:.0f} ms"))
+    rows += [
+        ("dask / local wall time", f"x{dask_seconds / local_seconds:.2f}"),
+        ("per-attempt dispatch, local (starting -> succeeded, minus the attempt's own time)", _ms(local_dispatch)),
+        ("per-attempt dispatch, dask", _ms(dask_dispatch)),
+        ("worktree set-up + tear-down in the attempt, local", _ms(local_worktree)),
+        ("the same, dask (on the worker)", _ms(dask_worktree)),
+    ]
     same = local_tree == dask_tree
-    print(f"landed trees equal: {same} ({dask_tree[:12]})")
+    rows.append(("landed trees equal", f"{same} ({dask_tree[:12]})"))
+    print_rows(rows, args.table)
     return 0 if same and local_report.ok and dask_report.ok else 1
 
 

@@ -84,6 +84,8 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--serial-trials", type=int, default=1, help="trials also run one candidate at a time")
     parser.add_argument("--max-candidates", type=int, default=32)
+    parser.add_argument("--table", action="store_true",
+                        help="print only the table, no heading (what bench/update_docs.py pastes into the docs)")
     args = parser.parse_args()
 
     right_files = right_symbols = 0
@@ -120,7 +122,8 @@ def main() -> None:
             print(f"trial {trial}: bare `pytest -q` in the project: {bare:.2f} s", file=sys.stderr)
 
     ms = 1e3
-    print(f"## ranking benchmark: {args.symbols} clashing functions, {args.trials} trials, parallel {args.parallel}\n")
+    if not args.table:
+        print(f"## ranking benchmark: {args.symbols} clashing functions, {args.trials} trials, parallel {args.parallel}\n")
     print("| measure | value |")
     print("| --- | --- |")
     print(f"| passing file chosen | {right_files} / {args.trials} trials |")

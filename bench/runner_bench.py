@@ -1,7 +1,7 @@
 """Runner benchmark: 25 tasks editing different functions of shared files in a 200-file repository.
 
     python bench/runner_bench.py [--tasks 25] [--files 200] [--task-seconds 0.5] [--parallel 8]
-                                 [--timeout-trials 5] [--status-calls 20]
+                                 [--timeout-trials 5] [--status-calls 20] [--table]
 
 Reports the runner's wall time against running the same commands one after
 another in one checkout, the runner's own overhead per task (creating and
@@ -149,7 +149,7 @@ def status_timing(repo: Path, calls: int) -> tuple[list[float], list[float]]:
     return walls, cpus
 
 
-def bisection(root: Path, args: argparse.Namespace) -> bool:
+def bisection(root: Path, args: argparse.Namespace, rows: list[tuple[str, str]]) -> bool:
     """One breaking task among ``args.tasks``: count the gate runs the culprit cost."""
     breaking = args.breaking if args.breaking is not None else args.tasks // 2
     repo = root / "bisect"
@@ -169,13 +169,22 @@ def bisection(root: Path, args: argparse.Namespace) -> bool:
     others = sum(1 for name, t in states.items() if name != culprit and t.state == "integrated")
     extra = len(purposes) - purposes.count("combined")
     budget = math.ceil(math.log2(args.tasks)) + 1
-    print(f"bisection: task {culprit} of {args.tasks} breaks the gate; run status: {report.status}")
-    print(f"  gate runs: {len(purposes)} ({', '.join(f'{p} {purposes.count(p)}' for p in dict.fromkeys(purposes))}); "
-          f"extra for the culprit: {extra}, budget ceil(log2 {args.tasks}) + 1 = {budget}")
-    print(f"  culprit named: {named}; other tasks landed: {others} of {args.tasks - 1}; "
-          f"run wall time {seconds:.2f} s, of it gate {sum(gate_seconds):.2f} s "
-          f"(mean {statistics.mean(gate_seconds):.2f} s per gate run)")
+    gates = ", ".join(f"{p} {purposes.count(p)}" for p in dict.fromkeys(purposes))
+    rows.append((f"bisection: task {culprit} of {args.tasks} breaks the gate; run status", report.status))
+    rows.append(("bisection: gate runs (by purpose); extra for the culprit (budget ceil(log2 n) + 1)",
+                 f"{len(purposes)} ({gates}); {extra} ({budget})"))
+    rows.append(("bisection: culprit named; other tasks landed", f"{named}; {others} of {args.tasks - 1}"))
+    rows.append(("bisection: run wall time (of it the gate runs, mean per gate run)",
+                 f"{seconds:.2f} s ({sum(gate_seconds):.2f} s, {statistics.mean(gate_seconds):.2f} s)"))
     return named and others == args.tasks - 1 and extra <= budget
+
+
+def print_rows(rows: list[tuple[str, str]], table: bool) -> None:
+    """The figures as ``measure: value`` lines, or as a Markdown table with ``--table``."""
+    if table:
+        print("| measure | value |\n| --- | --- |")
+    for measure, value in rows:
+        print(f"| {measure} | {value} |" if table else f"{measure}: {value}")
 
 
 def main() -> int:
@@ -188,8 +197,11 @@ def main() -> int:
     parser.add_argument("--status-calls", type=int, default=20, help="status --json calls to time (0: skip)")
     parser.add_argument("--breaking", type=int, default=None,
                         help="the task that breaks the gate in the bisection part (default: the middle one; -1: skip it)")
+    parser.add_argument("--table", action="store_true",
+                        help="print the figures as one Markdown table (what bench/update_docs.py pastes into the docs)")
     args = parser.parse_args()
     os.environ.update(GIT_ENV)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="smartmerge-runner-bench-") as tmp:
         root = Path(tmp)
         commands = generate(root / "runner", args.tasks, args.files, args.task_seconds, args.parallel)
@@ -208,20 +220,26 @@ def main() -> int:
     reused_ms = sorted(1000 * d["overhead"] for d in succeeded if not d["new_worktree"])
     created_ms = sorted(1000 * d["overhead"] for d in succeeded if d["new_worktree"])
     p95 = overheads_ms[max(0, round(0.95 * len(overheads_ms)) - 1)]
-    print(f"tasks={args.tasks} files={args.files} task_seconds={args.task_seconds} max_parallel={args.parallel} cpus={os.cpu_count()}")
-    print(f"run status: {report.status} ({report.message})")
-    print(f"sequential wall time: {seq_seconds:.2f} s")
-    print(f"runner wall time:     {run_seconds:.2f} s  (speed-up x{seq_seconds / run_seconds:.2f})")
-    print(f"runner overhead per task (worktree set-up + tear-down): median {statistics.median(overheads_ms):.0f} ms, "
-          f"mean {statistics.mean(overheads_ms):.0f} ms, p95 {p95:.0f} ms, max {overheads_ms[-1]:.0f} ms")
+    ideal = args.task_seconds * args.tasks / args.parallel
+    rows: list[tuple[str, str]] = [
+        ("tasks, files, seconds per task, max_parallel, cpus",
+         f"{args.tasks}, {args.files}, {args.task_seconds:g}, {args.parallel}, {os.cpu_count()}"),
+        ("load average (1 min) before the run", f"{load_before:.1f}"),
+        ("run status", f"{report.status} ({report.message})"),
+        ("one after another (plain shell, no runner)", f"{seq_seconds:.2f} s"),
+        ("`smartmerge run` wall time (speed-up)", f"{run_seconds:.2f} s (x{seq_seconds / run_seconds:.2f})"),
+        ("worktree set-up + tear-down per task: median / mean / p95 / max",
+         f"{statistics.median(overheads_ms):.0f} / {statistics.mean(overheads_ms):.0f} / {p95:.0f} / {overheads_ms[-1]:.0f} ms"),
+    ]
     if reused_ms and created_ms:
-        print(f"  slot's worktree reused ({len(reused_ms)} tasks): median {statistics.median(reused_ms):.0f} ms, "
-              f"max {reused_ms[-1]:.0f} ms; created ({len(created_ms)} tasks, the first in each slot): "
-              f"median {statistics.median(created_ms):.0f} ms, max {created_ms[-1]:.0f} ms")
-    print(f"(run overhead per task, all of it: {(run_seconds - args.task_seconds * args.tasks / args.parallel) / args.tasks * 1000:.0f} ms "
-          f"= (runner wall - ideal parallel wall) / tasks)")
+        rows.append((f"tasks reusing their slot's worktree ({len(reused_ms)}): median / max",
+                     f"{statistics.median(reused_ms):.0f} / {reused_ms[-1]:.0f} ms"))
+        rows.append((f"tasks creating their slot's worktree ({len(created_ms)}): median / max",
+                     f"{statistics.median(created_ms):.0f} / {created_ms[-1]:.0f} ms"))
+    rows.append((f"whole-run overhead per task: (wall - {ideal:.2f} s ideal) / {args.tasks}",
+                 f"{(run_seconds - ideal) / args.tasks * 1000:.0f} ms"))
     same = landed_tree == seq_tree
-    print(f"landed tree equals the sequential tree: {same} ({landed_tree[:12]})")
+    rows.append(("landed tree equals the sequential tree", f"{same} ({landed_tree[:12]})"))
     precise = True
     if args.timeout_trials:
         limit = 1.0
@@ -229,14 +247,15 @@ def main() -> int:
         for kind in dict.fromkeys(k for k, _, _ in trials):
             late = sorted(1000 * s for k, s, _ in trials if k == kind)
             dead = all(d for k, _, d in trials if k == kind)
-            print(f"timeout {limit:g} s, command {kind}: group dead {late[len(late) // 2]:.0f} ms past the limit "
-                  f"(median of {len(late)}, max {late[-1]:.0f} ms); every group dead: {dead}")
+            rows.append((f"timeout {limit:g} s, command {kind}: group dead past the limit, median / max of {len(late)}; all dead",
+                         f"{late[len(late) // 2]:.0f} / {late[-1]:.0f} ms; {dead}"))
             precise = precise and dead and late[-1] <= 200
     if walls:
-        print(f"status --json ({len(walls)} calls): wall median {1000 * statistics.median(walls):.0f} ms, "
-              f"max {1000 * max(walls):.0f} ms; CPU median {1000 * statistics.median(cpus):.0f} ms")
+        rows.append((f"`status --json` ({len(walls)} calls): wall median / max; CPU median",
+                     f"{1000 * statistics.median(walls):.0f} / {1000 * max(walls):.0f} ms; {1000 * statistics.median(cpus):.0f} ms"))
     with tempfile.TemporaryDirectory(prefix="smartmerge-runner-bench-") as tmp:
-        bisected = args.breaking == -1 or bisection(Path(tmp), args)
+        bisected = args.breaking == -1 or bisection(Path(tmp), args, rows)
+    print_rows(rows, args.table)
     return 0 if same and report.ok and bisected and precise else 1
 
 

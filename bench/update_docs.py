@@ -107,7 +107,10 @@ def _git(*args: str) -> str:
 def commit_label() -> str:
     """The checkout's commit, marked when files outside docs/ have uncommitted changes."""
     commit = _git("rev-parse", "--short", "HEAD")
-    dirty = [line for line in _git("status", "--porcelain").splitlines() if not line[3:].startswith("docs/")]
+    # not _git(): its strip() would eat the first line's leading status column (" M docs/x.md")
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=CHECKOUT, capture_output=True, text=True,
+                            check=True).stdout
+    dirty = [line for line in status.splitlines() if not line[3:].startswith("docs/")]
     return commit + ("+uncommitted" if dirty else "")
 
 
