@@ -98,6 +98,24 @@ def split_target(target: str) -> tuple[str, str]:
     return file, symbol
 
 
+def _retry_while_locked(db: sqlite3.Connection, statement: str) -> None:
+    """Run a set-up statement that SQLite may refuse at once with "database is locked".
+
+    Switching the journal mode needs the database to itself, and when two processes
+    open a new store at the same moment SQLite answers the loser at once instead of
+    waiting out the busy timeout (seen in the two-process claim test on a loaded
+    machine). WAL persists in the file, so only the first opening can meet this."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            db.execute(statement)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)  # a back-off, not a wait for an event: the other opener holds a lock for microseconds
+
+
 class ClaimStore:
     """The claims of one repository (all its worktrees)."""
 
@@ -128,8 +146,8 @@ class ClaimStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are the explicit BEGIN IMMEDIATE below
         with closing(sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
+            _retry_while_locked(db, "PRAGMA journal_mode=WAL")
+            _retry_while_locked(db, _SCHEMA)
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM claims WHERE expires_at <= ?", (now,))
