@@ -86,3 +86,25 @@ def test_a_merge_out_of_time_is_gits_line_merge_whatever_stage_it_reached() -> N
     result = merge_texts(base, left, right, path="m.py", options=MergeOptions(timeout=1e-9))
     assert result.method is Method.LINE and "ran past" in result.reason
     assert result.text == right.replace("return 1\n", "return -1\n", 1).encode()
+
+
+def test_git_s_merge_stands_unchecked_when_no_time_is_left_to_check_it() -> None:
+    # the structured merge spent the limit: checking git's clean merge must not break it
+    import time
+
+    from smartmerge import MergeOptions, Method
+    from smartmerge.deadline import time_limit
+    from smartmerge.pipeline import _line_result
+
+    profile = detect_language("app.py")
+    assert profile is not None
+    base = b"def a():\n    return 1\n\n\ndef b():\n    return 2\n"
+    left = base.replace(b"return 1", b"return 10")
+    right = base.replace(b"return 2", b"return 20")
+    with time_limit(time.monotonic() - 1):
+        late = _line_result(base, left, right, MergeOptions(), "structured merge ran past 10 s", profile)
+    assert late.clean and late.method is Method.LINE
+    assert late.text == b"def a():\n    return 10\n\n\ndef b():\n    return 20\n"
+    assert late.reason.endswith("no time was left to check git's clean line merge, which stands unchecked")
+    in_time = _line_result(base, left, right, MergeOptions(), "structured merge ran past 10 s", profile)
+    assert in_time.clean and in_time.reason == "structured merge ran past 10 s"

@@ -627,17 +627,22 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     except (SyntaxError, ValueError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) and exc.lineno else 0
         return Fault(f"the result does not parse (line {line})", frozenset({line}))
+    in_time("checking git's line merge")
     error = compile_error(merged)
+    in_time("checking git's line merge")
     if error is not None and all(compile_error(text) is None for text in (base, left, right)):
         match = re.search(r"\(line (\d+)\)$", error)
         return Fault(f"the result does not compile: {error}", frozenset({int(match.group(1))} if match else ()))
+    in_time("checking git's line merge")
     unbound = _new_unbound(base, left, right, merged)
+    in_time("checking git's line merge")
     if unbound:
         # the conflict belongs where a side deleted the name's binding; else at the reads
         bound_at = _lines_binding(ast.parse(base), unbound)
         read_at = frozenset() if bound_at else _lines_reading(tree, unbound)
         return Fault(f"the result reads {', '.join(sorted(unbound))}, which nothing binds any more", read_at, bound_at)
     mismatched = _new_call_mismatches(base, left, right, merged)
+    in_time("checking git's line merge")
     if mismatched:
         what = min(mismatched)[0]
         return Fault(f"a call of {what} no longer fits its parameters", frozenset(line for _n, _c, line in mismatched))
