@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from smartmerge.git.gitcmd import GitError, git
@@ -306,13 +306,3 @@ def format_details(report: ReplayReport) -> str:
     lines.append(f"smartmerge did better on {counts['better']} file(s), worse on {counts['worse']}, the same on {counts['same']}")
     return "\n".join(lines) + "\n"
 
-
-def to_json(report: ReplayReport) -> dict[str, object]:
-    """The report as JSON-ready data: the totals and one record per file."""
-    return {
-        "repo": report.repo,
-        "merges": report.merges,
-        "skipped": dict(report.skipped),
-        "wall_seconds": round(report.wall_seconds, 3),
-        "files": [{**asdict(record), "verdict": verdict(record)} for record in report.files],
-    }
