@@ -22,10 +22,10 @@ from __future__ import annotations
 import ast
 import logging
 import re
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
+from smartmerge.parsing.python_scopes import syntax_tree
 from smartmerge.textlines import split_lines
 
 log = logging.getLogger(__name__)
@@ -572,9 +572,12 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
 
 
 def _parse(text: str) -> ast.Module:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SyntaxWarnings (escape sequences) are the input's business
-        return ast.parse(text)
+    # python_scopes.syntax_tree keeps the last few trees: the check parsed the same texts
+    # (it also silences the input's SyntaxWarnings). The trees are shared: read them only.
+    tree = syntax_tree(text)
+    if tree is None:
+        raise SyntaxError("does not parse")
+    return tree
 
 
 def _in_text(statement: ast.stmt, lines: list[str], text: str) -> bool:
