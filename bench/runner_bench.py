@@ -10,6 +10,11 @@ sequential run. Then the same tasks again with a gate and one task that breaks i
 (``--breaking``, the middle one by default; ``--breaking -1`` skips this part): the
 bisection's extra gate runs, counted from the event log, against the budget
 ceil(log2 n) + 1, and whether the culprit was named and the other tasks landed.
+The integration is timed on its own after the run, with nothing else running: the
+landed tasks' commits merged again, in the run's order, into a fresh integration
+worktree on the run's base (``Integration.add``, what the run's integration thread
+does): wall time, and CPU time of the bench's process plus the processes it started
+(git, and the merge driver when merges go through it).
 Last, two precision checks (issue 14): how far past its limit a
 timed-out command's process group is dead (a shell that exits on SIGTERM, and one
 that ignores it and needs the SIGKILL), and how long ``smartmerge status --json``
@@ -32,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from smartmerge.runner import start_run
+from smartmerge.runner.integrating import Integration
 from smartmerge.runner.events import open_log
 from smartmerge.runner.executing import Command, run_process
 from smartmerge.runner.orphans import group_alive
@@ -99,6 +105,31 @@ def generate(
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "generated")
     return commands
+
+
+def integration_alone(repo: Path, run: str, base: str) -> tuple[int, float, float, str]:
+    """Merge the run's integrated tasks again, in the run's order, onto ``base`` in a fresh
+    integration worktree: (merges, wall seconds, CPU seconds, the resulting tree)."""
+    import resource
+
+    with open_log(RunnerHome.of(repo).db) as log:
+        events = log.events(run)
+    commits = {e.task: str(e.data["commit"]) for e in events if e.kind == "task_succeeded" and e.task}
+    order = list(dict.fromkeys(e.task for e in events if e.kind == "task_integrated" and e.task))
+    integration = Integration(repo, RunnerHome.of(repo), f"{run}-again")
+    integration.start(base)
+    try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        for task in order:
+            assert integration.add(task, commits[task]).clean, task
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = time.process_time() - cpu0 + after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        tree = git(integration.path, "rev-parse", "HEAD^{tree}")
+    finally:
+        integration.close()
+    return len(order), wall, cpu, tree
 
 
 def sequential(repo: Path, commands: list[str]) -> tuple[float, str]:
@@ -209,12 +240,14 @@ def main() -> int:
         seq_seconds, seq_tree = sequential(root / "seq", commands)
 
         repo = root / "runner"
+        base = git(repo, "rev-parse", "main")
         t0 = time.perf_counter()
         report = start_run(repo)
         run_seconds = time.perf_counter() - t0
         landed_tree = git(repo, "rev-parse", "main^{tree}")
         with open_log(RunnerHome.of(repo).db) as log:
             succeeded = [e.data for e in log.events(report.run) if e.kind == "task_succeeded"]
+        merges, merge_wall, merge_cpu, merged_tree = integration_alone(repo, report.run, base)
         walls, cpus = status_timing(repo, args.status_calls) if args.status_calls else ([], [])
     overheads_ms = sorted(1000 * d["overhead"] for d in succeeded)
     reused_ms = sorted(1000 * d["overhead"] for d in succeeded if not d["new_worktree"])
@@ -238,8 +271,10 @@ def main() -> int:
                      f"{statistics.median(created_ms):.0f} / {created_ms[-1]:.0f} ms"))
     rows.append((f"whole-run overhead per task: (wall - {ideal:.2f} s ideal) / {args.tasks}",
                  f"{(run_seconds - ideal) / args.tasks * 1000:.0f} ms"))
-    same = landed_tree == seq_tree
-    rows.append(("landed tree equals the sequential tree", f"{same} ({landed_tree[:12]})"))
+    rows.append((f"integration alone: {merges} task merges, wall (per merge); CPU",
+                 f"{merge_wall:.2f} s ({1000 * merge_wall / max(merges, 1):.0f} ms); {merge_cpu:.2f} s"))
+    same = landed_tree == seq_tree == merged_tree
+    rows.append(("landed tree (and the integration alone) equals the sequential tree", f"{same} ({landed_tree[:12]})"))
     precise = True
     if args.timeout_trials:
         limit = 1.0
