@@ -37,9 +37,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from smartmerge.runner import start_run
-from smartmerge.runner.integrating import Integration
 from smartmerge.runner.events import open_log
 from smartmerge.runner.executing import Command, run_process
+from smartmerge.runner.integrating import Integration
 from smartmerge.runner.orphans import group_alive
 from smartmerge.runner.worktrees import RunnerHome
 
@@ -232,6 +232,9 @@ def main() -> int:
                         help="print the figures as one Markdown table (what bench/update_docs.py pastes into the docs)")
     args = parser.parse_args()
     os.environ.update(GIT_ENV)
+    # as installed: bytecode cached (this environment may forbid writing it, which would make
+    # every merge driver process compile the modules it imports again)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="smartmerge-runner-bench-") as tmp:
         root = Path(tmp)
