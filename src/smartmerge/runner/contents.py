@@ -114,7 +114,10 @@ def merge_in_process(
     settled = {m.path for m in clean}
     files = tuple(u.path for u in unmerged if u.path not in settled)
     if not files:
-        if gitops.git(worktree, *gitops.RUNNER_IDENTITY, "commit", "-q", "-m", message, check=False).ok:
+        # (no auto maintenance after each of the run's many integration commits: it is one more
+        # git process each time; the user's next git command in the repository still runs it)
+        if gitops.git(worktree, *gitops.RUNNER_IDENTITY, "-c", "maintenance.auto=false", "commit", "-q", "-m", message,
+                      check=False).ok:
             return gitops.MergeAttempt(clean=True)
         gitops.git(worktree, "merge", "--abort", check=False)
         return None
