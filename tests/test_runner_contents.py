@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from runner_repo import git, make_repo, module_with_functions, show
+from runner_repo import FUNCS, git, make_repo, module_with_functions, sed, show
 
 from smartmerge.runner import contents, gitops, start_run
 from smartmerge.runner.worktrees import RunnerHome
 
-FUNCS = ["alpha", "beta", "gamma"]
 Edit = Callable[[Path], None]
 
 
@@ -257,9 +256,6 @@ def test_several_merge_bases_are_handed_to_the_driver(tmp_path: Path) -> None:
 def test_a_run_integrates_two_appends_in_process_and_still_reports_a_true_conflict(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def sed(old: str, new: str) -> str:
-        return f"sed -i 's/{old}/{new}/' mod.py"
-
     repo = make_repo(tmp_path, {"mod.py": module_with_functions(FUNCS)}, f"""
         [run]
         max_parallel = 1
