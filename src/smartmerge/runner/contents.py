@@ -100,7 +100,7 @@ def merge_in_process(
         return gitops.MergeAttempt(clean=True)
     unmerged = _unmerged_content(worktree, result.stdout + result.stderr)
     if unmerged is None:
-        gitops.git(worktree, "merge", "--abort", check=False)
+        _abort(worktree)
         return None
     attributes = _attributes(worktree, home, [u.path for u in unmerged])
     ours_to_merge = [u for u in unmerged if attributes.get((u.path, "merge")) == _DRIVER]
@@ -119,7 +119,7 @@ def merge_in_process(
         if gitops.git(worktree, *gitops.RUNNER_IDENTITY, "-c", "maintenance.auto=false", "commit", "-q", "-m", message,
                       check=False).ok:
             return gitops.MergeAttempt(clean=True)
-        gitops.git(worktree, "merge", "--abort", check=False)
+        _abort(worktree)
         return None
     if settled:
         _list_conflicts(worktree, settled)
@@ -129,12 +129,19 @@ def merge_in_process(
         resolved, ranked = resolve(worktree, files)
         if resolved and gitops.git(worktree, *gitops.RUNNER_IDENTITY, "commit", "--no-edit", "-q", check=False).ok:
             return gitops.MergeAttempt(clean=True, ranked=ranked)
-    gitops.git(worktree, "merge", "--abort", check=False)
+    _abort(worktree)
     detail = "\n".join(
         line for line in (result.stdout + result.stderr).strip().splitlines()
         if not ((found := _CONTENT_CONFLICT.fullmatch(line)) and found[1] in settled)
     )
     return gitops.MergeAttempt(clean=False, files=files, symbols=symbols, detail=detail, ranked=ranked)
+
+
+def _abort(worktree: Path) -> None:
+    """Back to HEAD with no merge in progress. The worktree is the runner's own scratch
+    (integration or start merge), so when ``merge --abort`` refuses, a hard reset is safe."""
+    if not gitops.git(worktree, "merge", "--abort", check=False).ok:
+        gitops.git(worktree, "reset", "-q", "--hard", "HEAD")
 
 
 def _unmerged_content(worktree: Path, output: str) -> list[_Unmerged] | None:
