@@ -1,7 +1,7 @@
 """Runner benchmark: 25 tasks editing different functions of shared files in a 200-file repository.
 
     python bench/runner_bench.py [--tasks 25] [--files 200] [--task-seconds 0.5] [--parallel 8]
-                                 [--timeout-trials 5] [--status-calls 20] [--table]
+                                 [--timeout-trials 5] [--status-calls 20] [--driver-too] [--table]
 
 Reports the runner's wall time against running the same commands one after
 another in one checkout, the runner's own overhead per task (creating and
@@ -10,6 +10,12 @@ sequential run. Then the same tasks again with a gate and one task that breaks i
 (``--breaking``, the middle one by default; ``--breaking -1`` skips this part): the
 bisection's extra gate runs, counted from the event log, against the budget
 ceil(log2 n) + 1, and whether the culprit was named and the other tasks landed.
+The integration is timed on its own after the run, with nothing else running: the
+landed tasks' commits merged again, in the run's order, into a fresh integration
+worktree on the run's base (``Integration.add``, what the run's integration thread
+does): wall time, and CPU time of the bench's process plus the processes it started
+(git, and the merge driver when merges go through it); with ``--driver-too`` also
+through ``git merge`` with the smartmerge driver, how the runner merged before.
 Last, two precision checks (issue 14): how far past its limit a
 timed-out command's process group is dead (a shell that exits on SIGTERM, and one
 that ignores it and needs the SIGKILL), and how long ``smartmerge status --json``
@@ -34,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from smartmerge.runner import start_run
 from smartmerge.runner.events import open_log
 from smartmerge.runner.executing import Command, run_process
+from smartmerge.runner.integrating import Integration
 from smartmerge.runner.orphans import group_alive
 from smartmerge.runner.worktrees import RunnerHome
 
@@ -99,6 +106,39 @@ def generate(
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "generated")
     return commands
+
+
+def integration_alone(repo: Path, run: str, base: str, driver: bool = False) -> tuple[int, float, float, str]:
+    """Merge the run's integrated tasks again, in the run's order, onto ``base`` in a fresh
+    integration worktree: (merges, wall seconds, CPU seconds, the resulting tree).
+    ``driver``: every merge through ``git merge`` with the smartmerge driver (one process
+    per file, how the runner merged before it merged file contents in-process)."""
+    import resource
+
+    from smartmerge.runner import gitops
+
+    with open_log(RunnerHome.of(repo).db) as log:
+        events = log.events(run)
+    commits = {e.task: str(e.data["commit"]) for e in events if e.kind == "task_succeeded" and e.task}
+    order = list(dict.fromkeys(e.task for e in events if e.kind == "task_integrated" and e.task))
+    integration = Integration(repo, RunnerHome.of(repo), f"{run}-{'driver' if driver else 'again'}")
+    integration.start(base)
+    in_process = gitops.merge_with_smartmerge
+    if driver:
+        gitops.merge_with_smartmerge = gitops.merge_with_driver  # the bench's own switch, undone below
+    try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        for task in order:
+            assert integration.add(task, commits[task]).clean, task
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = time.process_time() - cpu0 + after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        tree = git(integration.path, "rev-parse", "HEAD^{tree}")
+    finally:
+        gitops.merge_with_smartmerge = in_process
+        integration.close()
+    return len(order), wall, cpu, tree
 
 
 def sequential(repo: Path, commands: list[str]) -> tuple[float, str]:
@@ -197,10 +237,15 @@ def main() -> int:
     parser.add_argument("--status-calls", type=int, default=20, help="status --json calls to time (0: skip)")
     parser.add_argument("--breaking", type=int, default=None,
                         help="the task that breaks the gate in the bisection part (default: the middle one; -1: skip it)")
+    parser.add_argument("--driver-too", action="store_true",
+                        help="time the integration alone also through git's merge driver (as before in-process merging)")
     parser.add_argument("--table", action="store_true",
                         help="print the figures as one Markdown table (what bench/update_docs.py pastes into the docs)")
     args = parser.parse_args()
     os.environ.update(GIT_ENV)
+    # as installed: bytecode cached (this environment may forbid writing it, which would make
+    # every merge driver process compile the modules it imports again)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="smartmerge-runner-bench-") as tmp:
         root = Path(tmp)
@@ -209,12 +254,16 @@ def main() -> int:
         seq_seconds, seq_tree = sequential(root / "seq", commands)
 
         repo = root / "runner"
+        base = git(repo, "rev-parse", "main")
         t0 = time.perf_counter()
         report = start_run(repo)
         run_seconds = time.perf_counter() - t0
         landed_tree = git(repo, "rev-parse", "main^{tree}")
         with open_log(RunnerHome.of(repo).db) as log:
             succeeded = [e.data for e in log.events(report.run) if e.kind == "task_succeeded"]
+        merges, merge_wall, merge_cpu, merged_tree = integration_alone(repo, report.run, base)
+        if args.driver_too:
+            _, driver_wall, driver_cpu, driver_tree = integration_alone(repo, report.run, base, driver=True)
         walls, cpus = status_timing(repo, args.status_calls) if args.status_calls else ([], [])
     overheads_ms = sorted(1000 * d["overhead"] for d in succeeded)
     reused_ms = sorted(1000 * d["overhead"] for d in succeeded if not d["new_worktree"])
@@ -238,8 +287,14 @@ def main() -> int:
                      f"{statistics.median(created_ms):.0f} / {created_ms[-1]:.0f} ms"))
     rows.append((f"whole-run overhead per task: (wall - {ideal:.2f} s ideal) / {args.tasks}",
                  f"{(run_seconds - ideal) / args.tasks * 1000:.0f} ms"))
-    same = landed_tree == seq_tree
-    rows.append(("landed tree equals the sequential tree", f"{same} ({landed_tree[:12]})"))
+    rows.append((f"integration alone: {merges} task merges, wall (per merge); CPU",
+                 f"{merge_wall:.2f} s ({1000 * merge_wall / max(merges, 1):.0f} ms); {merge_cpu:.2f} s"))
+    same = landed_tree == seq_tree == merged_tree
+    if args.driver_too:
+        rows.append(("the same through the merge driver (one process per file): wall (per merge); CPU",
+                     f"{driver_wall:.2f} s ({1000 * driver_wall / max(merges, 1):.0f} ms); {driver_cpu:.2f} s"))
+        same = same and driver_tree == merged_tree
+    rows.append(("landed tree (and the integration alone) equals the sequential tree", f"{same} ({landed_tree[:12]})"))
     precise = True
     if args.timeout_trials:
         limit = 1.0

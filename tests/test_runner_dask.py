@@ -14,17 +14,24 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import GIT_ENV, ROOT, SMARTMERGE
-from runner_repo import git, make_repo, module_with_functions, show, smartmerge
+from runner_repo import (
+    FUNCS,
+    git,
+    latest_events,
+    make_repo,
+    module_with_functions,
+    show,
+    smartmerge,
+    wait_for,
+)
 
 from smartmerge.runner.dask_executor import CACHE_ENV
-from smartmerge.runner.events import open_log
 from smartmerge.runner.executing import kill_group
 from smartmerge.runner.taskfile import parse_taskfile
 from smartmerge.runner.worktrees import RunnerHome
@@ -32,7 +39,6 @@ from smartmerge.runner.worktrees import RunnerHome
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 dask = pytest.importorskip("dask", reason="the dask extra is not installed")
 
-FUNCS = ["alpha", "beta", "gamma", "delta"]
 
 
 @pytest.fixture(scope="module")
@@ -55,24 +61,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any
         finally:
             client.close()
             local.close()
-
-
-def _wait_for(predicate: Callable[[], bool], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for the run to get there")
-
-
-def _events(repo: Path) -> list[tuple[str | None, str]]:
-    home = RunnerHome.of(repo)
-    if not home.db.exists():
-        return []
-    with open_log(home.db) as log:
-        run = log.latest_run()
-        return [(e.task, e.kind) for e in log.events(run)] if run else []
 
 
 def _dask_run(repo: Path, scheduler: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -152,7 +140,7 @@ def test_a_worker_killed_mid_task_runs_it_elsewhere_and_it_lands_once(
     runner = subprocess.Popen([*SMARTMERGE, "run", "--plain", "--executor", "dask", "--scheduler", scheduler],
                               cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        _wait_for(marker.exists, 30)
+        wait_for(marker.exists, 30)
         busy = [w for w, keys in client.processing().items() if any("-slow-1" in str(k) for k in keys)]
         assert len(busy) == 1
         pid = client.run(os.getpid, workers=busy)[busy[0]]
@@ -201,7 +189,7 @@ def test_the_coordinator_killed_and_resumed_while_tasks_run_on_the_cluster(
     runner = subprocess.Popen([*SMARTMERGE, "run", "--plain", "--executor", "dask", "--scheduler", scheduler],
                               cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_for(lambda: ("fast1", "task_integrated") in _events(repo) and ("fast2", "task_integrated") in _events(repo)
+        wait_for(lambda: ("fast1", "task_integrated") in latest_events(repo) and ("fast2", "task_integrated") in latest_events(repo)
                   and (counts / "slow").exists(), 40)
     finally:
         runner.send_signal(signal.SIGKILL)

@@ -16,20 +16,24 @@ from pathlib import Path
 
 import pytest
 from conftest import SMARTMERGE
-from runner_repo import git, make_repo, module_with_functions, show, smartmerge
+from runner_repo import (
+    FUNCS,
+    git,
+    make_repo,
+    module_with_functions,
+    run_events,
+    sed,
+    show,
+    smartmerge,
+)
 
 from smartmerge.runner import start_run
 from smartmerge.runner.bisecting import first_failing, gate_budget
-from smartmerge.runner.events import Event, open_log
+from smartmerge.runner.events import open_log
 from smartmerge.runner.worktrees import RunnerHome
 
-FUNCS = ["alpha", "beta", "gamma", "delta"]
 # pytest as the gate, without a cache folder in the integration worktree
 PYTEST = f"{sys.executable} -m pytest -q -p no:cacheprovider"
-
-
-def sed(old: str, new: str, path: str = "mod.py") -> str:
-    return f"sed -i 's/{old}/{new}/' {path}"
 
 
 def waits_for(started: Path, go: Path, then: str) -> str:
@@ -54,11 +58,6 @@ def run_in_background(repo: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*SMARTMERGE, "run", "--plain", *args], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-
-
-def events(repo: Path, run: str) -> list[Event]:
-    with open_log(RunnerHome.of(repo).db) as log:
-        return log.events(run)
 
 
 def latest_run(repo: Path) -> str:
@@ -170,7 +169,7 @@ def test_the_task_whose_clash_the_gate_resolved_against_it_is_superseded_and_the
     assert tasks["first"]["state"] == "superseded"
     assert "mod.py: beta" in tasks["first"]["reason"] and "second" in tasks["first"]["reason"]
     assert tasks["second"]["state"] == "integrated" and tasks["third"]["state"] == "integrated"
-    superseded = [e for e in events(repo, run) if e.kind == "task_superseded"]
+    superseded = [e for e in run_events(repo, run) if e.kind == "task_superseded"]
     assert [(e.task, e.data["symbols"], e.data["kept"]) for e in superseded] == [("first", ["mod.py: beta"], ["second"])]
     assert "not landed: first (superseded" in proc.stdout
     assert "superseded" in smartmerge(repo, "status").stdout
@@ -218,7 +217,7 @@ def test_a_12_task_run_with_one_breaking_task_lands_the_other_11_and_names_the_c
     assert landed == [f"notes/t{n:02d}.txt" for n in range(12) if n != 7]
     assert show(repo, "main", "calc.py") == CALC.rstrip("\n")
 
-    log = events(repo, report.run)
+    log = run_events(repo, report.run)
     failed = next(e for e in log if e.kind == "task_failed" and e.task == "t07")
     assert failed.data["tests"] == ["test_calc::test_add"] and failed.data["culprit"] is True
     purposes = [e.data["purpose"] for e in log if e.kind == "gate_started"]
@@ -266,7 +265,7 @@ def test_a_culprits_dependents_leave_with_it_and_a_gate_that_fails_on_the_target
     assert report.status == "gate_failed"
     assert "the gate fails on main itself" in report.message
     assert {t.state for t in report.state.tasks.values()} == {"integrated"}
-    assert not any(e.kind == "task_failed" for e in events(repo, report.run))
+    assert not any(e.kind == "task_failed" for e in run_events(repo, report.run))
     assert git(repo, "rev-parse", "main") == before
 
 
@@ -301,7 +300,7 @@ def test_a_task_that_breaks_the_gate_only_on_the_moved_target_is_found_on_it(tmp
     files = git(repo, "ls-tree", "--name-only", "main").split()
     assert "a.txt" in files and "slow.txt" in files and "test_square.py" not in files
     assert "def mul" not in show(repo, "main", "calc.py")  # the colleague's commit stands
-    log = events(repo, run)
+    log = run_events(repo, run)
     failed = next(e for e in log if e.kind == "task_failed" and e.task == "bad")
     assert failed.data["tests"] == ["test_square::test_square"]
     purposes = [e.data["purpose"] for e in log if e.kind == "gate_started"]
@@ -339,7 +338,7 @@ def test_variants_are_chosen_on_a_tree_without_the_task_that_breaks_the_gate(tmp
     assert tasks["after"].state == "integrated"
     assert show(repo, "main", "shop.py") == "def price():\n    return 10"
     assert show(repo, "main", "calc.py") == CALC.rstrip("\n")
-    purposes = [e.data["purpose"] for e in events(repo, report.run) if e.kind == "gate_started"]
+    purposes = [e.data["purpose"] for e in run_events(repo, report.run) if e.kind == "gate_started"]
     assert purposes[:2] == ["check", "check"]  # the tree before the choice, then the target alone
 
 

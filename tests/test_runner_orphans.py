@@ -8,12 +8,10 @@ import os
 import shlex
 import signal
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from conftest import SMARTMERGE
-from runner_repo import git, make_repo, show, smartmerge
+from runner_repo import git, make_repo, proc_stat, show, smartmerge, wait_for
 
 from smartmerge.runner import gc, start_run
 from smartmerge.runner.executing import group_of_run
@@ -21,20 +19,9 @@ from smartmerge.runner.orphans import group_alive, stop_run_processes
 from smartmerge.runner.worktrees import RunnerHome
 
 
-def _wait_for(predicate: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")
-
-
 def _state(pid: int) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
+    stat = proc_stat(pid)
+    return stat[0] if stat else None
 
 
 def test_an_unreaped_group_leader_does_not_stop_the_cleanup_of_its_live_children(tmp_path: Path) -> None:
@@ -49,7 +36,7 @@ def test_an_unreaped_group_leader_does_not_stop_the_cleanup_of_its_live_children
         env={**os.environ, "SMARTMERGE_RUN": "r1"}, start_new_session=True,
     )
     try:
-        _wait_for(lambda: child_file.exists() and child_file.read_text().strip() != "" and _state(leader.pid) == "Z")
+        wait_for(lambda: child_file.exists() and child_file.read_text().strip() != "" and _state(leader.pid) == "Z")
         child = int(child_file.read_text())
         pid_file = home.pid_file("r1", "a")
         pid_file.parent.mkdir(parents=True)

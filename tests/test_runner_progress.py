@@ -5,27 +5,16 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from conftest import SMARTMERGE
 from rich.console import Console
-from runner_repo import FAST, make_repo, smartmerge
+from runner_repo import FAST, make_repo, smartmerge, wait_for
 
 from smartmerge.runner import start_run
 from smartmerge.runner.events import Event, fold, open_log
 from smartmerge.runner.progress import LiveProgress
 from smartmerge.runner.worktrees import RunnerHome
-
-
-def _wait_for(predicate: Callable[[], bool], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 def test_status_json_reports_the_gating_phase_while_the_gate_runs(tmp_path: Path) -> None:
@@ -40,7 +29,7 @@ def test_status_json_reports_the_gating_phase_while_the_gate_runs(tmp_path: Path
         """)
     runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.PIPE, text=True)
     try:
-        _wait_for(started.exists)
+        wait_for(started.exists)
         during = json.loads(smartmerge(repo, "status", "--json").stdout)
         assert during["status"] == "running"
         assert during["phase"] == "gating"

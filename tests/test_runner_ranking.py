@@ -6,17 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from runner_repo import make_repo, module_with_functions, show, smartmerge
+from runner_repo import FUNCS, make_repo, module_with_functions, sed, show, smartmerge
 
 from smartmerge.runner import start_run
 from smartmerge.runner.events import open_log
 from smartmerge.runner.worktrees import RunnerHome
-
-FUNCS = ["alpha", "beta", "gamma", "delta"]
-
-
-def sed(old: str, new: str, path: str = "mod.py") -> str:
-    return f"sed -i 's/{old}/{new}/' {path}"
 
 
 def test_two_tasks_that_clash_on_a_function_are_ranked_by_the_gate(tmp_path: Path) -> None:

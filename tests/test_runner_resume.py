@@ -5,38 +5,20 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from conftest import SMARTMERGE
-from runner_repo import git, make_repo, show, smartmerge
+from runner_repo import git, latest_events, make_repo, proc_stat, show, smartmerge, wait_for
 
 from smartmerge.runner.events import open_log
 from smartmerge.runner.integrating import complete_interrupted_landing
 from smartmerge.runner.worktrees import RunnerHome
 
 
-def _wait_for(predicate: Callable[[], bool], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for the run to get there")
-
-
 def _group_alive(pgid: int) -> bool:
     """Whether any process of the group still runs (zombies waiting for a reaper do not count)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # after the command name: state, ppid, pgrp
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+    stats = (proc_stat(int(entry.name)) for entry in Path("/proc").glob("[0-9]*"))
+    return any(stat is not None and stat[2] == pgid and stat[0] != "Z" for stat in stats)
 
 
 def test_kill_9_then_resume_loses_nothing_and_reruns_only_unfinished_work(tmp_path: Path) -> None:
@@ -61,19 +43,12 @@ def test_kill_9_then_resume_loses_nothing_and_reruns_only_unfinished_work(tmp_pa
     runner = subprocess.Popen([*SMARTMERGE, "run", "--plain"], cwd=repo, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
 
-    def kinds() -> list[tuple[str | None, str]]:
-        if not home.db.exists():
-            return []
-        with open_log(home.db) as log:
-            run = log.latest_run()
-            return [(e.task, e.kind) for e in log.events(run)] if run else []
-
     def fast_done_and_slow_running() -> bool:
-        seen = kinds()
+        seen = latest_events(repo)
         return (("fast1", "task_integrated") in seen and ("fast2", "task_integrated") in seen
                 and (counts / "slow").exists())
 
-    _wait_for(fast_done_and_slow_running, 30)
+    wait_for(fast_done_and_slow_running, 30)
     with open_log(home.db) as log:
         run = log.latest_run()
     assert run is not None
@@ -97,7 +72,7 @@ def test_kill_9_then_resume_loses_nothing_and_reruns_only_unfinished_work(tmp_pa
     for name, text in (("fast1.txt", "1"), ("fast2.txt", "2"), ("slow.txt", "s"), ("after.txt", "1\ns")):
         assert show(repo, "main", name) == text
     # the first run's hanging process group did not outlive the resume
-    _wait_for(lambda: not _group_alive(slow_group), 5)
+    wait_for(lambda: not _group_alive(slow_group), 5)
     final = json.loads(smartmerge(repo, "status", run, "--json").stdout)
     assert final["status"] == "landed"
     assert {t["state"] for t in final["tasks"].values()} == {"integrated"}

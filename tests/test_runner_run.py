@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from runner_repo import FAST, git, make_repo, module_with_functions, show, smartmerge
+from runner_repo import (
+    FAST,
+    FUNCS,
+    git,
+    make_repo,
+    module_with_functions,
+    proc_stat,
+    run_events,
+    sed,
+    show,
+    smartmerge,
+)
 
 from smartmerge.runner import gc, start_run
 from smartmerge.runner.worktrees import Checkout, RunnerHome, add_worktree
-
-FUNCS = ["alpha", "beta", "gamma", "delta"]
-
-
-def sed(old: str, new: str, path: str = "mod.py") -> str:
-    return f"sed -i 's/{old}/{new}/' {path}"
 
 
 def test_tasks_run_in_dependency_order_and_see_their_dependencies_work(tmp_path: Path) -> None:
@@ -115,13 +119,9 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
     # a zombie is dead for our purpose (its parent has not reaped it yet)
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+    stat = proc_stat(pid)
+    return stat is not None and stat[0] != "Z"
 
 
 def test_two_tasks_editing_different_functions_of_one_file_land_cleanly(tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def test_the_target_moving_during_the_run_is_integrated_again(tmp_path: Path) ->
     repo = _moving_target_repo(tmp_path, "reintegrate")
     report = start_run(repo)
     assert report.ok, report.message
-    assert any(e for e in _events(repo, report.run) if e == "reintegrating")
+    assert any(e for e in run_events(repo, report.run) if e.kind == "reintegrating")
     assert show(repo, "main", "moved.txt") == "moved"
     assert "return 100" in show(repo, "main", "mod.py")
     assert "someone else" in git(repo, "log", "--format=%s", "main")
@@ -226,13 +226,6 @@ def test_the_target_moving_can_stop_the_run_with_nothing_applied(tmp_path: Path)
     assert "moved" in report.message
     assert git(repo, "log", "-1", "--format=%s", "main") == "someone else"
     assert "return 100" not in show(repo, "main", "mod.py")
-
-
-def _events(repo: Path, run: str) -> list[str]:
-    from smartmerge.runner.events import open_log
-
-    with open_log(RunnerHome.of(repo).db) as log:
-        return [e.kind for e in log.events(run)]
 
 
 def test_a_dirty_checkout_of_the_target_gets_the_work_on_a_side_ref(tmp_path: Path) -> None:
@@ -371,7 +364,8 @@ def _state(pid: int, wanted: str) -> str:
     effect when the kernel next schedules the process) or after 30 s, whatever it is then."""
     deadline = time.monotonic() + 30
     while True:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        stat = proc_stat(pid)
+        state = stat[0] if stat else "gone"
         if state in wanted or time.monotonic() > deadline:
             return state
         time.sleep(0.02)

@@ -51,6 +51,14 @@ def git(cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = 
     return result
 
 
+def git_bytes(cwd: Path, *args: str, stdin: bytes = b"", env: dict[str, str] | None = None) -> bytes:
+    """A git command whose input or output is bytes (paths with ``-z``, blobs); it must succeed."""
+    proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False, env=env)
+    if proc.returncode != 0:
+        raise GitError(f"git {' '.join(args)} failed in {cwd}: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
 def common_dir(repo: Path) -> Path:
     """The repository's shared git folder (the same for every worktree)."""
     out = git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").stdout.strip()
@@ -119,19 +127,22 @@ def attributes_file(home: Path) -> Path:
     return path
 
 
-def merge_driver_config(home: Path) -> list[str]:
+def merge_driver_config(home: Path, driver: str | None = None) -> list[str]:
     """``git -c`` options that make ``git merge`` call smartmerge for each file.
 
     This is the one place that spells the driver line, so it can switch to the
     git/ module's driver (``merge --git``) once that exists. The driver pins
     this very smartmerge (its interpreter and package folder) so the merger a
     run uses never depends on what a worktree or the cwd would import.
+    ``driver`` replaces the line (the in-process merge gives ``false``: every file
+    the driver would get is left unmerged, for the runner to merge itself).
     """
-    package_root = Path(__file__).resolve().parents[2]
-    driver = (
-        f"PYTHONPATH={shlex.quote(str(package_root))} {shlex.quote(sys.executable)} -m smartmerge merge "
-        "%O %A %B -o %A -p %P -l %L"
-    )
+    if driver is None:
+        package_root = Path(__file__).resolve().parents[2]
+        driver = (
+            f"PYTHONPATH={shlex.quote(str(package_root))} {shlex.quote(sys.executable)} -m smartmerge merge "
+            "%O %A %B -o %A -p %P -l %L"
+        )
     return [
         "-c", "merge.smartmerge.name=smartmerge",
         "-c", f"merge.smartmerge.driver={driver}",
@@ -165,7 +176,26 @@ def merge_with_smartmerge(
     On a conflict ``resolve`` (the gate's ranking) may settle every conflicted file,
     and the merge is committed; otherwise the merge is aborted, so the worktree is
     back where it was.
+
+    A merge of one branch merges the files in this process (``contents.py``); what
+    that path does not take (an octopus, several merge bases, a conflict git found
+    beyond two versions of a file's text) goes through ``git merge`` with the driver.
     """
+    if len(revs) == 1:
+        # imported here: the merge engine is loaded only by a run that merges
+        from smartmerge.runner import contents
+
+        attempt = contents.merge_in_process(worktree, home, revs[0], message, resolve)
+        if attempt is not None:
+            return attempt
+    return merge_with_driver(worktree, home, revs, message, resolve)
+
+
+def merge_with_driver(
+    worktree: Path, home: Path, revs: list[str], message: str, resolve: Resolver | None = None
+) -> MergeAttempt:
+    """``merge_with_smartmerge`` through ``git merge``, smartmerge as git's merge driver
+    (one process per file git cannot merge itself)."""
     result = git(
         worktree, *RUNNER_IDENTITY, *merge_driver_config(home),
         "merge", "--no-ff", "--no-edit", "-q", "-m", message, *revs, check=False,
