@@ -14,7 +14,7 @@ import ast
 import re
 import textwrap
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -31,6 +31,7 @@ from smartmerge.parsing.from_tree_sitter import duplicate_names
 from smartmerge.parsing.python_scopes import (
     call_mismatches,
     compile_error,
+    shared_syntax_trees,
     syntax_tree,
     unbound_reads,
 )
@@ -46,7 +47,7 @@ def check_merge(
     MergeTimeout once ``time.monotonic()`` passes ``deadline``."""
     memo = _MATCHES.set({})
     try:
-        with time_limit(deadline):
+        with time_limit(deadline), shared_syntax_trees():
             _check_merge(base, left, right, merged, profile)
     finally:
         _MATCHES.reset(memo)
@@ -81,12 +82,15 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
         if profile.parser == "tree-sitter":
             _no_duplicate_keys(base, left, right, merged, profile)
         return _check_changes(base, left, right, out, profile.renamable_kinds, profile.comment_prefix)
+    # the stdlib ast parser, on the whole output, once: its tree serves the questions
+    # below and the semantic warnings (shared_syntax_trees)
+    tree = syntax_tree(merged)
     try:
-        out = parse_python(merged)  # the stdlib ast parser, on the whole output
+        out = parse_python(merged, tree=tree)  # without a tree: parsed again, to say why it fails
     except ParseFailed as exc:
         raise CheckFailed(f"output does not parse with ast: {exc}") from None
     in_time("the check")
-    _compiles_and_binds(base, left, right, merged)
+    _compiles_and_binds(base, left, right, merged, tree)
     in_time("the check")
     # libcst takes ~30 ms per 500 lines, too slow for every merge: it re-parses each
     # top-level statement the merge wrote, i.e. every one not copied verbatim from left
@@ -157,6 +161,8 @@ def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
     carried along would otherwise pass: none is a child of the body the side changed
     any more. Lines the merge wrote new (token merges) are the containment test's
     business."""
+    if base.text == left.text == right.text == out.text:
+        return  # each line as often in all four: nothing to count (the bodies below are the same too)
     counts = [_line_counts(tree) for tree in (base, left, right)]
     for line, found in _line_counts(out).items():
         b, dl, dr = counts[0][line], counts[1][line] - counts[0][line], counts[2][line] - counts[0][line]
@@ -184,11 +190,11 @@ def _same_definitions(base: Node, left: Node, right: Node, out: Node) -> list[tu
     return [(trees[0][k], trees[1][k], trees[2][k], trees[3][k]) for k in trees[0] if all(k in t for t in trees[1:])]
 
 
-def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
+def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str, tree: ast.Module | None = None) -> None:
     """What ``ast`` accepts but the compiler refuses, and names the merge left unbound
     (a side deleted a variable the other side's new code reads): refused, unless an
     input already had the same fault."""
-    error = compile_error(merged)
+    error = compile_error(merged, tree)
     if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
         raise CheckFailed(f"output does not compile: {error}")
     in_time("the check")
@@ -204,10 +210,15 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
 def _no_repeated_definitions(base: Node, left: Node, right: Node, merged: str) -> None:
     """A nested function or one in an ``if`` body that a side renamed onto the name the
     other side added there: the body-level checks see module and class bodies only."""
-    out, *inputs = (syntax_tree(text) for text in (merged, base.text, left.text, right.text))
-    if out is None or any(tree is None for tree in inputs):
+    out = syntax_tree(merged)
+    if out is None:
         return
-    if _repeated_definitions(out, [tree for tree in inputs if tree is not None]):
+
+    def inputs() -> list[ast.Module] | None:
+        trees = [syntax_tree(node.text) for node in (base, left, right)]
+        return [tree for tree in trees if tree is not None] if None not in trees else None
+
+    if _repeated_definitions(out, inputs):
         raise CheckFailed("the result defines a name twice in one body")
 
 
@@ -646,7 +657,7 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     if mismatched:
         what = min(mismatched)[0]
         return Fault(f"a call of {what} no longer fits its parameters", frozenset(line for _n, _c, line in mismatched))
-    repeated = _repeated_definitions(tree, [ast.parse(text) for text in (base, left, right)])
+    repeated = _repeated_definitions(tree, lambda: [ast.parse(text) for text in (base, left, right)])
     if repeated:
         return Fault("the result defines a name twice in one body", repeated)
     return None
@@ -675,9 +686,11 @@ def _lines_reading(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
     )
 
 
-def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozenset[int]:
+def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Module] | None]) -> frozenset[int]:
     """Lines of functions and classes defined in one body (module or class) more often
-    than in any input: a definition written twice, the second silently winning."""
+    than in any input: a definition written twice, the second silently winning.
+    ``inputs`` gives the inputs' trees (None: one does not parse, nothing to compare
+    with); asked only when the result defines a name twice in one body."""
 
     def bodies(module: ast.Module) -> dict[str, list[ast.stmt]]:
         # every statement list (a function's, an `if`'s, an `except`'s too), keyed by
@@ -686,8 +699,14 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
         found: dict[str, list[ast.stmt]] = {}
 
         def visit(body: list[ast.stmt], where: str) -> None:
-            found.setdefault(where, []).extend(body)
+            # only definitions count; a body without any adds nothing (linear in the
+            # module: a Counter for each of 12,500 function bodies took a second)
+            defined = [stmt for stmt in body if isinstance(stmt, _DEFINITION)]
+            if defined:
+                found.setdefault(where, []).extend(defined)
             for stmt in body:
+                if not isinstance(stmt, _HAS_STATEMENTS):
+                    continue
                 inner = f"{where}.{stmt.name}" if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else f"{where}:{type(stmt).__name__}"
                 for field in ("body", "orelse", "finalbody"):
                     value = getattr(stmt, field, None)
@@ -705,22 +724,38 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
         return Counter(
             stmt.name
             for stmt in body
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not _may_repeat(stmt)
+            if isinstance(stmt, _DEFINITION) and not _may_repeat(stmt)
         )
 
+    found = {where: (body, definitions(body)) for where, body in bodies(tree).items()}
+    if all(count < 2 for _body, counts in found.values() for count in counts.values()):
+        return frozenset()  # once each, as any input may have them: the inputs need no parsing
+    trees = inputs()
+    if trees is None:
+        return frozenset()
     most: dict[str, Counter[str]] = {}
-    for module in inputs:
+    for module in trees:
         for where, body in bodies(module).items():
             most[where] = most.get(where, Counter()) | definitions(body)
     lines: set[int] = set()
-    for where, body in bodies(tree).items():
-        counts = definitions(body)
+    for where, (body, counts) in found.items():
         for name, count in counts.items():
             if count > max(most.get(where, Counter())[name], 1):
                 lines.update(
                     stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
                 )
     return frozenset(lines)
+
+
+_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+# the kinds of statement that may hold statement lists (in the fields ``visit`` reads)
+_HAS_STATEMENTS = tuple(
+    kind for kind in vars(ast).values()
+    if isinstance(kind, type) and issubclass(kind, ast.stmt)
+    and any(field in kind._fields for field in ("body", "orelse", "finalbody", "handlers", "cases"))
+)
 
 
 def _may_repeat(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:

@@ -16,6 +16,7 @@ from smartmerge.checking import check_counts, check_merge, soundness_fault
 from smartmerge.checking_semantics import semantic_warnings
 from smartmerge.deadline import in_time, time_limit
 from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
+from smartmerge.gc_pause import collection_paused
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.line_merge import LineMerge, line_merge, line_merge_refusing
@@ -23,7 +24,7 @@ from smartmerge.merging.structured import merge_trees
 from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse
-from smartmerge.parsing.python_scopes import compiler_refuses
+from smartmerge.parsing.python_scopes import compiler_refuses, shared_syntax_trees
 from smartmerge.rendering import render
 from smartmerge.result import MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
@@ -110,6 +111,8 @@ def _profile_for(path: str | None, options: MergeOptions) -> LanguageProfile | N
     return detect_language(path)
 
 
+@collection_paused()  # the trees of a big file are many objects for the cyclic collector to re-scan
+@shared_syntax_trees()  # the check, git's fallback check and the semantic warnings parse each text once
 def merge_texts(
     base: bytes | str,
     left: bytes | str,

@@ -48,13 +48,14 @@ class _Lines:
         return len(line) - len(line.lstrip(" \t"))
 
 
-def parse_python(text: str, clash_kinds: frozenset[str] = frozenset()) -> Node:
+def parse_python(text: str, clash_kinds: frozenset[str] = frozenset(), tree: ast.Module | None = None) -> Node:
     """Parse a module; raise ParseFailed when the text is not valid Python 3.
 
     ``clash_kinds``: the kinds of block (the profile's ``insertion_conflict_bodies``)
-    where both sides inserting different statements at one spot is a conflict."""
+    where both sides inserting different statements at one spot is a conflict.
+    ``tree``: ``ast.parse(text)`` when the caller has it already (the check)."""
     try:
-        statements = statements_from_ast(ast.parse(text).body)
+        statements = statements_from_ast((ast.parse(text) if tree is None else tree).body)
     except SyntaxError as exc:
         # syntax newer than this interpreter: the grammar's reading, if it has one
         newer = statements_from_grammar(text)
