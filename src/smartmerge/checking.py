@@ -117,11 +117,8 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
 def _line_counts(tree: Node) -> Counter[str]:
     """How often each line with a word in it occurs, without its layout (indentation,
     inner white space, the quotes a formatter may switch)."""
-    counts: Counter[str] = Counter()
-    for line in split_lines(tree.text):
-        if _HAS_WORD.search(line):
-            counts[" ".join(line.replace("'", '"').split())] += 1
-    return counts
+    has_word = _HAS_WORD.search
+    return Counter(" ".join(line.split()) for line in split_lines(tree.text.replace("'", '"')) if has_word(line))
 
 
 _HAS_WORD = re.compile(r"\w")
