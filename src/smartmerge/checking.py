@@ -84,12 +84,13 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
         return _check_changes(base, left, right, out, profile.renamable_kinds, profile.comment_prefix)
     # the stdlib ast parser, on the whole output, once: its tree serves the questions
     # below and the semantic warnings (shared_syntax_trees)
+    in_time("the check", len(merged))  # each whole-text pass: only if it can end in time
     tree = syntax_tree(merged)
     try:
         out = parse_python(merged, tree=tree)  # without a tree: parsed again, to say why it fails
     except ParseFailed as exc:
         raise CheckFailed(f"output does not parse with ast: {exc}") from None
-    in_time("the check")
+    in_time("the check", len(merged))
     _compiles_and_binds(base, left, right, merged, tree)
     in_time("the check")
     # libcst takes ~30 ms per 500 lines, too slow for every merge: it re-parses each
@@ -194,7 +195,7 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str, tree: 
     error = compile_error(merged, tree)
     if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
         raise CheckFailed(f"output does not compile: {error}")
-    in_time("the check")
+    in_time("the check", len(merged))
     new = _new_unbound(base.text, left.text, right.text, merged)
     if new:
         raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
@@ -630,18 +631,19 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
             if out and out > max(duplicate_names(text, profile) for text in (base, left, right)):
                 return Fault("the result repeats a key within one object")
         return None
+    in_time("checking git's line merge", len(merged))  # each whole-text pass: only if it can end in time
     try:
         tree = ast.parse(merged)
     except (SyntaxError, ValueError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) and exc.lineno else 0
         return Fault(f"the result does not parse (line {line})", frozenset({line}))
-    in_time("checking git's line merge")
-    error = compile_error(merged)
+    in_time("checking git's line merge", len(merged))
+    error = compile_error(merged, tree)
     in_time("checking git's line merge")
     if error is not None and all(compile_error(text) is None for text in (base, left, right)):
         match = re.search(r"\(line (\d+)\)$", error)
         return Fault(f"the result does not compile: {error}", frozenset({int(match.group(1))} if match else ()))
-    in_time("checking git's line merge")
+    in_time("checking git's line merge", len(merged))
     unbound = _new_unbound(base, left, right, merged)
     in_time("checking git's line merge")
     if unbound:

@@ -25,6 +25,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from smartmerge.deadline import in_time
+from smartmerge.errors import MergeTimeout
 from smartmerge.parsing.python_scopes import syntax_tree
 from smartmerge.textlines import split_lines
 
@@ -533,6 +535,8 @@ def semantic_warnings(base: str, left: str, right: str, merged: str) -> tuple[st
     Only what no input already had. Never raises: a text that does not parse has none."""
     try:
         return _warnings(base, left, right, merged)
+    except MergeTimeout:
+        raise  # the merge's time limit (deadline.py): the caller decides
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ()
     except Exception:  # a warning is advice: a bug here must never cost the merge
@@ -542,13 +546,16 @@ def semantic_warnings(base: str, left: str, right: str, merged: str) -> tuple[st
 
 def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     """The output is parsed and its definitions listed; the deeper walks, and the inputs'
-    parses, happen only where cheap text tests leave a finding possible."""
+    parses, happen only where cheap text tests leave a finding possible. Each of them
+    only while the merge's time lasts (MergeTimeout)."""
+    in_time(_WHAT, len(merged))
     out_tree = _parse(merged)
     out_defs = _definitions(out_tree, merged)
     trees: dict[str, ast.Module] = {}
 
     def parsed(text: str) -> ast.Module:
         if text not in trees:
+            in_time(_WHAT, len(text))
             trees[text] = _parse(text)
         return trees[text]
 
@@ -557,6 +564,7 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     # a call can stop fitting only if a side's version of its function has another
     # signature than the output's, and that side mentions the function being called
     if any(not sides[side].holds(d.header) and d.called_in(side) for d in out_defs.values() for side in (left, right)):
+        in_time(_WHAT, len(merged))
         mismatches = _Walker.module(out_tree).mismatches()
         if mismatches:
             found += _arity_warnings(mismatches, [_Walker.module(parsed(text)) for text in (base, left, right)])
@@ -568,6 +576,7 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
         for store in _dead_stores(d) if not _in_text(store.store.statement, merged_lines, base)
     ]
     if dead:
+        in_time(_WHAT)
         found += _dead_change_warnings(dead, [_definitions(parsed(text), text) for text in (base, left, right)])
     return tuple(message for _, message in sorted(found))
 
@@ -592,6 +601,9 @@ class _LineIndex:
                     return True  # the same lines, so the same characters
         # not as whole lines here: it may still sit inside a longer line
         return piece in self.text
+
+
+_WHAT = "the semantic cross-check"
 
 
 def _parse(text: str) -> ast.Module:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from smartmerge.deadline import in_time
+from smartmerge.deadline import in_time, note_pace
 from smartmerge.errors import ParseFailed
 from smartmerge.parsing.python_grammar import statements_from_grammar
 from smartmerge.parsing.python_statements import BLOCK_KINDS, Statement, statements_from_ast
@@ -55,7 +56,11 @@ def parse_python(text: str, clash_kinds: frozenset[str] = frozenset(), tree: ast
     where both sides inserting different statements at one spot is a conflict.
     ``tree``: ``ast.parse(text)`` when the caller has it already (the check)."""
     try:
-        statements = statements_from_ast((ast.parse(text) if tree is None else tree).body)
+        if tree is None:
+            started = time.monotonic()
+            tree = ast.parse(text)
+            note_pace(len(text), time.monotonic() - started)
+        statements = statements_from_ast(tree.body)
     except SyntaxError as exc:
         # syntax newer than this interpreter: the grammar's reading, if it has one
         newer = statements_from_grammar(text)

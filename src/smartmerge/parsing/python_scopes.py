@@ -14,12 +14,14 @@ import ast
 import builtins
 import re
 import symtable
+import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from smartmerge.deadline import note_pace
 from smartmerge.parsing.python_grammar import is_modern_python
 
 # names every module has without binding them
@@ -153,10 +155,12 @@ def syntax_tree(text: str) -> ast.Module | None:
     trees = _TREES.get()
     if trees is not None and text in trees:
         return trees[text]
+    started = time.monotonic()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree: ast.Module | None = ast.parse(text)
+        note_pace(len(text), time.monotonic() - started)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         tree = None
     if trees is not None:
