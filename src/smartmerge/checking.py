@@ -631,7 +631,9 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
             if out and out > max(duplicate_names(text, profile) for text in (base, left, right)):
                 return Fault("the result repeats a key within one object")
         return None
-    in_time("checking git's line merge", len(merged))  # each whole-text pass: only if it can end in time
+    # parse, compile and symtable, each a pass over the whole text: begun only if all
+    # three can end in time, then each only if it can (deadline.py)
+    in_time("checking git's line merge", 3 * len(merged))
     try:
         tree = ast.parse(merged)
     except (SyntaxError, ValueError) as exc:
