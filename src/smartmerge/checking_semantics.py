@@ -24,6 +24,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from smartmerge.deadline import in_time
 from smartmerge.errors import MergeTimeout
@@ -401,19 +402,17 @@ class _Definition:
     header: str  # decorators and signature
     text: str
 
-    def called_in(self, text: str) -> bool:
-        """Does ``text`` call it the ways the check resolves calls: ``f(``, ``C(`` for
+    def called_in(self, side: _Side) -> bool:
+        """Does the side call it the ways the check resolves calls: ``f(``, ``C(`` for
         ``C.__init__``, or ``self.m(`` through the method's receiver?"""
         *owners, name = self.qualname.split(".")
         if not owners:
-            pattern = rf"{_NOT_DEFINED_HERE}{re.escape(name)}\s*\("
-        elif name == "__init__":
-            pattern = rf"{_NOT_DEFINED_HERE}{re.escape(owners[-1])}\s*\("
-        else:
-            positional = [*self.node.args.posonlyargs, *self.node.args.args]
-            receivers = {"self", "cls"} | ({positional[0].arg} if positional else set())
-            pattern = rf"(?<![\w.])(?:{'|'.join(sorted(receivers))})\s*\.\s*{re.escape(name)}\s*\("
-        return re.search(pattern, text) is not None
+            return name in side.called
+        if name == "__init__":
+            return owners[-1] in side.called
+        positional = [*self.node.args.posonlyargs, *self.node.args.args]
+        receivers = {"self", "cls"} | ({positional[0].arg} if positional else set())
+        return any((receiver, name) in side.methods_called for receiver in receivers)
 
 
 def _definitions(tree: ast.Module, text: str) -> dict[str, _Definition]:
@@ -560,10 +559,10 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
         return trees[text]
 
     found: list[tuple[int, str]] = []
-    sides = {side: _LineIndex(side) for side in (left, right)}
+    sides = {side: _Side(side) for side in (left, right)}
     # a call can stop fitting only if a side's version of its function has another
     # signature than the output's, and that side mentions the function being called
-    if any(not sides[side].holds(d.header) and d.called_in(side) for d in out_defs.values() for side in (left, right)):
+    if any(not sides[side].holds(d.header) and d.called_in(sides[side]) for d in out_defs.values() for side in (left, right)):
         in_time(_WHAT, len(merged))
         mismatches = _Walker.module(out_tree).mismatches()
         if mismatches:
@@ -581,10 +580,17 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     return tuple(message for _, message in sorted(found))
 
 
-class _LineIndex:
-    """``piece in text`` for pieces made of whole lines (a definition, its header), in
-    time linear in the text: searching the whole text for each of a module's thousands
-    of definitions took seconds on a 50,000-line file."""
+# a name called as ``name(`` (not a definition's own line), and ``receiver.name(``:
+# every occurrence in one pass over the text (identifiers are whole ``\w+`` runs, so the
+# name found at each place is the one a search for that name would find there)
+_CALL = re.compile(rf"{_NOT_DEFINED_HERE}(\w+)\s*\(")
+_METHOD_CALL = re.compile(r"(?<![\w.])(\w+)\s*\.\s*(\w+)\s*\(")
+
+
+class _Side:
+    """What the warnings ask of a side's text, in time linear in the text: searching
+    the whole text once for each of a module's thousands of definitions (is its
+    header there, is it called) took seconds on a 50,000-line file."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -592,6 +598,14 @@ class _LineIndex:
         self.starts: dict[str, list[int]] = {}
         for index, line in enumerate(self.lines):
             self.starts.setdefault(line, []).append(index)
+
+    @cached_property
+    def called(self) -> frozenset[str]:
+        return frozenset(match.group(1) for match in _CALL.finditer(self.text))
+
+    @cached_property
+    def methods_called(self) -> frozenset[tuple[str, str]]:
+        return frozenset((match.group(1), match.group(2)) for match in _METHOD_CALL.finditer(self.text))
 
     def holds(self, piece: str) -> bool:
         wanted = split_lines(piece)
