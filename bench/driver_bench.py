@@ -15,7 +15,7 @@ be shared: compare ratios, not milliseconds across runs. ``--baseline REV`` meas
 checkout, for a before/after table. Child processes run with bytecode caching on (as
 an installed package has it), whatever ``PYTHONDONTWRITEBYTECODE`` says.
 
-    python bench/driver_bench.py [CORPUS] [--baseline main] [--markdown OUT] [--quick]
+    python bench/driver_bench.py [CORPUS] [--baseline main] [--markdown OUT] [--quick] [--only big,timeout]
 """
 
 from __future__ import annotations
@@ -291,8 +291,39 @@ class Column:
     raw: dict[str, float] = field(default_factory=dict)
 
 
-def measure(name: str, src: Path, work: Path, args: argparse.Namespace, plain: PlainGit, log: Callable[[str], None]) -> Column:
+def measure(
+    name: str, src: Path, work: Path, args: argparse.Namespace, plain: PlainGit | None, log: Callable[[str], None]
+) -> Column:
     column = Column(name)
+    if plain is not None:
+        _measure_driver(name, src, args, plain, column, log)
+    if args.sample and "process" in args.only:  # process and in-process medians
+        ours, gits = time_processes(args.sample, src)
+        column.raw["process"] = ours.wall
+        column.rows["process"] = f"{ours.ms()}; x{ours.wall / gits.wall:.0f} `git merge-file`"
+        inproc = time_in_process(args.sample, src)
+        column.raw["in_process"] = inproc.wall
+        column.rows["in_process"] = f"{inproc.wall * 1e3:.1f} ms (CPU {inproc.cpu * 1e3:.1f} ms)"
+        log(f"{name}: process {column.rows['process']}, in-process {column.rows['in_process']}")
+    if "big" in args.only:
+        big = time_big(work, src, args.big_lines, timeout=BIG_TIMEOUT)
+        column.raw["big"] = big.wall
+        column.rows["big"] = f"{big.wall:.2f} s (CPU {big.cpu:.2f} s), {big.peak_mb:.0f} MB, exit {big.status}"
+        log(f"{name}: big: {column.rows['big']}")
+    if "timeout" in args.only:
+        limit = args.timeout_probe
+        probe = time_big(work, src, args.big_lines * 2, timeout=limit)
+        column.raw["timeout"] = probe.wall
+        column.rows["timeout"] = (
+            f"{probe.wall:.2f} s = {probe.wall / limit:.2f} T (CPU {probe.cpu:.2f} s; T = {limit:g} s, exit {probe.status})"
+        )
+        log(f"{name}: timeout: {column.rows['timeout']}")
+    return column
+
+
+def _measure_driver(
+    name: str, src: Path, args: argparse.Namespace, plain: PlainGit, column: Column, log: Callable[[str], None]
+) -> None:
     for kind, merge_repo, gits in (
         ("clean", plain.clean_repo, plain.clean), ("structured", plain.structured_repo, plain.structured)
     ):
@@ -305,26 +336,6 @@ def measure(name: str, src: Path, work: Path, args: argparse.Namespace, plain: P
     column.raw["off"] = off.wall
     column.rows["off"] = f"{off.ms()}; x{off.wall / plain.merge_file.wall:.1f} one `git merge-file`"
     log(f"{name}: off: {column.rows['off']}")
-    if args.sample:
-        ours, gits = time_processes(args.sample, src)
-        column.raw["process"] = ours.wall
-        column.rows["process"] = f"{ours.ms()}; x{ours.wall / gits.wall:.0f} `git merge-file`"
-        inproc = time_in_process(args.sample, src)
-        column.raw["in_process"] = inproc.wall
-        column.rows["in_process"] = f"{inproc.wall * 1e3:.1f} ms (CPU {inproc.cpu * 1e3:.1f} ms)"
-        log(f"{name}: process {column.rows['process']}, in-process {column.rows['in_process']}")
-    big = time_big(work, src, args.big_lines, timeout=BIG_TIMEOUT)
-    column.raw["big"] = big.wall
-    column.rows["big"] = f"{big.wall:.2f} s (CPU {big.cpu:.2f} s), {big.peak_mb:.0f} MB, exit {big.status}"
-    log(f"{name}: big: {column.rows['big']}")
-    limit = args.timeout_probe
-    probe = time_big(work, src, args.big_lines * 2, timeout=limit)
-    column.raw["timeout"] = probe.wall
-    column.rows["timeout"] = (
-        f"{probe.wall:.2f} s = {probe.wall / limit:.2f} T (CPU {probe.cpu:.2f} s; T = {limit:g} s, exit {probe.status})"
-    )
-    log(f"{name}: timeout: {column.rows['timeout']}")
-    return column
 
 
 LABELS = {
@@ -338,7 +349,7 @@ LABELS = {
 }
 
 
-def table(columns: list[Column], args: argparse.Namespace, git_: PlainGit) -> str:
+def table(columns: list[Column], args: argparse.Namespace, git_: PlainGit | None) -> str:
     head = "| | " + " | ".join(c.name for c in columns) + " | target |"
     lines = [head, "|---" * (len(columns) + 2) + "|"]
     for key, label in LABELS.items():
@@ -347,6 +358,8 @@ def table(columns: list[Column], args: argparse.Namespace, git_: PlainGit) -> st
         label = label.replace("big file", f"{args.big_lines:,}-line file")
         lines.append(f"| {label} | " + " | ".join(c.rows[key] for c in columns) + f" | {TARGETS[key]} |")
     lines.append("")
+    if git_ is None:  # --only without the driver's rows
+        return "\n".join(lines) + "\n"
     lines.append(
         f"Plain git in the same run: `git merge` {git_.clean.ms()} for the {git_.clean_repo.files} clean files, "
         f"{git_.structured.ms()} for the {git_.structured_repo.files} appending ones (conflicts); "
@@ -363,6 +376,19 @@ def export_src(rev: str, into: Path) -> Path:
     return into / "src"
 
 
+# what --only can pick: the git merges with the driver (clean, structured, off rows),
+# the corpus sample's process and in-process medians, the big file, the --timeout probe
+PARTS = ("driver", "process", "big", "timeout")
+
+
+def _parts(value: str) -> frozenset[str]:
+    parts = frozenset(part.strip() for part in value.split(",") if part.strip())
+    unknown = parts - set(PARTS)
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"unknown part(s) {', '.join(sorted(unknown)) or '(none)'}; choose from {','.join(PARTS)}")
+    return parts
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("corpus", nargs="?", type=Path, help="a corpus folder for the process and in-process medians")
@@ -375,6 +401,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--baseline", metavar="REV", help="also measure the src/ of this revision (say, main)")
     ap.add_argument("--markdown", type=Path, help="write the table here (default: stdout)")
     ap.add_argument("--quick", action="store_true", help="a few small files, one repeat: checks that the bench runs")
+    ap.add_argument(
+        "--only", type=_parts, default=frozenset(PARTS), metavar="PARTS",
+        help=f"comma-separated parts to measure, of {','.join(PARTS)} (default: all); 'driver' is the git merges",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.clean_files, args.append_files, args.repeats, args.big_lines, args.limit = 4, 2, 1, 400, 3
@@ -388,13 +418,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="driver-bench-") as tmp:
         work = Path(tmp)
-        clean = build_repo(work / "clean", args.clean_files, 0)
-        structured = build_repo(work / "structured", 0, args.append_files)
-        plain = PlainGit(
-            clean, structured, time_merge(clean, None, args.repeats), time_merge(structured, None, args.repeats),
-            time_merge_file(work, args.repeats),
-        )
-        log(f"plain git: {plain.clean.ms()} clean, {plain.structured.ms()} appending")
+        plain = None
+        if "driver" in args.only:
+            clean = build_repo(work / "clean", args.clean_files, 0)
+            structured = build_repo(work / "structured", 0, args.append_files)
+            plain = PlainGit(
+                clean, structured, time_merge(clean, None, args.repeats), time_merge(structured, None, args.repeats),
+                time_merge_file(work, args.repeats),
+            )
+            log(f"plain git: {plain.clean.ms()} clean, {plain.structured.ms()} appending")
         sources = [(f"this checkout ({git(CHECKOUT, 'rev-parse', '--short', 'HEAD')})", CHECKOUT / "src")]
         if args.baseline:
             rev = git(CHECKOUT, "rev-parse", "--short", args.baseline)

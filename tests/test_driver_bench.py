@@ -29,3 +29,19 @@ def test_the_driver_bench_measures_every_row_against_git(tmp_path: Path) -> None
         assert row in table, row
     # the generated merges behaved as built: plain git merged the clean files and the driver was timed
     assert "Plain git in the same run" in table and "exit 0" in table
+
+
+def test_only_measures_the_parts_asked_for(tmp_path: Path) -> None:
+    out = tmp_path / "table.md"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "driver_bench.py"), "--quick", "--only", "big,timeout", "--markdown", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = out.read_text()
+    assert "400-line file" in table and "`--timeout T`" in table
+    assert "files git merges cleanly" not in table and "Plain git in the same run" not in table
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "driver_bench.py"), "--only", "bigfile"], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 2 and "unknown part(s) bigfile" in bad.stderr

@@ -14,7 +14,7 @@ import ast
 import re
 import textwrap
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -31,6 +31,7 @@ from smartmerge.parsing.from_tree_sitter import duplicate_names
 from smartmerge.parsing.python_scopes import (
     call_mismatches,
     compile_error,
+    shared_syntax_trees,
     syntax_tree,
     unbound_reads,
 )
@@ -46,7 +47,7 @@ def check_merge(
     MergeTimeout once ``time.monotonic()`` passes ``deadline``."""
     memo = _MATCHES.set({})
     try:
-        with time_limit(deadline):
+        with time_limit(deadline), shared_syntax_trees():
             _check_merge(base, left, right, merged, profile)
     finally:
         _MATCHES.reset(memo)
@@ -81,12 +82,16 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
         if profile.parser == "tree-sitter":
             _no_duplicate_keys(base, left, right, merged, profile)
         return _check_changes(base, left, right, out, profile.renamable_kinds, profile.comment_prefix)
+    # the stdlib ast parser, on the whole output, once: its tree serves the questions
+    # below and the semantic warnings (shared_syntax_trees)
+    in_time("the check", len(merged))  # each whole-text pass: only if it can end in time
+    tree = syntax_tree(merged)
     try:
-        out = parse_python(merged)  # the stdlib ast parser, on the whole output
+        out = parse_python(merged, tree=tree)  # without a tree: parsed again, to say why it fails
     except ParseFailed as exc:
         raise CheckFailed(f"output does not parse with ast: {exc}") from None
-    in_time("the check")
-    _compiles_and_binds(base, left, right, merged)
+    in_time("the check", len(merged))
+    _compiles_and_binds(base, left, right, merged, tree)
     in_time("the check")
     # libcst takes ~30 ms per 500 lines, too slow for every merge: it re-parses each
     # top-level statement the merge wrote, i.e. every one not copied verbatim from left
@@ -113,11 +118,8 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
 def _line_counts(tree: Node) -> Counter[str]:
     """How often each line with a word in it occurs, without its layout (indentation,
     inner white space, the quotes a formatter may switch)."""
-    counts: Counter[str] = Counter()
-    for line in split_lines(tree.text):
-        if _HAS_WORD.search(line):
-            counts[" ".join(line.replace("'", '"').split())] += 1
-    return counts
+    has_word = _HAS_WORD.search
+    return Counter(" ".join(line.split()) for line in split_lines(tree.text.replace("'", '"')) if has_word(line))
 
 
 _HAS_WORD = re.compile(r"\w")
@@ -157,6 +159,8 @@ def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
     carried along would otherwise pass: none is a child of the body the side changed
     any more. Lines the merge wrote new (token merges) are the containment test's
     business."""
+    if base.text == left.text == right.text == out.text:
+        return  # each line as often in all four: nothing to count (the bodies below are the same too)
     counts = [_line_counts(tree) for tree in (base, left, right)]
     for line, found in _line_counts(out).items():
         b, dl, dr = counts[0][line], counts[1][line] - counts[0][line], counts[2][line] - counts[0][line]
@@ -184,14 +188,14 @@ def _same_definitions(base: Node, left: Node, right: Node, out: Node) -> list[tu
     return [(trees[0][k], trees[1][k], trees[2][k], trees[3][k]) for k in trees[0] if all(k in t for t in trees[1:])]
 
 
-def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> None:
+def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str, tree: ast.Module | None = None) -> None:
     """What ``ast`` accepts but the compiler refuses, and names the merge left unbound
     (a side deleted a variable the other side's new code reads): refused, unless an
     input already had the same fault."""
-    error = compile_error(merged)
+    error = compile_error(merged, tree)
     if error is not None and all(compile_error(node.text) is None for node in (base, left, right)):
         raise CheckFailed(f"output does not compile: {error}")
-    in_time("the check")
+    in_time("the check", len(merged))
     new = _new_unbound(base.text, left.text, right.text, merged)
     if new:
         raise CheckFailed(f"the result reads {', '.join(sorted(new))}, which nothing binds any more")
@@ -204,10 +208,15 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str) -> Non
 def _no_repeated_definitions(base: Node, left: Node, right: Node, merged: str) -> None:
     """A nested function or one in an ``if`` body that a side renamed onto the name the
     other side added there: the body-level checks see module and class bodies only."""
-    out, *inputs = (syntax_tree(text) for text in (merged, base.text, left.text, right.text))
-    if out is None or any(tree is None for tree in inputs):
+    out = syntax_tree(merged)
+    if out is None:
         return
-    if _repeated_definitions(out, [tree for tree in inputs if tree is not None]):
+
+    def inputs() -> list[ast.Module] | None:
+        trees = [syntax_tree(node.text) for node in (base, left, right)]
+        return [tree for tree in trees if tree is not None] if None not in trees else None
+
+    if _repeated_definitions(out, inputs):
         raise CheckFailed("the result defines a name twice in one body")
 
 
@@ -622,18 +631,21 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
             if out and out > max(duplicate_names(text, profile) for text in (base, left, right)):
                 return Fault("the result repeats a key within one object")
         return None
+    # parse, compile and symtable, each a pass over the whole text: begun only if all
+    # three can end in time, then each only if it can (deadline.py)
+    in_time("checking git's line merge", 3 * len(merged))
     try:
         tree = ast.parse(merged)
     except (SyntaxError, ValueError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) and exc.lineno else 0
         return Fault(f"the result does not parse (line {line})", frozenset({line}))
-    in_time("checking git's line merge")
-    error = compile_error(merged)
+    in_time("checking git's line merge", len(merged))
+    error = compile_error(merged, tree)
     in_time("checking git's line merge")
     if error is not None and all(compile_error(text) is None for text in (base, left, right)):
         match = re.search(r"\(line (\d+)\)$", error)
         return Fault(f"the result does not compile: {error}", frozenset({int(match.group(1))} if match else ()))
-    in_time("checking git's line merge")
+    in_time("checking git's line merge", len(merged))
     unbound = _new_unbound(base, left, right, merged)
     in_time("checking git's line merge")
     if unbound:
@@ -646,7 +658,7 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     if mismatched:
         what = min(mismatched)[0]
         return Fault(f"a call of {what} no longer fits its parameters", frozenset(line for _n, _c, line in mismatched))
-    repeated = _repeated_definitions(tree, [ast.parse(text) for text in (base, left, right)])
+    repeated = _repeated_definitions(tree, lambda: [ast.parse(text) for text in (base, left, right)])
     if repeated:
         return Fault("the result defines a name twice in one body", repeated)
     return None
@@ -675,9 +687,11 @@ def _lines_reading(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
     )
 
 
-def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozenset[int]:
+def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Module] | None]) -> frozenset[int]:
     """Lines of functions and classes defined in one body (module or class) more often
-    than in any input: a definition written twice, the second silently winning."""
+    than in any input: a definition written twice, the second silently winning.
+    ``inputs`` gives the inputs' trees (None: one does not parse, nothing to compare
+    with); asked only when the result defines a name twice in one body."""
 
     def bodies(module: ast.Module) -> dict[str, list[ast.stmt]]:
         # every statement list (a function's, an `if`'s, an `except`'s too), keyed by
@@ -686,8 +700,14 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
         found: dict[str, list[ast.stmt]] = {}
 
         def visit(body: list[ast.stmt], where: str) -> None:
-            found.setdefault(where, []).extend(body)
+            # only definitions count; a body without any adds nothing (linear in the
+            # module: a Counter for each of 12,500 function bodies took a second)
+            defined = [stmt for stmt in body if isinstance(stmt, _DEFINITION)]
+            if defined:
+                found.setdefault(where, []).extend(defined)
             for stmt in body:
+                if not isinstance(stmt, _HAS_STATEMENTS):
+                    continue
                 inner = f"{where}.{stmt.name}" if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else f"{where}:{type(stmt).__name__}"
                 for field in ("body", "orelse", "finalbody"):
                     value = getattr(stmt, field, None)
@@ -705,22 +725,38 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
         return Counter(
             stmt.name
             for stmt in body
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not _may_repeat(stmt)
+            if isinstance(stmt, _DEFINITION) and not _may_repeat(stmt)
         )
 
+    found = {where: (body, definitions(body)) for where, body in bodies(tree).items()}
+    if all(count < 2 for _body, counts in found.values() for count in counts.values()):
+        return frozenset()  # once each, as any input may have them: the inputs need no parsing
+    trees = inputs()
+    if trees is None:
+        return frozenset()
     most: dict[str, Counter[str]] = {}
-    for module in inputs:
+    for module in trees:
         for where, body in bodies(module).items():
             most[where] = most.get(where, Counter()) | definitions(body)
     lines: set[int] = set()
-    for where, body in bodies(tree).items():
-        counts = definitions(body)
+    for where, (body, counts) in found.items():
         for name, count in counts.items():
             if count > max(most.get(where, Counter())[name], 1):
                 lines.update(
                     stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
                 )
     return frozenset(lines)
+
+
+_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+# the kinds of statement that may hold statement lists (in the fields ``visit`` reads)
+_HAS_STATEMENTS = tuple(
+    kind for kind in vars(ast).values()
+    if isinstance(kind, type) and issubclass(kind, ast.stmt)
+    and any(field in kind._fields for field in ("body", "orelse", "finalbody", "handlers", "cases"))
+)
 
 
 def _may_repeat(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:

@@ -24,7 +24,10 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from smartmerge.deadline import in_time
+from smartmerge.errors import MergeTimeout
 from smartmerge.parsing.python_scopes import syntax_tree
 from smartmerge.textlines import split_lines
 
@@ -399,19 +402,17 @@ class _Definition:
     header: str  # decorators and signature
     text: str
 
-    def called_in(self, text: str) -> bool:
-        """Does ``text`` call it the ways the check resolves calls: ``f(``, ``C(`` for
+    def called_in(self, side: _Side) -> bool:
+        """Does the side call it the ways the check resolves calls: ``f(``, ``C(`` for
         ``C.__init__``, or ``self.m(`` through the method's receiver?"""
         *owners, name = self.qualname.split(".")
         if not owners:
-            pattern = rf"{_NOT_DEFINED_HERE}{re.escape(name)}\s*\("
-        elif name == "__init__":
-            pattern = rf"{_NOT_DEFINED_HERE}{re.escape(owners[-1])}\s*\("
-        else:
-            positional = [*self.node.args.posonlyargs, *self.node.args.args]
-            receivers = {"self", "cls"} | ({positional[0].arg} if positional else set())
-            pattern = rf"(?<![\w.])(?:{'|'.join(sorted(receivers))})\s*\.\s*{re.escape(name)}\s*\("
-        return re.search(pattern, text) is not None
+            return name in side.called
+        if name == "__init__":
+            return owners[-1] in side.called
+        positional = [*self.node.args.posonlyargs, *self.node.args.args]
+        receivers = {"self", "cls"} | ({positional[0].arg} if positional else set())
+        return any((receiver, name) in side.methods_called for receiver in receivers)
 
 
 def _definitions(tree: ast.Module, text: str) -> dict[str, _Definition]:
@@ -533,6 +534,8 @@ def semantic_warnings(base: str, left: str, right: str, merged: str) -> tuple[st
     Only what no input already had. Never raises: a text that does not parse has none."""
     try:
         return _warnings(base, left, right, merged)
+    except MergeTimeout:
+        raise  # the merge's time limit (deadline.py): the caller decides
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ()
     except Exception:  # a warning is advice: a bug here must never cost the merge
@@ -542,20 +545,25 @@ def semantic_warnings(base: str, left: str, right: str, merged: str) -> tuple[st
 
 def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     """The output is parsed and its definitions listed; the deeper walks, and the inputs'
-    parses, happen only where cheap text tests leave a finding possible."""
+    parses, happen only where cheap text tests leave a finding possible. Each of them
+    only while the merge's time lasts (MergeTimeout)."""
+    in_time(_WHAT, len(merged))
     out_tree = _parse(merged)
     out_defs = _definitions(out_tree, merged)
     trees: dict[str, ast.Module] = {}
 
     def parsed(text: str) -> ast.Module:
         if text not in trees:
+            in_time(_WHAT, len(text))
             trees[text] = _parse(text)
         return trees[text]
 
     found: list[tuple[int, str]] = []
+    sides = {side: _Side(side) for side in (left, right)}
     # a call can stop fitting only if a side's version of its function has another
     # signature than the output's, and that side mentions the function being called
-    if any(d.header not in side and d.called_in(side) for d in out_defs.values() for side in (left, right)):
+    if any(not sides[side].holds(d.header) and d.called_in(sides[side]) for d in out_defs.values() for side in (left, right)):
+        in_time(_WHAT, len(merged))
         mismatches = _Walker.module(out_tree).mismatches()
         if mismatches:
             found += _arity_warnings(mismatches, [_Walker.module(parsed(text)) for text in (base, left, right)])
@@ -563,12 +571,53 @@ def _warnings(base: str, left: str, right: str, merged: str) -> tuple[str, ...]:
     # neither side's; an assignment whose every line base holds was not changed
     merged_lines = split_lines(merged)
     dead = [
-        store for d in out_defs.values() if d.text not in left and d.text not in right
+        store for d in out_defs.values() if not sides[left].holds(d.text) and not sides[right].holds(d.text)
         for store in _dead_stores(d) if not _in_text(store.store.statement, merged_lines, base)
     ]
     if dead:
+        in_time(_WHAT)
         found += _dead_change_warnings(dead, [_definitions(parsed(text), text) for text in (base, left, right)])
     return tuple(message for _, message in sorted(found))
+
+
+# a name called as ``name(`` (not a definition's own line), and ``receiver.name(``:
+# every occurrence in one pass over the text (identifiers are whole ``\w+`` runs, so the
+# name found at each place is the one a search for that name would find there)
+_CALL = re.compile(rf"{_NOT_DEFINED_HERE}(\w+)\s*\(")
+_METHOD_CALL = re.compile(r"(?<![\w.])(\w+)\s*\.\s*(\w+)\s*\(")
+
+
+class _Side:
+    """What the warnings ask of a side's text, in time linear in the text: searching
+    the whole text once for each of a module's thousands of definitions (is its
+    header there, is it called) took seconds on a 50,000-line file."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = split_lines(text)
+        self.starts: dict[str, list[int]] = {}
+        for index, line in enumerate(self.lines):
+            self.starts.setdefault(line, []).append(index)
+
+    @cached_property
+    def called(self) -> frozenset[str]:
+        return frozenset(match.group(1) for match in _CALL.finditer(self.text))
+
+    @cached_property
+    def methods_called(self) -> frozenset[tuple[str, str]]:
+        return frozenset((match.group(1), match.group(2)) for match in _METHOD_CALL.finditer(self.text))
+
+    def holds(self, piece: str) -> bool:
+        wanted = split_lines(piece)
+        if wanted:
+            for start in self.starts.get(wanted[0], ()):
+                if self.lines[start : start + len(wanted)] == wanted:
+                    return True  # the same lines, so the same characters
+        # not as whole lines here: it may still sit inside a longer line
+        return piece in self.text
+
+
+_WHAT = "the semantic cross-check"
 
 
 def _parse(text: str) -> ast.Module:

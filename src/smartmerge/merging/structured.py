@@ -18,6 +18,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
+from smartmerge.deadline import in_time
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import match_children
@@ -343,8 +344,12 @@ def _merge_members(
     """The merged body, as the pieces of each member in order."""
     named = body.named
     renamable = ctx.profile.renamable_kinds
+    # each step below walks the whole body: on a module of 25,000 statements, a tenth
+    # of a second or more, so the time limit is asked between them (deadline.py)
     left_pairs = match_children(base, left, named=named, renamable=renamable)
+    in_time()
     right_pairs = match_children(base, right, named=named, renamable=renamable)
+    in_time()
     base_ids = [("base", i) for i in range(len(base))]
     left_ids = _identities(left, left_pairs, ctx.profile.set_kinds)
     right_ids = _identities(right, right_pairs, ctx.profile.set_kinds)
@@ -368,7 +373,9 @@ def _merge_members(
             return left_run + right_run
         return sorted_runs(left_run, right_run) if sorted_runs is not None else left_run + right_run
 
+    in_time()
     order = merge_order(base_ids, left_ids, right_ids, combine, replacements=body.named)
+    in_time()
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
         return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx)]
@@ -398,6 +405,7 @@ def _merge_members(
         node = left_of.get(first) or right_of[first]
         clash_at[first] = _whole_conflict(base_text, left_text, right_text, _symbol(path, node))
         in_clash |= run
+    in_time()
     wraps = find_wraps(
         base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), separator, ctx.profile.comment_prefix
     )

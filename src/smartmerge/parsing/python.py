@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from smartmerge.deadline import in_time
+from smartmerge.deadline import in_time, note_pace
 from smartmerge.errors import ParseFailed
 from smartmerge.parsing.python_grammar import statements_from_grammar
 from smartmerge.parsing.python_statements import BLOCK_KINDS, Statement, statements_from_ast
@@ -48,13 +50,18 @@ class _Lines:
         return len(line) - len(line.lstrip(" \t"))
 
 
-def parse_python(text: str, clash_kinds: frozenset[str] = frozenset()) -> Node:
+def parse_python(text: str, clash_kinds: frozenset[str] = frozenset(), tree: ast.Module | None = None) -> Node:
     """Parse a module; raise ParseFailed when the text is not valid Python 3.
 
     ``clash_kinds``: the kinds of block (the profile's ``insertion_conflict_bodies``)
-    where both sides inserting different statements at one spot is a conflict."""
+    where both sides inserting different statements at one spot is a conflict.
+    ``tree``: ``ast.parse(text)`` when the caller has it already (the check)."""
     try:
-        statements = statements_from_ast(ast.parse(text).body)
+        if tree is None:
+            started = time.monotonic()
+            tree = ast.parse(text)
+            note_pace(len(text), time.monotonic() - started)
+        statements = statements_from_ast(tree.body)
     except SyntaxError as exc:
         # syntax newer than this interpreter: the grammar's reading, if it has one
         newer = statements_from_grammar(text)
@@ -128,7 +135,8 @@ def _statement(
         body_indent = lines.indent(body[0].start)
         children, body_end = _body(body, header_end, lines, named=is_class, limit=limit, clash_kinds=clash_kinds)
         tail_end = _block_tail(body_end, lines, body_indent, limit)
-        node = Node(
+        node = _node(
+            lines.text(start, tail_end),
             kind=kind,
             name=name,
             head=lines.text(start, header_end),
@@ -141,7 +149,20 @@ def _statement(
             insertions_clash=kind in clash_kinds,
         )
         return node, tail_end
-    return Node(kind=kind, name=name, head=lines.text(start, end), role=role, line=stmt.line, leading=leading), end
+    head = lines.text(start, end)
+    return _node(head, kind=kind, name=name, head=head, role=role, line=stmt.line, leading=leading), end
+
+
+def _node(text: str, **fields: Any) -> Node:
+    """``Node(**fields)``, built the way ``copy`` builds one, with its ``text`` (the
+    lines it covers) already cached. A module of 50,000 lines has 25,000 nodes: the
+    generated ``__init__`` of a frozen dataclass sets each of 13 fields through
+    ``object.__setattr__``, and ``functools.cached_property`` takes a lock for each
+    first ``text``, which took a fifth of parsing. Fields not given keep their
+    defaults (the class attributes dataclass sets), as ``Node(**fields)`` would."""
+    node: Node = object.__new__(Node)
+    node.__dict__.update(fields, text=text)
+    return node
 
 
 def _block_tail(end: int, lines: _Lines, body_indent: int, limit: int) -> int:

@@ -14,10 +14,14 @@ import ast
 import builtins
 import re
 import symtable
+import time
 import warnings
 from collections import Counter
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from smartmerge.deadline import note_pace
 from smartmerge.parsing.python_grammar import is_modern_python
 
 # names every module has without binding them
@@ -32,12 +36,14 @@ _BUILTINS = frozenset(dir(builtins)) | _MODULE_NAMES
 _STAR_IMPORT = re.compile(r"\bimport\s*\*|\bimport\s*\(\s*\*")
 
 
-def compile_error(text: str) -> str | None:
-    """Why CPython's compiler refuses ``text`` (beyond what ``ast.parse`` checks), or None."""
+def compile_error(text: str, tree: ast.Module | None = None) -> str | None:
+    """Why CPython's compiler refuses ``text`` (beyond what ``ast.parse`` checks), or None.
+    ``tree``: ``ast.parse(text)``, when the caller has it (the compiler then skips
+    parsing the text again; what it refuses beyond ``ast`` it finds in the tree)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings (escape sequences) are the input's business
-            compile(text, "<merge>", "exec", dont_inherit=True)
+            compile(text if tree is None else tree, "<merge>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         return f"{exc.msg} (line {exc.lineno})"
     except (ValueError, MemoryError, RecursionError) as exc:
@@ -123,16 +129,43 @@ def _accepts(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> bo
     return all(name in names for name in kw_required)
 
 
-@lru_cache(maxsize=8)
+# The syntax trees of one merge by text (``shared_syntax_trees``): the check, the
+# soundness check and the semantic warnings ask several questions of the same texts.
+_TREES: ContextVar[dict[str, ast.Module | None] | None] = ContextVar("smartmerge_syntax_trees", default=None)
+
+
+@contextmanager
+def shared_syntax_trees() -> Iterator[None]:
+    """Within the block, ``syntax_tree`` parses each text once (an enclosing block's
+    trees are shared). Scoped, not a global cache: the trees of a 50,000-line module
+    take 40 MB each, and must go when the merge ends."""
+    if _TREES.get() is not None:
+        yield
+        return
+    token = _TREES.set({})
+    try:
+        yield
+    finally:
+        _TREES.reset(token)
+
+
 def syntax_tree(text: str) -> ast.Module | None:
-    """``ast.parse(text)``, None when it fails; the last few are kept, since the check
-    asks several questions of the same four texts. Callers must not change the tree."""
+    """``ast.parse(text)``, None when it fails; once per text within
+    ``shared_syntax_trees``. Callers must not change the tree."""
+    trees = _TREES.get()
+    if trees is not None and text in trees:
+        return trees[text]
+    started = time.monotonic()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(text)
+            tree: ast.Module | None = ast.parse(text)
+        note_pace(len(text), time.monotonic() - started)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
+        tree = None
+    if trees is not None:
+        trees[text] = tree
+    return tree
 
 
 def call_mismatches(text: str) -> frozenset[tuple[str, str, int]]:
