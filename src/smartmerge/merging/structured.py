@@ -366,7 +366,9 @@ def _merge_members(
         if fresh and (body.insertions_clash or _same_intent([left_of[i] for i in left_run], [right_of[i] for i in right_run])):
             clashes.append((left_run, right_run, ""))
             return left_run + right_run
-        return sorted_runs(left_run, right_run) if sorted_runs is not None else left_run + right_run
+        if sorted_runs is not None and (ordered := sorted_runs(left_run, right_run)) != left_run + right_run:
+            return ordered  # a sorted import block stays sorted
+        return _glued_first(left_run, right_run, (left_ids, right_ids), (left_of, right_of))
 
     order = merge_order(base_ids, left_ids, right_ids, combine, replacements=body.named)
     if order is None:
@@ -575,6 +577,46 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
         right_text = "" if right is None else survivor.text
         return [_whole_conflict(base.text, left_text, right_text, _symbol(path, base))]
     return _merge_node(base, left, right, ctx, path)
+
+
+def _glued_first(
+    left_run: list[Hashable],
+    right_run: list[Hashable],
+    ids: tuple[list[Hashable], list[Hashable]],
+    nodes: tuple[dict[Hashable, Node], dict[Hashable, Node]],
+) -> list[Hashable]:
+    """Two runs both sides inserted after one anchor: left's first, except that what
+    right wrote right under the anchor, with no blank line between (an import added
+    to an import block), stays there, ahead of what left set off with a blank line
+    (a new paragraph: a constant and its comment, a function). Left's run
+    ``import b``, ``\\n\\nX = 1`` and right's ``import c`` after ``import a`` give
+    ``import a``, ``import b``, ``import c``, then ``X = 1``: left's first, the
+    block kept whole. Only under an anchor left kept: where left rewrote it, right's
+    run is glued to a statement that is gone, and left's rewrite comes first."""
+
+    def glued(run: list[Hashable], node_of: dict[Hashable, Node]) -> int:
+        count = 0
+        for identity in run:
+            node = node_of.get(identity)
+            if node is None or _starts_paragraph(node):
+                break
+            count += 1
+        return count
+
+    right_ids = ids[1]
+    at = right_ids.index(right_run[0]) if right_run else 0
+    anchor = right_ids[at - 1] if at > 0 else None
+    if anchor is not None and (not _is_base(anchor) or anchor not in nodes[0]):
+        return left_run + right_run
+    left_glued, right_glued = glued(left_run, nodes[0]), glued(right_run, nodes[1])
+    return [*left_run[:left_glued], *right_run[:right_glued], *left_run[left_glued:], *right_run[right_glued:]]
+
+
+def _starts_paragraph(node: Node) -> bool:
+    """Whether a statement's text opens with a blank line (its lines before the code
+    are part of it)."""
+    first = node.text.split("\n", 1)[0]
+    return not first.strip()
 
 
 def _same_intent(left: Sequence[Node], right: Sequence[Node]) -> bool:
