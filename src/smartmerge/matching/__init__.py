@@ -103,7 +103,23 @@ def _pair_same_code(
     the rest by similarity of their code, in order between those pairs."""
     codes = ([base[i].code for i in base_ix], [side[j].code for j in side_ix])
     for i1, i2, j1, j2 in _pair_equal(*codes, base_ix, side_ix, pairs):
+        _pair_same_tokens(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
+
+
+def _pair_same_tokens(
+    base: Sequence[Node], side: Sequence[Node], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
+) -> None:
+    """In a changed stretch, pair statements whose code differs only in spacing (a
+    comment realigned, ``x  # c`` for ``x # c``) before pairing by similarity: the
+    greedy similarity pass would otherwise give such a statement's partner to a
+    deleted neighbour that happens to score above the floor."""
+    squeezed = ([_squeezed(base[i].code) for i in base_ix], [_squeezed(side[j].code) for j in side_ix])
+    for i1, i2, j1, j2 in _pair_equal(*squeezed, base_ix, side_ix, pairs):
         _pair_similar(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
+
+
+def _squeezed(code: str) -> str:
+    return "".join(code.split())
 
 
 def _pair_equal(
