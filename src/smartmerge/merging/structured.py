@@ -374,6 +374,7 @@ def _merge_members(
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
         return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx)]
+    blank_moves: list[tuple[Hashable, Hashable]] = []
     if ctx.profile.keep_sorted_imports:
         def present(identity: Hashable) -> Node | None:
             lnode, rnode = left_of.get(identity), right_of.get(identity)
@@ -387,7 +388,9 @@ def _merge_members(
             return survivor
 
         base_of: dict[Hashable, Node] = {("base", i): node for i, node in enumerate(base)}
-        order = sort_import_blocks(order, present, (base_of, left_of, right_of), (list(base_of), left_ids, right_ids))
+        order = sort_import_blocks(
+            order, present, (base_of, left_of, right_of), (list(base_of), left_ids, right_ids), blank_moves
+        )
     if named:
         clashes += _imports_replaced_twice(order, base, left_of, right_of)
     clash_at: dict[Hashable, ConflictPiece] = {}
@@ -404,7 +407,9 @@ def _merge_members(
         base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), separator, ctx.profile.comment_prefix
     )
     groups: list[list[Piece]] = []
+    group_of: dict[Hashable, int] = {}
     for identity in order:
+        group_of[identity] = len(groups)
         if identity in in_clash:
             groups.append([clash_at[identity]] if identity in clash_at else [])
             continue
@@ -418,6 +423,8 @@ def _merge_members(
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
         groups.append(_merge_child(b, lnode, rnode, ctx, path))
+    for old_first, new_first in blank_moves:
+        _move_blank_lines(groups, group_of.get(old_first), group_of.get(new_first))
     if body.insertions_clash and any(isinstance(piece, ConflictPiece) for group in groups for piece in group):
         # a statement one side deleted may live on in what it wrote instead (a `try`
         # unwrapped around the edit the other side made): the block's lines and
@@ -577,6 +584,23 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
         right_text = "" if right is None else survivor.text
         return [_whole_conflict(base.text, left_text, right_text, _symbol(path, base))]
     return _merge_node(base, left, right, ctx, path)
+
+
+def _move_blank_lines(groups: list[list[Piece]], source: int | None, target: int | None) -> None:
+    """The blank lines that open group ``source`` open group ``target`` instead: a
+    sorted import block's blank line above it stays above it when the sort puts
+    another import first. Nothing moves unless both groups open with plain text."""
+    if source is None or target is None or not groups[source] or not groups[target]:
+        return
+    head, first = groups[source][0], groups[target][0]
+    if not isinstance(head, str) or not isinstance(first, str) or not first.strip() or not first.split("\n", 1)[0].strip():
+        return
+    lines = head.splitlines(keepends=True)
+    blank = list(itertools.takewhile(lambda line: not line.strip(), lines))
+    if not blank or len(blank) == len(lines):
+        return
+    groups[source][0] = "".join(lines[len(blank) :])
+    groups[target][0] = "".join(blank) + first
 
 
 def _glued_first(
