@@ -37,6 +37,7 @@ from smartmerge.merging.separators import merged_trailing, strip_last, with_sepa
 from smartmerge.merging.sets import RevisionLists, merge_lists, merge_with_sets
 from smartmerge.merging.tokens import (
     changed_only_layout,
+    commented_only_within,
     formatter_quotes,
     merge_tokens,
     restyle,
@@ -576,14 +577,20 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
     if left is None or right is None:
         survivor = right if left is None else left
         assert survivor is not None  # for mypy: one of the two is present
-        if changed_only_layout(base.text, survivor.text, ctx.profile.comment_prefix):
-            # deleted on one side, only reformatted on the other: nothing of value is lost
+        if commented_only_within(_parts(base), _parts(survivor), ctx.profile.comment_prefix):
+            # deleted on one side, only reformatted or re-commented on the other: a
+            # comment of code that is gone has nothing left to describe
             return []
         # deleted on one side, changed on the other
         left_text = "" if left is None else survivor.text
         right_text = "" if right is None else survivor.text
         return [_whole_conflict(base.text, left_text, right_text, _symbol(path, base))]
     return _merge_node(base, left, right, ctx, path)
+
+
+def _parts(node: Node) -> tuple[str, str]:
+    """A statement's lines above its code, and its code."""
+    return node.text[: node.leading], node.code
 
 
 def _move_blank_lines(groups: list[list[Piece]], source: int | None, target: int | None) -> None:
