@@ -313,7 +313,11 @@ def _identities(children: Sequence[Node], pairs: dict[int, int], set_kinds: froz
 
 def _merge_body(base: Node, left: Node, right: Node, ctx: _Context, path: str, separator: str = "") -> list[Piece]:
     """The merged children of three containers (their separators put back)."""
-    body = _Body(base.named_body, base.insertions_clash and left.insertions_clash and right.insertions_clash)
+    body = _Body(
+        base.named_body,
+        base.insertions_clash and left.insertions_clash and right.insertions_clash,
+        base.kind in ctx.profile.placed_definition_bodies,
+    )
     children = (base.children, left.children, right.children)
     if separator:
         prefix = ctx.profile.comment_prefix
@@ -330,6 +334,7 @@ def _merge_body(base: Node, left: Node, right: Node, ctx: _Context, path: str, s
 class _Body:
     named: bool  # children identified by signature, else by content (a sequence)
     insertions_clash: bool  # both sides inserting different children at one spot conflict
+    placed: bool = False  # a definition's place matters (the profile's placed_definition_bodies)
 
 
 def _merge_members(
@@ -394,6 +399,8 @@ def _merge_members(
         )
     if named:
         clashes += _imports_replaced_twice(order, base, left_of, right_of)
+        if body.placed:
+            clashes += _added_twice_apart(base, left_ids, right_ids)
     clash_at: dict[Hashable, ConflictPiece] = {}
     in_clash: set[Hashable] = set()
     for left_run, right_run, base_text in clashes:
@@ -441,6 +448,46 @@ def _first_lines(*bodies: Sequence[Node]) -> tuple[int, int, int] | None:
         return None
     base, left, right = (body[0].line for body in bodies)
     return base, left, right
+
+
+def _added_twice_apart(
+    base: Sequence[Node], left_ids: Sequence[Hashable], right_ids: Sequence[Hashable]
+) -> list[tuple[list[Hashable], list[Hashable], str]]:
+    """A definition (function, class, assignment: a named member) both sides added,
+    each after a different base member. Written once it would stand where one side
+    put it, which the other's code between the two spots may read before it is
+    bound; written twice it is defined twice. A conflict over the stretch between
+    the two spots, each side's version of it with the definition where that side
+    put it: where it goes is the person's choice. (Statements that are not
+    definitions, added twice at different spots, are two additions and both stand;
+    git's line merge, which keeps both copies, is still used when it is sound, and
+    it is not when a function or class is defined twice.)"""
+
+    def anchors(ids: Sequence[Hashable]) -> dict[Hashable, int]:
+        found: dict[Hashable, int] = {}
+        anchor = -1
+        for identity in ids:
+            if _is_base(identity):
+                anchor = _base_index(identity)
+            elif isinstance(identity, tuple) and isinstance(identity[0], tuple) and identity[0][0] == "named":
+                found[identity] = anchor
+        return found
+
+    left, right = anchors(left_ids), anchors(right_ids)
+    found = []
+    for identity, at_left in left.items():
+        at_right = right.get(identity, at_left)
+        if at_right == at_left:
+            continue
+        first, last = sorted((at_left, at_right))
+        stretch = [("base", k) for k in range(first + 1, last + 1)]
+        runs = []
+        for ids, at in ((left_ids, at_left), (right_ids, at_right)):
+            kept = [i for i in ids if i in stretch]
+            run = [identity, *kept] if at == first else [*kept, identity]
+            runs.append(run)
+        found.append((runs[0], runs[1], _joined([base[k] for k in range(first + 1, last + 1)])))
+    return found
 
 
 def _imports_replaced_twice(
