@@ -215,6 +215,10 @@ def _merge_text(
         if not chunk.conflict:
             pieces.append("".join(chunk.resolved()))
             continue
+        contained = _contained_lines(chunk.base, chunk.left, chunk.right)
+        if contained is not None:
+            pieces.append("".join(contained))
+            continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
         merged_tokens = _merge_tokens(*texts, ctx.profile if ctx is not None else None, before)
         if merged_tokens is None:
@@ -233,6 +237,21 @@ def _merge_text(
         if whole is not None:
             return [whole]
     return pieces
+
+
+def _contained_lines(base: Sequence[str], left: Sequence[str], right: Sequence[str]) -> Sequence[str] | None:
+    """The side whose change holds the other's, line for line: both sides rewrote the
+    same lines of a clashing stretch, and every line one side changed the other changed
+    the same way (``:license: BSD.`` fixed on one side; that fix and a new
+    ``:copyright:`` line above it on the other): the same change made twice, one side
+    did more. None otherwise (stretches of different lengths included)."""
+    if not len(base) == len(left) == len(right):
+        return None
+    if all(lft in (b, rgt) for b, lft, rgt in zip(base, left, right, strict=True)):
+        return right
+    if all(rgt in (b, lft) for b, lft, rgt in zip(base, left, right, strict=True)):
+        return left
+    return None
 
 
 def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Sequence[int] | None) -> str | None:
