@@ -24,7 +24,11 @@ from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.import_blocks import IMPORT_KINDS
-from smartmerge.merging.tokens import changed_only_layout, token_keys, tokens_contained
+from smartmerge.merging.tokens import (
+    commented_only_within,
+    token_keys,
+    tokens_contained,
+)
 from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
 from smartmerge.parsing.from_tree_sitter import duplicate_names
@@ -462,8 +466,10 @@ def _body_contains(
         if side_child.text == child.text or (sep and key(side_child) == key(child)):
             continue  # unchanged, or only its separator came or went
         at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
-        if at is None and changed_only_layout(child.text, side_child.text, comment):
-            continue  # a reformat of what the other side deleted
+        if at is None and commented_only_within(
+            (child.text[: child.leading], child.code), (side_child.text[: side_child.leading], side_child.code), comment
+        ):
+            continue  # a reformat, or a comment edit, of what the other side deleted
         if at is None and base.insertions_clash and not named:
             # a block the merge took by lines and tokens (a `try` unwrapped on one side
             # around the edit the other made): the same containment test on the block

@@ -46,7 +46,8 @@ _KNOWN_KEYS = frozenset(
 # Keys of the sub-tables; a typo there is rejected too.
 _KNOWN_SUBKEYS = {
     "identity": frozenset(
-        {"named_bodies", "sequence_bodies", "signatures", "line_name", "renamable_kinds", "repeatable_kinds", "insertion_conflict_bodies"}
+        {"named_bodies", "sequence_bodies", "signatures", "line_name", "renamable_kinds", "repeatable_kinds", "insertion_conflict_bodies",
+         "placed_definition_bodies"}
     ),
     "unordered": frozenset(
         {
@@ -166,6 +167,12 @@ class LanguageProfile:
         """Member kind -> where its name is: a field or child kind, ``/`` for a path,
         a list for several parts (an ``impl`` block's trait and type)."""
         return dict(self.identity.get("signatures", {}))
+
+    @property
+    def placed_definition_bodies(self) -> frozenset[str]:
+        """Named bodies that run in order (a Python module or class): a definition's
+        place in them matters, so one both sides add at different places conflicts."""
+        return frozenset(self.identity.get("placed_definition_bodies", ()))
 
     @property
     def insertion_conflict_bodies(self) -> frozenset[str]:

@@ -79,6 +79,24 @@ def _match_signatures(base: Sequence[Node], side: Sequence[Node], pairs: dict[in
             pairs[base_ix[0]] = side_ix[0]
         elif base_ix and side_ix:
             _align(base, side, base_ix, side_ix, pairs)
+            _pair_moved(base, side, base_ix, side_ix, pairs)
+
+
+def _pair_moved(
+    base: Sequence[Node], side: Sequence[Node], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
+) -> None:
+    """Pair what the alignment of one signature's group left over by equal text: a
+    member the side moved past a sibling of the same name (``from m import b`` moved
+    below ``from m import a``) is that member moved, not deleted and written anew, so
+    that the other side's deletion or edit of it still applies."""
+    taken = set(pairs.values())
+    for i in base_ix:
+        if i in pairs:
+            continue
+        j = next((j for j in side_ix if j not in taken and side[j].text == base[i].text), None)
+        if j is not None:
+            pairs[i] = j
+            taken.add(j)
 
 
 def _align(
@@ -103,7 +121,23 @@ def _pair_same_code(
     the rest by similarity of their code, in order between those pairs."""
     codes = ([base[i].code for i in base_ix], [side[j].code for j in side_ix])
     for i1, i2, j1, j2 in _pair_equal(*codes, base_ix, side_ix, pairs):
+        _pair_same_tokens(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
+
+
+def _pair_same_tokens(
+    base: Sequence[Node], side: Sequence[Node], base_ix: list[int], side_ix: list[int], pairs: dict[int, int]
+) -> None:
+    """In a changed stretch, pair statements whose code differs only in spacing (a
+    comment realigned, ``x  # c`` for ``x # c``) before pairing by similarity: the
+    greedy similarity pass would otherwise give such a statement's partner to a
+    deleted neighbour that happens to score above the floor."""
+    squeezed = ([_squeezed(base[i].code) for i in base_ix], [_squeezed(side[j].code) for j in side_ix])
+    for i1, i2, j1, j2 in _pair_equal(*squeezed, base_ix, side_ix, pairs):
         _pair_similar(base, side, base_ix[i1:i2], side_ix[j1:j2], pairs)
+
+
+def _squeezed(code: str) -> str:
+    return "".join(code.split())
 
 
 def _pair_equal(

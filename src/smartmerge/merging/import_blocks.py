@@ -4,8 +4,11 @@ When both sides add or move imports in one block, the merged order comes from
 ordering.py (left's insertions, then right's). If each side's version of the block
 is sorted under one of the common conventions (isort's default, plain imports
 before ``from`` imports; or ``force_sort_within_sections``), the person merging
-would sort the result too, so the merged block is sorted under the same key. A
-block is a run of consecutive import statements with no blank line between them.
+would sort the result too, so the merged block is sorted under the same key. So it
+is when one side sorted the block (moved its imports into sorted order, as isort
+does): the other side's import added at a spot of the unsorted block goes where the
+sort puts it. A block is a run of consecutive import statements with no blank line
+between them; the blank line above it stays above it when another import comes first.
 """
 
 from __future__ import annotations
@@ -60,8 +63,14 @@ def sort_import_blocks(
     present: Callable[[Id], Node | None],
     revisions: tuple[Mapping[Id, Node], Mapping[Id, Node], Mapping[Id, Node]],
     orders: tuple[Sequence[Id], Sequence[Id], Sequence[Id]],
+    blank_moves: list[tuple[Id, Id]] | None = None,
 ) -> list[Id]:
     """``order`` with each import block that base and both sides keep sorted, sorted.
+
+    A block whose first statement carries the blank line above it keeps that first
+    statement, unless ``blank_moves`` is given: then the sort may put another import
+    first, and (old first, new first) is appended to it so that the caller moves the
+    blank line.
 
     ``revisions`` and ``orders``: base's, left's and right's nodes by id, and their
     ids in order. ``present(id)`` is the node an id contributes to the output (None
@@ -73,7 +82,7 @@ def sort_import_blocks(
     kept_sorted = (_keys_keeping_sorted([left[i] for i in left_order]), _keys_keeping_sorted([right[i] for i in right_order]))
     for block in _blocks([present(identity) for identity in order]):
         if len(block) >= 2:
-            _sort_block(out, block, present, revisions, orders, kept_sorted)
+            _sort_block(out, block, present, revisions, orders, kept_sorted, blank_moves)
     return out
 
 
@@ -106,6 +115,7 @@ def _sort_block(
     revisions: tuple[Mapping[Id, Node], Mapping[Id, Node], Mapping[Id, Node]],
     orders: tuple[Sequence[Id], Sequence[Id], Sequence[Id]],
     kept_sorted: tuple[frozenset[int], frozenset[int]],
+    blank_moves: list[tuple[Id, Id]] | None = None,
 ) -> None:
     ids = [out[at] for at in positions]
     members = set(ids)
@@ -128,7 +138,17 @@ def _sort_block(
             for seq, kept in zip(seqs, kept_sorted, strict=True)
         )
 
-    found = next((k for k in range(len(_KEYS)) if evidence(k)), None)
+    def sorted_by_a_side(k: int) -> bool:
+        # a side that moved the block's imports into sorted order sorted the block (ran
+        # isort on it): the other side's import added at a spot of the unsorted base
+        # block goes where the sort puts it
+        for seq, order in zip(seqs, orders[1:], strict=True):
+            moved = [i for i in order if i in members and i in base] != [i for i in orders[0] if i in members]
+            if moved and len(seq) >= MIN_SORTED and _sorted_under(_KEYS[k], seq):
+                return True
+        return False
+
+    found = next((k for k in range(len(_KEYS)) if evidence(k) or sorted_by_a_side(k)), None)
     if found is None:
         return
     sort_key = _KEYS[found]
@@ -137,7 +157,9 @@ def _sort_block(
     first = nodes[ids[0]]
     # the blank line above the block travels with its first statement
     if ordered[0] != ids[0] and first is not None and _starts_block(first):
-        return
+        if blank_moves is None:
+            return
+        blank_moves.append((ids[0], ordered[0]))
     for at, identity in zip(positions, ordered, strict=True):
         out[at] = identity
 

@@ -38,6 +38,7 @@ from smartmerge.merging.separators import merged_trailing, strip_last, with_sepa
 from smartmerge.merging.sets import RevisionLists, merge_lists, merge_with_sets
 from smartmerge.merging.tokens import (
     changed_only_layout,
+    commented_only_within,
     formatter_quotes,
     merge_tokens,
     restyle,
@@ -215,6 +216,10 @@ def _merge_text(
         if not chunk.conflict:
             pieces.append("".join(chunk.resolved()))
             continue
+        contained = _contained_lines(chunk.base, chunk.left, chunk.right)
+        if contained is not None:
+            pieces.append("".join(contained))
+            continue
         texts = ("".join(chunk.base), "".join(chunk.left), "".join(chunk.right))
         merged_tokens = _merge_tokens(*texts, ctx.profile if ctx is not None else None, before)
         if merged_tokens is None:
@@ -233,6 +238,21 @@ def _merge_text(
         if whole is not None:
             return [whole]
     return pieces
+
+
+def _contained_lines(base: Sequence[str], left: Sequence[str], right: Sequence[str]) -> Sequence[str] | None:
+    """The side whose change holds the other's, line for line: both sides rewrote the
+    same lines of a clashing stretch, and every line one side changed the other changed
+    the same way (``:license: BSD.`` fixed on one side; that fix and a new
+    ``:copyright:`` line above it on the other): the same change made twice, one side
+    did more. None otherwise (stretches of different lengths included)."""
+    if not len(base) == len(left) == len(right):
+        return None
+    if all(lft in (b, rgt) for b, lft, rgt in zip(base, left, right, strict=True)):
+        return right
+    if all(rgt in (b, lft) for b, lft, rgt in zip(base, left, right, strict=True)):
+        return left
+    return None
 
 
 def _merge_commutative(texts: tuple[str, str, str], ctx: _Context | None, at: Sequence[int] | None) -> str | None:
@@ -313,7 +333,11 @@ def _identities(children: Sequence[Node], pairs: dict[int, int], set_kinds: froz
 
 def _merge_body(base: Node, left: Node, right: Node, ctx: _Context, path: str, separator: str = "") -> list[Piece]:
     """The merged children of three containers (their separators put back)."""
-    body = _Body(base.named_body, base.insertions_clash and left.insertions_clash and right.insertions_clash)
+    body = _Body(
+        base.named_body,
+        base.insertions_clash and left.insertions_clash and right.insertions_clash,
+        base.kind in ctx.profile.placed_definition_bodies,
+    )
     children = (base.children, left.children, right.children)
     if separator:
         prefix = ctx.profile.comment_prefix
@@ -330,6 +354,7 @@ def _merge_body(base: Node, left: Node, right: Node, ctx: _Context, path: str, s
 class _Body:
     named: bool  # children identified by signature, else by content (a sequence)
     insertions_clash: bool  # both sides inserting different children at one spot conflict
+    placed: bool = False  # a definition's place matters (the profile's placed_definition_bodies)
 
 
 def _merge_members(
@@ -371,7 +396,9 @@ def _merge_members(
         if fresh and (body.insertions_clash or _same_intent([left_of[i] for i in left_run], [right_of[i] for i in right_run])):
             clashes.append((left_run, right_run, ""))
             return left_run + right_run
-        return sorted_runs(left_run, right_run) if sorted_runs is not None else left_run + right_run
+        if sorted_runs is not None and (ordered := sorted_runs(left_run, right_run)) != left_run + right_run:
+            return ordered  # a sorted import block stays sorted
+        return _glued_first(left_run, right_run, (left_ids, right_ids), (left_of, right_of))
 
     in_time()
     order = merge_order(base_ids, left_ids, right_ids, combine, replacements=body.named)
@@ -379,6 +406,7 @@ def _merge_members(
     if order is None:
         log.debug("%s: both sides moved the same children differently", path or "module")
         return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx)]
+    blank_moves: list[tuple[Hashable, Hashable]] = []
     if ctx.profile.keep_sorted_imports:
         def present(identity: Hashable) -> Node | None:
             lnode, rnode = left_of.get(identity), right_of.get(identity)
@@ -392,9 +420,13 @@ def _merge_members(
             return survivor
 
         base_of: dict[Hashable, Node] = {("base", i): node for i, node in enumerate(base)}
-        order = sort_import_blocks(order, present, (base_of, left_of, right_of), (list(base_of), left_ids, right_ids))
+        order = sort_import_blocks(
+            order, present, (base_of, left_of, right_of), (list(base_of), left_ids, right_ids), blank_moves
+        )
     if named:
         clashes += _imports_replaced_twice(order, base, left_of, right_of)
+        if body.placed:
+            clashes += _added_twice_apart(base, left_ids, right_ids)
     clash_at: dict[Hashable, ConflictPiece] = {}
     in_clash: set[Hashable] = set()
     for left_run, right_run, base_text in clashes:
@@ -410,7 +442,9 @@ def _merge_members(
         base, (left, right), (left_pairs, right_pairs), (left_ids, right_ids), separator, ctx.profile.comment_prefix
     )
     groups: list[list[Piece]] = []
+    group_of: dict[Hashable, int] = {}
     for identity in order:
+        group_of[identity] = len(groups)
         if identity in in_clash:
             groups.append([clash_at[identity]] if identity in clash_at else [])
             continue
@@ -424,6 +458,8 @@ def _merge_members(
         b = base[identity[1]] if isinstance(identity, tuple) and identity[0] == "base" else None
         lnode, rnode = left_of.get(identity), right_of.get(identity)
         groups.append(_merge_child(b, lnode, rnode, ctx, path))
+    for old_first, new_first in blank_moves:
+        _move_blank_lines(groups, group_of.get(old_first), group_of.get(new_first))
     if body.insertions_clash and any(isinstance(piece, ConflictPiece) for group in groups for piece in group):
         # a statement one side deleted may live on in what it wrote instead (a `try`
         # unwrapped around the edit the other side made): the block's lines and
@@ -439,6 +475,46 @@ def _first_lines(*bodies: Sequence[Node]) -> tuple[int, int, int] | None:
         return None
     base, left, right = (body[0].line for body in bodies)
     return base, left, right
+
+
+def _added_twice_apart(
+    base: Sequence[Node], left_ids: Sequence[Hashable], right_ids: Sequence[Hashable]
+) -> list[tuple[list[Hashable], list[Hashable], str]]:
+    """A definition (function, class, assignment: a named member) both sides added,
+    each after a different base member. Written once it would stand where one side
+    put it, which the other's code between the two spots may read before it is
+    bound; written twice it is defined twice. A conflict over the stretch between
+    the two spots, each side's version of it with the definition where that side
+    put it: where it goes is the person's choice. (Statements that are not
+    definitions, added twice at different spots, are two additions and both stand;
+    git's line merge, which keeps both copies, is still used when it is sound, and
+    it is not when a function or class is defined twice.)"""
+
+    def anchors(ids: Sequence[Hashable]) -> dict[Hashable, int]:
+        found: dict[Hashable, int] = {}
+        anchor = -1
+        for identity in ids:
+            if _is_base(identity):
+                anchor = _base_index(identity)
+            elif isinstance(identity, tuple) and isinstance(identity[0], tuple) and identity[0][0] == "named":
+                found[identity] = anchor
+        return found
+
+    left, right = anchors(left_ids), anchors(right_ids)
+    found = []
+    for identity, at_left in left.items():
+        at_right = right.get(identity, at_left)
+        if at_right == at_left:
+            continue
+        first, last = sorted((at_left, at_right))
+        stretch = [("base", k) for k in range(first + 1, last + 1)]
+        runs = []
+        for ids, at in ((left_ids, at_left), (right_ids, at_right)):
+            kept = [i for i in ids if i in stretch]
+            run = [identity, *kept] if at == first else [*kept, identity]
+            runs.append(run)
+        found.append((runs[0], runs[1], _joined([base[k] for k in range(first + 1, last + 1)])))
+    return found
 
 
 def _imports_replaced_twice(
@@ -575,14 +651,77 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
     if left is None or right is None:
         survivor = right if left is None else left
         assert survivor is not None  # for mypy: one of the two is present
-        if changed_only_layout(base.text, survivor.text, ctx.profile.comment_prefix):
-            # deleted on one side, only reformatted on the other: nothing of value is lost
+        if commented_only_within(_parts(base), _parts(survivor), ctx.profile.comment_prefix):
+            # deleted on one side, only reformatted or re-commented on the other: a
+            # comment of code that is gone has nothing left to describe
             return []
         # deleted on one side, changed on the other
         left_text = "" if left is None else survivor.text
         right_text = "" if right is None else survivor.text
         return [_whole_conflict(base.text, left_text, right_text, _symbol(path, base))]
     return _merge_node(base, left, right, ctx, path)
+
+
+def _parts(node: Node) -> tuple[str, str]:
+    """A statement's lines above its code, and its code."""
+    return node.text[: node.leading], node.code
+
+
+def _move_blank_lines(groups: list[list[Piece]], source: int | None, target: int | None) -> None:
+    """The blank lines that open group ``source`` open group ``target`` instead: a
+    sorted import block's blank line above it stays above it when the sort puts
+    another import first. Nothing moves unless both groups open with plain text."""
+    if source is None or target is None or not groups[source] or not groups[target]:
+        return
+    head, first = groups[source][0], groups[target][0]
+    if not isinstance(head, str) or not isinstance(first, str) or not first.strip() or not first.split("\n", 1)[0].strip():
+        return
+    lines = head.splitlines(keepends=True)
+    blank = list(itertools.takewhile(lambda line: not line.strip(), lines))
+    if not blank or len(blank) == len(lines):
+        return
+    groups[source][0] = "".join(lines[len(blank) :])
+    groups[target][0] = "".join(blank) + first
+
+
+def _glued_first(
+    left_run: list[Hashable],
+    right_run: list[Hashable],
+    ids: tuple[list[Hashable], list[Hashable]],
+    nodes: tuple[dict[Hashable, Node], dict[Hashable, Node]],
+) -> list[Hashable]:
+    """Two runs both sides inserted after one anchor: left's first, except that what
+    right wrote right under the anchor, with no blank line between (an import added
+    to an import block), stays there, ahead of what left set off with a blank line
+    (a new paragraph: a constant and its comment, a function). Left's run
+    ``import b``, ``\\n\\nX = 1`` and right's ``import c`` after ``import a`` give
+    ``import a``, ``import b``, ``import c``, then ``X = 1``: left's first, the
+    block kept whole. Only under an anchor left kept: where left rewrote it, right's
+    run is glued to a statement that is gone, and left's rewrite comes first."""
+
+    def glued(run: list[Hashable], node_of: dict[Hashable, Node]) -> int:
+        count = 0
+        for identity in run:
+            node = node_of.get(identity)
+            if node is None or _starts_paragraph(node):
+                break
+            count += 1
+        return count
+
+    right_ids = ids[1]
+    at = right_ids.index(right_run[0]) if right_run else 0
+    anchor = right_ids[at - 1] if at > 0 else None
+    if anchor is not None and (not _is_base(anchor) or anchor not in nodes[0]):
+        return left_run + right_run
+    left_glued, right_glued = glued(left_run, nodes[0]), glued(right_run, nodes[1])
+    return [*left_run[:left_glued], *right_run[:right_glued], *left_run[left_glued:], *right_run[right_glued:]]
+
+
+def _starts_paragraph(node: Node) -> bool:
+    """Whether a statement's text opens with a blank line (its lines before the code
+    are part of it)."""
+    first = node.text.split("\n", 1)[0]
+    return not first.strip()
 
 
 def _same_intent(left: Sequence[Node], right: Sequence[Node]) -> bool:

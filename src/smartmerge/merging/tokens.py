@@ -403,3 +403,18 @@ def changed_only_layout(base: str, side: str, comment: str = "#") -> bool:
     """True when the side changed white space, quotes or nothing at all."""
     return token_keys(base, comment) == token_keys(side, comment)
 
+
+
+def changed_only_comments(base: str, side: str, comment: str = "#") -> bool:
+    """True when the side changed comments (a ``# type:`` comment added or dropped),
+    white space or quotes, and no code: the tokens other than comments are base's."""
+    return [k for k in token_keys(base, comment) if not k.startswith(comment)] == [
+        k for k in token_keys(side, comment) if not k.startswith(comment)
+    ]
+
+
+def commented_only_within(base: tuple[str, str], side: tuple[str, str], comment: str = "#") -> bool:
+    """Whether a statement (its lines above the code, its code) changed only in layout
+    above it and only in comments, layout or quotes within its code: a ``# type:``
+    comment added to a method, not a neighbour's comment left on it by a deletion."""
+    return token_keys(base[0], comment) == token_keys(side[0], comment) and changed_only_comments(base[1], side[1], comment)
