@@ -10,6 +10,7 @@ their bodies are similar enough: a rename.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 
@@ -60,6 +61,53 @@ def match_children(
         _match_renames(base, side, pairs, renamable)
     else:
         _align(base, side, list(range(len(base))), list(range(len(side))), pairs)
+    return pairs
+
+
+def ambiguous_pairs(base: Sequence[Node], side: Sequence[Node], *, named: bool) -> frozenset[int]:
+    """Base children whose partner in ``side`` depends on which of several equal
+    statements the alignment takes.
+
+    Aligning ``[a, x, c, x]`` with ``[a, if(x, c), x]`` (a run wrapped in a new
+    ``if``) may pair either ``x`` with the one left in place: the texts say both,
+    and an edit the other side made to one ``x`` would land on whichever was taken.
+    The alignment is run from both ends; a child (of a text the body holds twice or
+    more) paired differently by the two is ambiguous. Only children aligned by
+    text are judged: anonymous ones, and named ones repeated under one signature."""
+    groups: list[tuple[list[int], list[int]]] = []
+    if named:
+        groups.append(([i for i, n in enumerate(base) if n.signature is None], [j for j, n in enumerate(side) if n.signature is None]))
+        by_signature: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
+        for i, node in enumerate(base):
+            if node.signature is not None:
+                by_signature.setdefault(node.signature, ([], []))[0].append(i)
+        for j, node in enumerate(side):
+            if node.signature is not None and node.signature in by_signature:
+                by_signature[node.signature][1].append(j)
+        groups += [group for group in by_signature.values() if len(group[0]) > 1 or len(group[1]) > 1]
+    else:
+        groups.append((list(range(len(base))), list(range(len(side)))))
+    found: set[int] = set()
+    for base_ix, side_ix in groups:
+        base_texts, side_texts = [base[i].text for i in base_ix], [side[j].text for j in side_ix]
+        repeated = {t for texts in (base_texts, side_texts) for t, n in Counter(texts).items() if n > 1}
+        if not repeated or not any(t in repeated for t in base_texts):
+            continue
+        forward = _equal_pairs(base_texts, side_texts)
+        n, m = len(base_texts), len(side_texts)
+        backward = {n - 1 - i: m - 1 - j for i, j in _equal_pairs(base_texts[::-1], side_texts[::-1]).items()}
+        found |= {
+            base_ix[k] for k, text in enumerate(base_texts) if text in repeated and forward.get(k) != backward.get(k)
+        }
+    return frozenset(found)
+
+
+def _equal_pairs(base_keys: list[str], side_keys: list[str]) -> dict[int, int]:
+    """Positions an alignment of the two lists pairs as equal."""
+    pairs: dict[int, int] = {}
+    for tag, i1, i2, j1, _j2 in SequenceMatcher(None, base_keys, side_keys, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pairs.update((i1 + k, j1 + k) for k in range(i2 - i1))
     return pairs
 
 

@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
-from smartmerge.matching import match_children
+from smartmerge.matching import ambiguous_pairs, match_children
 from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.import_blocks import IMPORT_KINDS, sort_import_blocks
 from smartmerge.merging.items import (
@@ -345,6 +345,9 @@ def _merge_members(
     renamable = ctx.profile.renamable_kinds
     left_pairs = match_children(base, left, named=named, renamable=renamable)
     right_pairs = match_children(base, right, named=named, renamable=renamable)
+    if _changed_where_ambiguous(base, (left, right), (left_pairs, right_pairs), named):
+        log.debug("%s: a side changed a statement the other side's body repeats ambiguously", path or "module")
+        return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx, _first_lines(base, left, right))]
     base_ids = [("base", i) for i in range(len(base))]
     left_ids = _identities(left, left_pairs, ctx.profile.set_kinds)
     right_ids = _identities(right, right_pairs, ctx.profile.set_kinds)
@@ -424,6 +427,25 @@ def _merge_members(
         if not any(isinstance(piece, ConflictPiece) for piece in whole):
             return [whole]
     return groups
+
+
+def _changed_where_ambiguous(
+    base: Sequence[Node],
+    sides: tuple[Sequence[Node], Sequence[Node]],
+    pairs: tuple[dict[int, int], dict[int, int]],
+    named: bool,
+) -> bool:
+    """A base statement one side edited or deleted whose counterpart on the other side
+    is one of several equal statements the alignment could take (``ambiguous_pairs``):
+    the edit would land on whichever copy the matcher happened to pick. The body then
+    merges by its lines, where the two changes overlap and conflict, rather than by a
+    guess."""
+    for s in (0, 1):
+        other, other_pairs = sides[1 - s], pairs[1 - s]
+        for i in ambiguous_pairs(base, sides[s], named=named):
+            if i not in other_pairs or other[other_pairs[i]].text != base[i].text:
+                return True
+    return False
 
 
 def _first_lines(*bodies: Sequence[Node]) -> tuple[int, int, int] | None:
