@@ -677,7 +677,9 @@ def _lines_reading(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
 
 def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozenset[int]:
     """Lines of functions and classes defined in one body (module or class) more often
-    than in any input: a definition written twice, the second silently winning."""
+    than in any input: a definition written twice, the second silently winning. Also
+    a name both sides brought into a body, defined there more often than one side
+    does (``_new_on_both_sides``), whatever decorates it."""
 
     def bodies(module: ast.Module) -> dict[str, list[ast.stmt]]:
         # every statement list (a function's, an `if`'s, an `except`'s too), keyed by
@@ -713,14 +715,43 @@ def _repeated_definitions(tree: ast.Module, inputs: list[ast.Module]) -> frozens
         for where, body in bodies(module).items():
             most[where] = most.get(where, Counter()) | definitions(body)
     lines: set[int] = set()
+    # inputs are base, left and right (a caller that has fewer judges counts only)
+    new_on_both = _new_on_both_sides(bodies(inputs[0]), bodies(inputs[1]), bodies(inputs[2])) if len(inputs) == 3 else {}
     for where, body in bodies(tree).items():
         counts = definitions(body)
-        for name, count in counts.items():
-            if count > max(most.get(where, Counter())[name], 1):
-                lines.update(
-                    stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
-                )
+        twice = {name for name, count in counts.items() if count > max(most.get(where, Counter())[name], 1)}
+        twice |= {name for name, count in _every_definition(body).items() if count > new_on_both.get((where, name), count)}
+        for name in twice:
+            lines.update(
+                stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
+            )
     return frozenset(lines)
+
+
+def _every_definition(body: list[ast.stmt]) -> Counter[str]:
+    """Functions and classes of one body by name, decorated or not (but ``_``)."""
+    return Counter(
+        stmt.name for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name != "_"
+    )
+
+
+def _new_on_both_sides(
+    base: dict[str, list[ast.stmt]], left: dict[str, list[ast.stmt]], right: dict[str, list[ast.stmt]]
+) -> dict[tuple[str, str], int]:
+    """(body, name) -> how many definitions of it one side has at most, for a name
+    base's body does not define that both sides define there: two sides bringing a
+    name in, each their own way (one renames a registration ``@f.register(int)`` or an
+    ``@overload`` onto it, the other adds a plain function), are two definitions the
+    kinds ``_may_repeat`` excuses cannot make one; the result may hold no more of them
+    than one side does."""
+    found: dict[tuple[str, str], int] = {}
+    for where in left.keys() & right.keys():
+        before = _every_definition(base.get(where, []))
+        on_left, on_right = _every_definition(left[where]), _every_definition(right[where])
+        for name in on_left.keys() & on_right.keys():
+            if not before[name]:
+                found[(where, name)] = max(on_left[name], on_right[name])
+    return found
 
 
 def _may_repeat(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
