@@ -39,10 +39,11 @@ Kinds (the numbers are the patterns of issue 13):
 
 Base files may also come from code the engine was never tuned on: ``--files DIR``
 (repeatable) takes every ``.py`` file under DIR, the standard library or an installed
-package, and ``--min-lines``/``--max-lines`` with ``--limit`` (per corpus or folder,
+package (``--exclude GLOB`` leaves out paths below DIR that match), and ``--min-lines``/``--max-lines`` with ``--limit`` (per corpus or folder,
 spread evenly) keep a run small:
 
-    python bench/edit_fuzz.py --files "$(python -c 'import os; print(os.path.dirname(os.__file__))')" --limit 150
+    python bench/edit_fuzz.py --files "$(python -c 'import os; print(os.path.dirname(os.__file__))')" \
+        --exclude 'site-packages/*' --limit 150
 
 It prints how the trials came out per kind and every silent wrong merge, with what
 reproduces it (scenario, seed, kind, detail); ``--dump DIR`` writes each one's
@@ -63,6 +64,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
@@ -734,14 +736,17 @@ def corpus_sources(corpus: Path) -> list[BaseFile]:
     return [BaseFile(p, corpus.name, p.parent.name) for p in sorted(corpus.glob("*/Base.py"))]
 
 
-def file_sources(folder: Path) -> list[BaseFile]:
+def file_sources(folder: Path, exclude: Sequence[str] = ()) -> list[BaseFile]:
     """Every ``.py`` file under ``folder`` (code the engine was never tuned on: the
-    standard library, installed packages), in path order."""
-    return [
-        BaseFile(p, folder.name, "+".join(p.relative_to(folder).parts))
-        for p in sorted(folder.rglob("*.py"))
-        if p.is_file() and "__pycache__" not in p.parts
-    ]
+    standard library, installed packages), in path order, but those whose path below
+    ``folder`` matches a glob of ``exclude`` (``site-packages/*``)."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        below = path.relative_to(folder)
+        # (fnmatch's * crosses folders: site-packages/* is all below site-packages)
+        if path.is_file() and "__pycache__" not in below.parts and not any(fnmatch(below.as_posix(), glob) for glob in exclude):
+            found.append(BaseFile(path, folder.name, "+".join(below.parts)))
+    return found
 
 
 def fuzz(job: tuple[BaseFile, int, tuple[str, ...], Path | None]) -> list[dict[str, object]]:
@@ -807,6 +812,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, nargs="*", help="folders of scenario folders holding Base.py")
     parser.add_argument("--files", type=Path, action="append", default=[], metavar="DIR",
                         help="also every .py file under DIR as a base file (repeatable): code outside the corpora")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave out the --files whose path below DIR matches GLOB (repeatable): 'site-packages/*'")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per file (default 1)")
     parser.add_argument("--kinds", default=",".join(ALL_KINDS),
                         help=f"comma-separated kinds to run (default all: {','.join(ALL_KINDS)})")
@@ -826,7 +833,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [str(folder) for folder in (*args.corpus, *args.files) if not folder.is_dir()]
     if missing:
         parser.error(f"not a folder: {', '.join(missing)}")
-    groups = [corpus_sources(corpus) for corpus in args.corpus] + [file_sources(folder) for folder in args.files]
+    groups = [corpus_sources(corpus) for corpus in args.corpus] + [file_sources(folder, args.exclude) for folder in args.files]
     files = [
         source for group in groups
         for source in _spread([s for s in group if _sized(s.path, args.min_lines, args.max_lines)], args.limit)

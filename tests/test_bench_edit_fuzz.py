@@ -218,6 +218,12 @@ def test_files_takes_every_py_file_of_a_folder_as_a_base_file(tmp_path: Path) ->
         capture_output=True, text=True, check=False, timeout=600,
     )
     assert big.stdout.startswith("1 files, 1 seed(s): "), big.stdout + big.stderr
+    # --exclude leaves out paths below the folder that match, in any subfolder
+    fewer = subprocess.run(
+        [sys.executable, str(SCRIPT), "--files", str(tmp_path / "pkg"), "--jobs", "1", "--kinds", "nearby", "--exclude", "sub/*"],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert fewer.stdout.startswith("1 files, 1 seed(s): "), fewer.stdout + fewer.stderr
     # no source at all, or a folder that is not there: a usage error
     assert subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, check=False).returncode == 2
     missing = subprocess.run([sys.executable, str(SCRIPT), "--files", str(tmp_path / "nope")],
