@@ -10,10 +10,10 @@ their bodies are similar enough: a rename.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 
+from smartmerge.matching.ambiguity import equal_pairs, uncertain
 from smartmerge.tree import Node
 
 # A renamed or moved definition must keep at least this much of its text (rapidfuzz
@@ -64,16 +64,13 @@ def match_children(
     return pairs
 
 
-def ambiguous_pairs(base: Sequence[Node], side: Sequence[Node], *, named: bool) -> frozenset[int]:
-    """Base children whose partner in ``side`` depends on which of several equal
-    statements the alignment takes.
-
-    Aligning ``[a, x, c, x]`` with ``[a, if(x, c), x]`` (a run wrapped in a new
-    ``if``) may pair either ``x`` with the one left in place: the texts say both,
-    and an edit the other side made to one ``x`` would land on whichever was taken.
-    The alignment is run from both ends; a child (of a text the body holds twice or
-    more) paired differently by the two is ambiguous. Only children aligned by
-    text are judged: anonymous ones, and named ones repeated under one signature."""
+def ambiguous_pairs(base: Sequence[Node], side: Sequence[Node], *, named: bool, suspects: frozenset[int]) -> frozenset[int]:
+    """Of ``suspects`` (base children, those the other side changed), the ones whose
+    partner in ``side`` is one of several equal statements the alignment could take
+    (``ambiguity.uncertain``): ``x`` of ``[a, x, c, x]`` when a side wrapped
+    ``x, c`` in a new ``if``, or one of ``[x, x]`` a side cut to ``[x]``. Only
+    children aligned by text are judged: anonymous ones, and named ones repeated
+    under one signature."""
     groups: list[tuple[list[int], list[int]]] = []
     if named:
         groups.append(([i for i, n in enumerate(base) if n.signature is None], [j for j, n in enumerate(side) if n.signature is None]))
@@ -89,26 +86,12 @@ def ambiguous_pairs(base: Sequence[Node], side: Sequence[Node], *, named: bool) 
         groups.append((list(range(len(base))), list(range(len(side)))))
     found: set[int] = set()
     for base_ix, side_ix in groups:
-        base_texts, side_texts = [base[i].text for i in base_ix], [side[j].text for j in side_ix]
-        repeated = {t for texts in (base_texts, side_texts) for t, n in Counter(texts).items() if n > 1}
-        if not repeated or not any(t in repeated for t in base_texts):
+        wanted = [k for k, i in enumerate(base_ix) if i in suspects]
+        if not wanted:
             continue
-        forward = _equal_pairs(base_texts, side_texts)
-        n, m = len(base_texts), len(side_texts)
-        backward = {n - 1 - i: m - 1 - j for i, j in _equal_pairs(base_texts[::-1], side_texts[::-1]).items()}
-        found |= {
-            base_ix[k] for k, text in enumerate(base_texts) if text in repeated and forward.get(k) != backward.get(k)
-        }
+        base_texts, side_texts = [base[i].text for i in base_ix], [side[j].text for j in side_ix]
+        found |= {base_ix[k] for k in uncertain(base_texts, side_texts, equal_pairs(base_texts, side_texts), wanted)}
     return frozenset(found)
-
-
-def _equal_pairs(base_keys: list[str], side_keys: list[str]) -> dict[int, int]:
-    """Positions an alignment of the two lists pairs as equal."""
-    pairs: dict[int, int] = {}
-    for tag, i1, i2, j1, _j2 in SequenceMatcher(None, base_keys, side_keys, autojunk=False).get_opcodes():
-        if tag == "equal":
-            pairs.update((i1 + k, j1 + k) for k in range(i2 - i1))
-    return pairs
 
 
 def _match_signatures(base: Sequence[Node], side: Sequence[Node], pairs: dict[int, int]) -> None:

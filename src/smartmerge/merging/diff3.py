@@ -9,11 +9,12 @@ between them form one chunk and so conflict.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Generic, TypeVar
+
+from smartmerge.matching.ambiguity import uncertain
 
 T = TypeVar("T", bound=Hashable)
 
@@ -51,35 +52,20 @@ def _matches(base: Sequence[T], other: Sequence[T]) -> dict[int, int]:
     return pairs
 
 
-def _uncertain(base: Sequence[T], other: Sequence[T], matched: dict[int, int], changed: set[int]) -> set[int]:
-    """Of the base elements the other side ``changed`` (edited or deleted), those this
-    side's alignment ``matched`` pairs differently when run from the end: one of
-    several equal elements (a statement a function holds twice) whose partner is a
-    guess. Anchored on the guess, the other side's edit could land on the wrong copy
-    (one side wrapped the first copy in a new ``if``, the other edited it: the edit
-    went to the second copy)."""
-    counts = Counter(base)
-    counts.update(other)
-    suspects = {i for i in changed if counts[base[i]] > 1}
-    if not suspects:
-        return set()
-    n, m = len(base), len(other)
-    backward = {n - 1 - i: m - 1 - j for i, j in _matches(base[::-1], other[::-1]).items()}
-    return {i for i in suspects if matched.get(i) != backward.get(i)}
-
-
 def diff3(base: Sequence[T], left: Sequence[T], right: Sequence[T]) -> list[Chunk[T]]:
     """Split the three sequences into stable and unstable chunks.
 
     A base element one side changed is no anchor for the other side when that
-    side's partner for it is uncertain (``_uncertain``): the two changes meet in
-    one chunk, a conflict, rather than the change landing on a guessed copy."""
+    side's partner for it is a guess (``matching.ambiguity.uncertain``: one of two
+    equal statements, the one a side deleted or wrapped in a new ``if``): the two
+    changes meet in one chunk, a conflict, rather than the edit landing on the
+    wrong copy."""
     to_left = _matches(base, left)
     to_right = _matches(base, right)
     changed_by_left, changed_by_right = (set(range(len(base))) - m.keys() for m in (to_left, to_right))
-    for i in _uncertain(base, left, to_left, changed_by_right):
+    for i in uncertain(base, left, to_left, changed_by_right):
         to_left.pop(i, None)
-    for i in _uncertain(base, right, to_right, changed_by_left):
+    for i in uncertain(base, right, to_right, changed_by_left):
         to_right.pop(i, None)
     chunks: list[Chunk[T]] = []
     i = j = k = 0

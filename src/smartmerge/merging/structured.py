@@ -442,9 +442,9 @@ def _changed_where_ambiguous(
     guess."""
     for s in (0, 1):
         other, other_pairs = sides[1 - s], pairs[1 - s]
-        for i in ambiguous_pairs(base, sides[s], named=named):
-            if i not in other_pairs or other[other_pairs[i]].text != base[i].text:
-                return True
+        changed = frozenset(i for i in range(len(base)) if i not in other_pairs or other[other_pairs[i]].text != base[i].text)
+        if changed and ambiguous_pairs(base, sides[s], named=named, suspects=changed):
+            return True
     return False
 
 
