@@ -3,7 +3,7 @@ with them (an edit of a guessed copy meets the other side's change)."""
 
 from __future__ import annotations
 
-from smartmerge.matching.ambiguity import equal_pairs, uncertain
+from smartmerge.matching.ambiguity import deletion_slides_off, equal_pairs, uncertain
 from smartmerge.merging.diff3 import diff3
 
 
@@ -43,3 +43,13 @@ def test_diff3_conflicts_where_an_edit_would_land_on_a_guessed_copy() -> None:
     far = ["b", "X", "X", "e"]
     merged = [item for chunk in diff3(base, left, far) for item in chunk.resolved()]
     assert not any(chunk.conflict for chunk in diff3(base, left, far)) and merged == ["b", "X", "e"]
+
+
+def test_a_deletion_that_can_slide_off_an_element_is_no_change_of_it() -> None:
+    def slides(base: str, side: str, i: int) -> bool:
+        return deletion_slides_off(base, equal_pairs(base, side), i, len(side))
+
+    assert slides("aXXe", "aXe", 2)  # the copy taken for deleted could be the other
+    assert slides("kpqrpqrk", "kpqrk", 4)
+    assert not slides("aXYe", "aXe", 2)  # Y is unique: it went
+    assert not slides("aXXe", "aYXe", 1)  # replaced, not deleted

@@ -101,3 +101,30 @@ def _slid_over(seq: Sequence[Hashable], matched: dict[int, int], i: int, other_l
         if i - start < reach:
             return set(range(start, start + reach))
     return set()
+
+
+def deletion_slides_off(base: Sequence[Hashable], matched: dict[int, int], i: int, other_len: int) -> bool:
+    """Whether base's ``i``, unpaired under ``matched`` (deleted by that side), sits in
+    a deleted run that could move off it over equal elements: ``[x, x]`` to ``[x]``
+    with ``i`` the copy taken for deleted. Such a deletion is no change of ``i`` in
+    particular; ``uncertain`` should not count it as one (two deletions or insertions
+    of equal elements next to each other agree whichever copies are taken)."""
+    n = len(base)
+    p, q = i, i + 1
+    while p > 0 and p - 1 not in matched:
+        p -= 1
+    while q < n and q not in matched:
+        q += 1
+    if (matched[p - 1] if p > 0 else -1) + 1 != (matched[q] if q < n else other_len):
+        return False  # the side wrote something in the run's place: an edit, not a deletion
+    back = 0  # slide the run towards the start while its last equals the one before it
+    while p - back > 0 and base[p - back - 1] == base[q - back - 1]:
+        back += 1
+        if q - back <= i:
+            return True
+    ahead = 0  # slide it towards the end while its first equals the one after it
+    while q + ahead < n and base[p + ahead] == base[q + ahead]:
+        ahead += 1
+        if p + ahead > i:
+            return True
+    return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Generic, TypeVar
 
-from smartmerge.matching.ambiguity import uncertain
+from smartmerge.matching.ambiguity import deletion_slides_off, uncertain
 
 T = TypeVar("T", bound=Hashable)
 
@@ -62,7 +62,10 @@ def diff3(base: Sequence[T], left: Sequence[T], right: Sequence[T]) -> list[Chun
     wrong copy."""
     to_left = _matches(base, left)
     to_right = _matches(base, right)
-    changed_by_left, changed_by_right = (set(range(len(base))) - m.keys() for m in (to_left, to_right))
+    changed_by_left, changed_by_right = (
+        {i for i in range(len(base)) if i not in m and not deletion_slides_off(base, m, i, len(side))}
+        for m, side in ((to_left, left), (to_right, right))
+    )
     for i in uncertain(base, left, to_left, changed_by_right):
         to_left.pop(i, None)
     for i in uncertain(base, right, to_right, changed_by_left):
