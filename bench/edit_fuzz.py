@@ -37,6 +37,14 @@ Kinds (the numbers are the patterns of issue 13):
 
     python bench/edit_fuzz.py ../shared/corpus/real-py-dev ../shared/corpus/real-py-dev2 --seeds 2
 
+Base files may also come from code the engine was never tuned on: ``--files DIR``
+(repeatable) takes every ``.py`` file under DIR, the standard library or an installed
+package (``--exclude GLOB`` leaves out paths below DIR that match), and ``--min-lines``/``--max-lines`` with ``--limit`` (per corpus or folder,
+spread evenly) keep a run small:
+
+    python bench/edit_fuzz.py --files "$(python -c 'import os; print(os.path.dirname(os.__file__))')" \
+        --exclude 'site-packages/*' --limit 150
+
 It prints how the trials came out per kind and every silent wrong merge, with what
 reproduces it (scenario, seed, kind, detail); ``--dump DIR`` writes each one's
 Base/Left/Right/Output/Answer there. Exit status 1 when there is a silent wrong merge.
@@ -56,6 +64,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
@@ -714,24 +723,51 @@ def trials_of(text: str, seed: int, kinds: Sequence[str], name: str = "") -> Ite
                 yield kind, trial
 
 
-def fuzz(job: tuple[Path, int, tuple[str, ...], Path | None]) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class BaseFile:
+    """One base file: a corpus scenario's ``Base.py``, or a ``.py`` file of a ``--files`` folder."""
+
+    path: Path
+    corpus: str  # the corpus folder's name, or the --files folder's
+    name: str  # the scenario folder's name, or the path below the --files folder with "+" for "/"
+
+
+def corpus_sources(corpus: Path) -> list[BaseFile]:
+    return [BaseFile(p, corpus.name, p.parent.name) for p in sorted(corpus.glob("*/Base.py"))]
+
+
+def file_sources(folder: Path, exclude: Sequence[str] = ()) -> list[BaseFile]:
+    """Every ``.py`` file under ``folder`` (code the engine was never tuned on: the
+    standard library, installed packages), in path order, but those whose path below
+    ``folder`` matches a glob of ``exclude`` (``site-packages/*``)."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        below = path.relative_to(folder)
+        # (fnmatch's * crosses folders: site-packages/* is all below site-packages)
+        if path.is_file() and "__pycache__" not in below.parts and not any(fnmatch(below.as_posix(), glob) for glob in exclude):
+            found.append(BaseFile(path, folder.name, "+".join(below.parts)))
+    return found
+
+
+def fuzz(job: tuple[BaseFile, int, tuple[str, ...], Path | None]) -> list[dict[str, object]]:
     """The trials of one file and seed: one record each."""
-    path, seed, kinds, dump = job
+    source, seed, kinds, dump = job
+    path = source.path
     try:
         base = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return []
     records: list[dict[str, object]] = []
-    for n, (kind, trial) in enumerate(trials_of(base, seed, kinds, path.parent.name)):
+    for n, (kind, trial) in enumerate(trials_of(base, seed, kinds, source.name)):
         result = merge_texts(base.encode(), trial.left.encode(), trial.right.encode(), path=path.name)
         output = result.text.decode("utf-8", "replace")
         outcome = judge(trial, result.clean, output)
         record: dict[str, object] = {
-            "file": path.parent.name, "corpus": path.parent.parent.name, "seed": seed, "kind": kind,
+            "file": source.name, "corpus": source.corpus, "seed": seed, "kind": kind,
             "detail": trial.detail, "must_conflict": not trial.answers, "method": str(result.method), "outcome": outcome,
         }
         if dump is not None and outcome in (WRONG, UNPARSABLE):
-            folder = dump / f"{kind}__{path.parent.name}__{seed}__{n}"
+            folder = dump / f"{kind}__{source.name}__{seed}__{n}"
             folder.mkdir(parents=True, exist_ok=True)
             for role, text in (("Base", base), ("Left", trial.left), ("Right", trial.right), ("Output", output)):
                 (folder / f"{role}.py").write_text(text, encoding="utf-8")
@@ -759,11 +795,12 @@ def report(records: list[dict[str, object]], kinds: Sequence[str]) -> list[str]:
     return rows
 
 
-def _small_enough(path: Path, max_lines: int | None) -> bool:
-    return max_lines is None or path.read_bytes().count(b"\n") <= max_lines
+def _sized(path: Path, min_lines: int | None, max_lines: int | None) -> bool:
+    lines = path.read_bytes().count(b"\n")
+    return (min_lines is None or lines >= min_lines) and (max_lines is None or lines <= max_lines)
 
 
-def _spread(items: list[Path], n: int | None) -> list[Path]:
+def _spread(items: list[BaseFile], n: int | None) -> list[BaseFile]:
     """``n`` of ``items`` spread evenly (folders are sorted by repository), or all."""
     if n is None or n >= len(items):
         return items
@@ -772,13 +809,18 @@ def _spread(items: list[Path], n: int | None) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", type=Path, nargs="+", help="folders of scenario folders holding Base.py")
+    parser.add_argument("corpus", type=Path, nargs="*", help="folders of scenario folders holding Base.py")
+    parser.add_argument("--files", type=Path, action="append", default=[], metavar="DIR",
+                        help="also every .py file under DIR as a base file (repeatable): code outside the corpora")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave out the --files whose path below DIR matches GLOB (repeatable): 'site-packages/*'")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per file (default 1)")
     parser.add_argument("--kinds", default=",".join(ALL_KINDS),
                         help=f"comma-separated kinds to run (default all: {','.join(ALL_KINDS)})")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
-    parser.add_argument("--limit", type=int, help="at most N files per corpus, spread evenly over it")
+    parser.add_argument("--limit", type=int, help="at most N files per corpus (or --files folder), spread evenly over it")
     parser.add_argument("--max-lines", type=int, help="only files of at most N lines (small files make cheap trials)")
+    parser.add_argument("--min-lines", type=int, help="only files of at least N lines (the big files a --max-lines run left out)")
     parser.add_argument("--table", action="store_true", help="print only the per-kind Markdown table (for bench/update_docs.py)")
     parser.add_argument("--dump", type=Path, help="write Base/Left/Right/Output/Answer of each silent wrong merge here")
     args = parser.parse_args(argv)
@@ -786,11 +828,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [k for k in kinds if k not in ALL_KINDS]
     if unknown:
         parser.error(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(ALL_KINDS)}")
+    if not args.corpus and not args.files:
+        parser.error("name a corpus folder or --files DIR")
+    missing = [str(folder) for folder in (*args.corpus, *args.files) if not folder.is_dir()]
+    if missing:
+        parser.error(f"not a folder: {', '.join(missing)}")
+    groups = [corpus_sources(corpus) for corpus in args.corpus] + [file_sources(folder, args.exclude) for folder in args.files]
     files = [
-        path for corpus in args.corpus
-        for path in _spread([p for p in sorted(corpus.glob("*/Base.py")) if _small_enough(p, args.max_lines)], args.limit)
+        source for group in groups
+        for source in _spread([s for s in group if _sized(s.path, args.min_lines, args.max_lines)], args.limit)
     ]
-    jobs = [(path, seed, kinds, args.dump) for path in files for seed in range(args.seeds)]
+    jobs = [(source, seed, kinds, args.dump) for source in files for seed in range(args.seeds)]
     with multiprocessing.Pool(args.jobs) as pool:
         records = [r for batch in pool.imap_unordered(fuzz, jobs, chunksize=2) for r in batch]
     records.sort(key=lambda r: (str(r["corpus"]), str(r["file"]), int(str(r["seed"])), str(r["kind"])))

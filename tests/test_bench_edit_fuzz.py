@@ -191,3 +191,41 @@ def test_the_report_counts_every_kind(tmp_path: Path) -> None:
     # each silent one is dumped with what reproduces it
     assert len(list((tmp_path / "dump").glob("*/Output.py"))) == len(silent)
     assert _run(tmp_path / "corpus", "--kinds", "nosuchkind").returncode == 2
+
+
+def test_files_takes_every_py_file_of_a_folder_as_a_base_file(tmp_path: Path) -> None:
+    # code outside the corpora: a package tree of plain .py files, no Base.py anywhere
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "small.py").write_text(MODULE, encoding="utf-8")
+    (tmp_path / "pkg" / "sub" / "rich.py").write_text(RICH, encoding="utf-8")
+    (tmp_path / "pkg" / "notes.txt").write_text(RICH, encoding="utf-8")  # not Python: not a base file
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "--files", str(tmp_path / "pkg"), "--jobs", "1", "--kinds", "nearby,anchor-rewrite",
+         "--dump", str(tmp_path / "dump")],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert run.returncode in (0, 1), run.stderr
+    assert run.stdout.startswith("2 files, 1 seed(s): ")
+    assert int(run.stdout.split(": ", 1)[1].split(" trials")[0]) > 0
+    # a silent one names its file by the path below the folder, as its dump folder does
+    for line in run.stdout.splitlines():
+        if line.startswith("  silent"):
+            assert "pkg/small.py" in line or "pkg/sub+rich.py" in line
+    # --min-lines/--max-lines choose by size: only the bigger file is at least 30 lines
+    assert MODULE.count("\n") < 30 <= RICH.count("\n")
+    big = subprocess.run(
+        [sys.executable, str(SCRIPT), "--files", str(tmp_path / "pkg"), "--jobs", "1", "--kinds", "nearby", "--min-lines", "30"],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert big.stdout.startswith("1 files, 1 seed(s): "), big.stdout + big.stderr
+    # --exclude leaves out paths below the folder that match, in any subfolder
+    fewer = subprocess.run(
+        [sys.executable, str(SCRIPT), "--files", str(tmp_path / "pkg"), "--jobs", "1", "--kinds", "nearby", "--exclude", "sub/*"],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert fewer.stdout.startswith("1 files, 1 seed(s): "), fewer.stdout + fewer.stderr
+    # no source at all, or a folder that is not there: a usage error
+    assert subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, check=False).returncode == 2
+    missing = subprocess.run([sys.executable, str(SCRIPT), "--files", str(tmp_path / "nope")],
+                             capture_output=True, text=True, check=False)
+    assert missing.returncode == 2 and "not a folder" in missing.stderr

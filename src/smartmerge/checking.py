@@ -695,9 +695,11 @@ def _lines_reading(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
 
 def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Module] | None]) -> frozenset[int]:
     """Lines of functions and classes defined in one body (module or class) more often
-    than in any input: a definition written twice, the second silently winning.
-    ``inputs`` gives the inputs' trees (None: one does not parse, nothing to compare
-    with); asked only when the result defines a name twice in one body."""
+    than in any input: a definition written twice, the second silently winning. Also
+    a name both sides brought into a body, defined there more often than one side
+    does (``_new_on_both_sides``), whatever decorates it. ``inputs`` gives base's,
+    left's and right's trees (None: one does not parse, nothing to compare with);
+    asked only when the result defines a name twice in one body."""
 
     def bodies(module: ast.Module) -> dict[str, list[ast.stmt]]:
         # every statement list (a function's, an `if`'s, an `except`'s too), keyed by
@@ -735,7 +737,9 @@ def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Mo
         )
 
     found = {where: (body, definitions(body)) for where, body in bodies(tree).items()}
-    if all(count < 2 for _body, counts in found.values() for count in counts.values()):
+    if all(count < 2 for body, _counts in found.values() for count in _every_definition(body).values()) and all(
+        count < 2 for _body, counts in found.values() for count in counts.values()
+    ):
         return frozenset()  # once each, as any input may have them: the inputs need no parsing
     trees = inputs()
     if trees is None:
@@ -745,13 +749,42 @@ def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Mo
         for where, body in bodies(module).items():
             most[where] = most.get(where, Counter()) | definitions(body)
     lines: set[int] = set()
+    # inputs are base, left and right (a caller that has fewer judges counts only)
+    new_on_both = _new_on_both_sides(bodies(trees[0]), bodies(trees[1]), bodies(trees[2])) if len(trees) == 3 else {}
     for where, (body, counts) in found.items():
-        for name, count in counts.items():
-            if count > max(most.get(where, Counter())[name], 1):
-                lines.update(
-                    stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
-                )
+        twice = {name for name, count in counts.items() if count > max(most.get(where, Counter())[name], 1)}
+        twice |= {name for name, count in _every_definition(body).items() if count > new_on_both.get((where, name), count)}
+        for name in twice:
+            lines.update(
+                stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
+            )
     return frozenset(lines)
+
+
+def _every_definition(body: list[ast.stmt]) -> Counter[str]:
+    """Functions and classes of one body by name, decorated or not (but ``_``)."""
+    return Counter(
+        stmt.name for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name != "_"
+    )
+
+
+def _new_on_both_sides(
+    base: dict[str, list[ast.stmt]], left: dict[str, list[ast.stmt]], right: dict[str, list[ast.stmt]]
+) -> dict[tuple[str, str], int]:
+    """(body, name) -> how many definitions of it one side has at most, for a name
+    base's body does not define that both sides define there: two sides bringing a
+    name in, each their own way (one renames a registration ``@f.register(int)`` or an
+    ``@overload`` onto it, the other adds a plain function), are two definitions the
+    kinds ``_may_repeat`` excuses cannot make one; the result may hold no more of them
+    than one side does."""
+    found: dict[tuple[str, str], int] = {}
+    for where in left.keys() & right.keys():
+        before = _every_definition(base.get(where, []))
+        on_left, on_right = _every_definition(left[where]), _every_definition(right[where])
+        for name in on_left.keys() & on_right.keys():
+            if not before[name]:
+                found[(where, name)] = max(on_left[name], on_right[name])
+    return found
 
 
 _DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 
+from smartmerge.matching.ambiguity import equal_pairs, uncertain
 from smartmerge.tree import Node
 
 # A renamed or moved definition must keep at least this much of its text (rapidfuzz
@@ -61,6 +62,36 @@ def match_children(
     else:
         _align(base, side, list(range(len(base))), list(range(len(side))), pairs)
     return pairs
+
+
+def ambiguous_pairs(base: Sequence[Node], side: Sequence[Node], *, named: bool, suspects: frozenset[int]) -> frozenset[int]:
+    """Of ``suspects`` (base children, those the other side changed), the ones whose
+    partner in ``side`` is one of several equal statements the alignment could take
+    (``ambiguity.uncertain``): ``x`` of ``[a, x, c, x]`` when a side wrapped
+    ``x, c`` in a new ``if``, or one of ``[x, x]`` a side cut to ``[x]``. Only
+    children aligned by text are judged: anonymous ones, and named ones repeated
+    under one signature."""
+    groups: list[tuple[list[int], list[int]]] = []
+    if named:
+        groups.append(([i for i, n in enumerate(base) if n.signature is None], [j for j, n in enumerate(side) if n.signature is None]))
+        by_signature: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
+        for i, node in enumerate(base):
+            if node.signature is not None:
+                by_signature.setdefault(node.signature, ([], []))[0].append(i)
+        for j, node in enumerate(side):
+            if node.signature is not None and node.signature in by_signature:
+                by_signature[node.signature][1].append(j)
+        groups += [group for group in by_signature.values() if len(group[0]) > 1 or len(group[1]) > 1]
+    else:
+        groups.append((list(range(len(base))), list(range(len(side)))))
+    found: set[int] = set()
+    for base_ix, side_ix in groups:
+        wanted = [k for k, i in enumerate(base_ix) if i in suspects]
+        if not wanted:
+            continue
+        base_texts, side_texts = [base[i].text for i in base_ix], [side[j].text for j in side_ix]
+        found |= {base_ix[k] for k in uncertain(base_texts, side_texts, equal_pairs(base_texts, side_texts), wanted)}
+    return frozenset(found)
 
 
 def _match_signatures(base: Sequence[Node], side: Sequence[Node], pairs: dict[int, int]) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Generic, TypeVar
 
+from smartmerge.matching.ambiguity import deletion_slides_off, uncertain
+
 T = TypeVar("T", bound=Hashable)
 
 
@@ -51,9 +53,23 @@ def _matches(base: Sequence[T], other: Sequence[T]) -> dict[int, int]:
 
 
 def diff3(base: Sequence[T], left: Sequence[T], right: Sequence[T]) -> list[Chunk[T]]:
-    """Split the three sequences into stable and unstable chunks."""
+    """Split the three sequences into stable and unstable chunks.
+
+    A base element one side changed is no anchor for the other side when that
+    side's partner for it is a guess (``matching.ambiguity.uncertain``: one of two
+    equal statements, the one a side deleted or wrapped in a new ``if``): the two
+    changes meet in one chunk, a conflict, rather than the edit landing on the
+    wrong copy."""
     to_left = _matches(base, left)
     to_right = _matches(base, right)
+    changed_by_left, changed_by_right = (
+        {i for i in range(len(base)) if i not in m and not deletion_slides_off(base, m, i, len(side))}
+        for m, side in ((to_left, left), (to_right, right))
+    )
+    for i in uncertain(base, left, to_left, changed_by_right):
+        to_left.pop(i, None)
+    for i in uncertain(base, right, to_right, changed_by_left):
+        to_right.pop(i, None)
     chunks: list[Chunk[T]] = []
     i = j = k = 0
     while i < len(base) or j < len(left) or k < len(right):

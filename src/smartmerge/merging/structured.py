@@ -21,7 +21,8 @@ from fnmatch import fnmatchcase
 from smartmerge.deadline import in_time
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
-from smartmerge.matching import match_children
+from smartmerge.matching import ambiguous_pairs, match_children
+from smartmerge.matching.ambiguity import deletion_slides_off
 from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.import_blocks import IMPORT_KINDS, sort_import_blocks
 from smartmerge.merging.items import (
@@ -375,6 +376,9 @@ def _merge_members(
     in_time()
     right_pairs = match_children(base, right, named=named, renamable=renamable)
     in_time()
+    if _changed_where_ambiguous(base, (left, right), (left_pairs, right_pairs), named):
+        log.debug("%s: a side changed a statement the other side's body repeats ambiguously", path or "module")
+        return [_merge_text(_joined(base), _joined(left), _joined(right), path, None, ctx, _first_lines(base, left, right))]
     base_ids = [("base", i) for i in range(len(base))]
     left_ids = _identities(left, left_pairs, ctx.profile.set_kinds)
     right_ids = _identities(right, right_pairs, ctx.profile.set_kinds)
@@ -468,6 +472,31 @@ def _merge_members(
         if not any(isinstance(piece, ConflictPiece) for piece in whole):
             return [whole]
     return groups
+
+
+def _changed_where_ambiguous(
+    base: Sequence[Node],
+    sides: tuple[Sequence[Node], Sequence[Node]],
+    pairs: tuple[dict[int, int], dict[int, int]],
+    named: bool,
+) -> bool:
+    """A base statement one side edited or deleted whose counterpart on the other side
+    is one of several equal statements the alignment could take (``ambiguous_pairs``):
+    the edit would land on whichever copy the matcher happened to pick. The body then
+    merges by its lines, where the two changes overlap and conflict, rather than by a
+    guess."""
+    base_texts = [node.text for node in base]
+    for s in (0, 1):
+        other, other_pairs = sides[1 - s], pairs[1 - s]
+        changed = frozenset(
+            i
+            for i in range(len(base))
+            if (i not in other_pairs and not deletion_slides_off(base_texts, other_pairs, i, len(other)))
+            or (i in other_pairs and other[other_pairs[i]].text != base[i].text)
+        )
+        if changed and ambiguous_pairs(base, sides[s], named=named, suspects=changed):
+            return True
+    return False
 
 
 def _first_lines(*bodies: Sequence[Node]) -> tuple[int, int, int] | None:

@@ -222,9 +222,14 @@ def _holds_items(tokens: list[Token], opener: int, lists: TokenLists) -> bool:
 
 
 def holds_items(before: str, text: str, lists: TokenLists, comment: str = "#") -> bool:
-    """``_holds_items`` of the bracket that starts ``text``, after the token ``before``."""
+    """``_holds_items`` of the bracket that starts ``text``, after the token ``before``;
+    False when that bracket is no token of its own (it sits in a comment or a string
+    that ``before`` opens: ``# see (a, b)``)."""
     tokens = tokenize(f"{before} {text}" if before else text, comment)[0]
-    return _holds_items(tokens, 1 if before else 0, lists)
+    at = 1 if before else 0
+    if len(tokens) <= at or tokens[at].key != text[:1]:
+        return False
+    return _holds_items(tokens, at, lists)
 
 
 def _scalar_tuple(tokens: list[Token], opener: int) -> bool:

@@ -74,7 +74,7 @@ def unbound_names(text: str) -> frozenset[str]:
     compile. Names assigned only through ``globals()`` or ``exec`` show up too, which
     is why callers compare against the inputs instead of requiring an empty set.
     """
-    if _STAR_IMPORT.search(text):
+    if _STAR_IMPORT.search(text) and _has_star_import(text):
         return frozenset()
     try:
         with warnings.catch_warnings():
@@ -98,6 +98,16 @@ def unbound_names(text: str) -> frozenset[str]:
             if symbol.is_referenced() and symbol.is_global() and not (symbol.is_local() and not is_module):
                 read.add(name)
     return frozenset(read - bound - _BUILTINS)
+
+
+def _has_star_import(text: str) -> bool:
+    """A ``from x import *`` statement, not the words in a string or a comment
+    (``run_cell("from sympy import *")``, which binds nothing here); unparsable
+    text counts as having one (nothing is then judged unbound)."""
+    tree = syntax_tree(text)
+    return tree is None or any(
+        isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names) for node in ast.walk(tree)
+    )
 
 
 def unbound_reads(text: str) -> Counter[str]:
