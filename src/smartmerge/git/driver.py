@@ -25,7 +25,7 @@ from smartmerge.git import review
 from smartmerge.git.gitcmd import driver_git_dir
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
-from smartmerge.result import MergeResult, Method, Outcome
+from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +171,9 @@ def _read(path: Path, role: str) -> bytes:
 
 
 def made_by_choice(reason: str) -> bool:
-    """Unknown languages and an explicit line merge need no explanation."""
-    return reason.startswith("no language profile") or reason == "line merge requested"
+    """Unknown languages, an explicit line merge and git's clean merge that passed the
+    checks (the structured merge was not needed) need no explanation."""
+    return reason.startswith("no language profile") or reason in ("line merge requested", GIT_CLEAN_AND_SOUND)
 
 
 def _line_only(
