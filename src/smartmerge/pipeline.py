@@ -23,7 +23,7 @@ from smartmerge.merging.structured import merge_trees
 from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse
-from smartmerge.parsing.python_scopes import compiler_refuses
+from smartmerge.parsing.python_scopes import compiler_refuses, syntax_tree
 from smartmerge.rendering import render
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
@@ -149,7 +149,7 @@ def merge_texts(
     deadline = time.monotonic() + options.timeout
     try:
         with time_limit(deadline):  # every stage below stops when the time is up (deadline.py)
-            fast = _git_clean_and_sound((base_b, left_b, right_b), profile, options)
+            fast = _git_clean_and_sound((base_b, left_b, right_b), texts, profile, options)
             if fast is not None:
                 return _with_warnings(fast, texts, profile)
             result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
@@ -172,7 +172,9 @@ def merge_texts(
             return _line_result(base_b, left_b, right_b, options, why, profile)
 
 
-def _git_clean_and_sound(raw: tuple[bytes, bytes, bytes], profile: LanguageProfile, options: MergeOptions) -> MergeResult | None:
+def _git_clean_and_sound(
+    raw: tuple[bytes, bytes, bytes], texts: tuple[str, ...], profile: LanguageProfile, options: MergeOptions
+) -> MergeResult | None:
     """git's clean line merge of a Python file, when it parses, compiles and passes the
     soundness checks of a clean line merge (``_is_sound``: no name read that nothing
     binds, none defined twice in one body, no call that stops fitting its function, no
@@ -183,7 +185,15 @@ def _git_clean_and_sound(raw: tuple[bytes, bytes, bytes], profile: LanguageProfi
         return None
     t0 = time.perf_counter()
     merged = line_merge(*raw, options)
-    if merged.conflicts or not _is_sound(raw, merged.text, profile):
+    if merged.conflicts:
+        return None
+    try:
+        out = _decode(merged.text)
+    except UnicodeDecodeError:
+        return None
+    # the soundness checks read the interpreter's own syntax tree: code it cannot parse
+    # (Python 2, syntax newer than it) is the structured merge's (parsing/python_grammar.py)
+    if any(syntax_tree(text) is None for text in (*texts, out)) or not _is_sound(raw, merged.text, profile):
         return None
     return MergeResult(merged.text, Outcome.CLEAN, Method.LINE, (), GIT_CLEAN_AND_SOUND, {"fast_path": time.perf_counter() - t0})
 
