@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
-from smartmerge.git import review
+from smartmerge.git.driver_log import append_log, log_line
 from smartmerge.git.gitcmd import driver_git_dir
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
@@ -222,13 +222,10 @@ def _record(
         git_dir = driver_git_dir(Path.cwd())  # read from .git: no git process per file
         if git_dir is None:
             return []
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        review.append_log(
-            git_dir,
-            f"{stamp}\t{path}\t{result.method.value}\t{result.outcome.value}\t"
-            f"resolved={resolved}\t{elapsed * 1e3:.0f}ms\t{result.reason}",
-        )
+        append_log(git_dir, log_line(path, result.method.value, result.outcome.value, resolved, elapsed, result.reason))
         if resolved:
+            from smartmerge.git import review  # only a resolution is kept for review
+
             base, left, right, line_text = inputs
             review.save(
                 git_dir,
