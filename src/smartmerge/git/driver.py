@@ -11,11 +11,10 @@ index: nothing is lost.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,15 +22,16 @@ from types import FrameType
 
 from smartmerge.git.driver_log import append_log, log_line
 from smartmerge.git.gitcmd import driver_git_dir
+from smartmerge.git.off_switch import turned_off
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 
 log = logging.getLogger(__name__)
 
-# SMARTMERGE=0 (or off/false/no) in the environment: git's line merge for this command
-OFF_SWITCH = "SMARTMERGE"
-_OFF_VALUES = frozenset({"0", "off", "false", "no"})
+# turned_off(): SMARTMERGE=0 (or off/false/no) in the environment asks for git's line merge;
+# __main__ settles the clean ones in off_switch.py before this module loads
+
 # Placeholders that a git older than 2.44 passes through unexpanded.
 _UNEXPANDED = frozenset({"%S", "%X", "%Y", "%P", "%L"})
 # git's own test for binary content: a NUL byte in the first 8000 bytes (xdiff's buffer_is_binary)
@@ -72,10 +72,6 @@ class _HardTimeout(BaseException):
 def label_or_default(label: str, default: str) -> str:
     """A label git did not expand (git < 2.44 passes ``%S`` literally) becomes the default."""
     return default if not label or label in _UNEXPANDED else label
-
-
-def turned_off(environ: Mapping[str, str] = os.environ) -> bool:
-    return environ.get(OFF_SWITCH, "").strip().lower() in _OFF_VALUES
 
 
 def is_binary(data: bytes) -> bool:
