@@ -22,7 +22,7 @@ from typing import TextIO
 
 from smartmerge.errors import InputError
 from smartmerge.git.driver import DriverRequest, drive, is_binary, made_by_choice
-from smartmerge.git.labels import driver_options
+from smartmerge.git.labels import driver_options, stand_in_options
 from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
 from smartmerge.result import MergeResult, Method
@@ -160,8 +160,11 @@ def merge_as_driver(call: DriverCall, stderr: TextIO | None = None) -> int:
     """Driver mode: the merge into %A (ours), or ours left in place; exit 0 clean, 1 conflicts."""
     err = stderr or sys.stderr
     shown = call.path or str(call.ours)
-    options = driver_options(call.options)
-    outcome = drive(DriverRequest(base=call.base, ours=call.ours, theirs=call.theirs, path=call.path, options=options))
+    # git's labels and conflict style cost git processes: asked for only when a conflict needs them
+    outcome = drive(DriverRequest(
+        base=call.base, ours=call.ours, theirs=call.theirs, path=call.path, options=stand_in_options(call.options),
+        conflict_options=lambda: driver_options(call.options),
+    ))
     clean, messages = outcome.clean, list(outcome.messages)
     if outcome.text is not None:
         try:
