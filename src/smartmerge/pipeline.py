@@ -19,12 +19,10 @@ from smartmerge.errors import CheckFailed, MergeTimeout, ParseFailed
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.line_merge import LineMerge, line_merge, line_merge_refusing
-from smartmerge.merging.structured import merge_trees
 from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse
 from smartmerge.parsing.python_scopes import compiler_refuses, syntax_tree
-from smartmerge.rendering import render
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
 from smartmerge.tree import Node
@@ -345,6 +343,10 @@ def _parse_side(text: str, profile: LanguageProfile, role: str) -> Node:
 def _structured(
     base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes, deadline: float
 ) -> MergeResult:
+    # imported here: a file git merges cleanly and soundly never needs them (a driver call's start-up)
+    from smartmerge.merging.structured import merge_trees
+    from smartmerge.rendering import render
+
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     base_tree, left_tree, right_tree = (_parse_side(text, profile, role) for text, role in zip((base, left, right), _ROLES, strict=True))
