@@ -169,3 +169,35 @@ def test_the_driver_turned_off_leaves_options_it_does_not_know_to_the_full_comma
     proc = run([sys.executable, "-X", "importtime", "-m", "smartmerge"], "merge", "--git", *names, "-p", "app.py", *extra,
                cwd=repo.root, env={"SMARTMERGE": "0"})
     assert b"smartmerge.merge_command" in proc.stderr  # the full command answered
+
+
+@pytest.mark.parametrize("argv", [
+    ["--git", "O", "A", "B"],
+    ["--git", "O", "A", "B", "-p", "app.py", "-l", "9"],
+    ["--git", "O", "A", "B", "-p", "app.py", "-l", "7", "-s", "%S", "-x", "HEAD", "-y", "topic (fix)"],
+    ["O", "--git", "A", "-l", "3", "B", "--timeout", "2.5", "--conflict-style", "zdiff3", "--language", "python"],
+    ["--git", "O", "A", "B", "--line-merge", "--base-label", "b", "--left-label", "l", "--right-label", "r", "--path", "p"],
+])
+def test_a_driver_line_is_read_as_argparse_reads_it(argv: list[str]) -> None:
+    from smartmerge.merge_command import _driver_arguments, _parser
+
+    fast = _driver_arguments(argv)
+    assert fast is not None
+    assert vars(fast) == vars(_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["O", "A", "B"],  # not a driver call
+    ["--git", "O", "A", "B", "-v"],
+    ["--git", "O", "A", "B", "-o", "out"],
+    ["--git", "O", "A", "B", "-s", "-x"],  # argparse reads -x as an option, not as -s's value
+    ["--git", "O", "A", "B", "-l", "seven"],
+    ["--git", "O", "A", "B", "C"],
+    ["--git", "O", "A"],
+    ["--git", "O", "A", "B", "--marker-size=9"],
+    ["--git", "O", "A", "B", "-p"],
+])
+def test_other_command_lines_are_left_to_argparse(argv: list[str]) -> None:
+    from smartmerge.merge_command import _driver_arguments
+
+    assert _driver_arguments(argv) is None
