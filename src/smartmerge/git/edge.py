@@ -25,7 +25,7 @@ from smartmerge.git.driver import DriverRequest, drive, is_binary, made_by_choic
 from smartmerge.git.labels import driver_options, stand_in_options
 from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
-from smartmerge.result import MergeResult, Method
+from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method
 
 EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
 # The driver line sets this to the exit status it expects for conflicts, so that it can
@@ -77,6 +77,11 @@ def describe(result: MergeResult) -> str:
             return "merged structurally: the result parses and keeps every change of both sides"
         where = ", ".join(sorted({c.symbol or "module level" for c in result.conflicts}))
         return f"merged structurally with {conflicts} conflict{'s' * (conflicts != 1)} left (in {where})"
+    if result.reason == GIT_CLEAN_AND_SOUND:
+        return (
+            "merged by git's line merge, clean and checked: it parses, compiles, reads no name that nothing binds, "
+            "defines none twice and repeats no line"
+        )
     outcome = "clean" if result.clean else "conflicts left"
     return f"merged with git's line merge, {outcome}: {result.reason}"
 
