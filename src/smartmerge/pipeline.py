@@ -186,13 +186,15 @@ def _git_clean_and_sound(
     merged = line_merge(*raw, options)
     if merged.conflicts:
         return None
+    # _is_sound's checks, cheapest refusal first: soundness_fault reads the interpreter's
+    # own syntax tree, which a text it cannot parse (Python 2, `async` as a name, syntax
+    # newer than it: the structured merge's, python_grammar.py) fails at once
     try:
-        sound = _is_sound(raw, merged.text, profile)
-    except SyntaxError:
-        # the soundness checks read the interpreter's own syntax tree: inputs it cannot
-        # parse (Python 2, syntax newer than it) are the structured merge's (python_grammar.py)
-        return None
-    if not sound:
+        base, left, right, out = (_decode(data) for data in (*raw, merged.text))
+        if soundness_fault(base, left, right, out, profile) is not None:
+            return None
+        check_counts(*(parse(text, profile) for text in (base, left, right, out)))
+    except (SyntaxError, ValueError, ParseFailed, CheckFailed, RecursionError):
         return None
     return MergeResult(merged.text, Outcome.CLEAN, Method.LINE, (), GIT_CLEAN_AND_SOUND, {"fast_path": time.perf_counter() - t0})
 
