@@ -147,7 +147,16 @@ def merge_texts(
     deadline = time.monotonic() + options.timeout
     try:
         with time_limit(deadline):  # every stage below stops when the time is up (deadline.py)
-            fast = _git_clean_and_sound((base_b, left_b, right_b), texts, profile, options)
+            try:
+                fast = _git_clean_and_sound((base_b, left_b, right_b), texts, profile, options)
+            except MergeTimeout:
+                # checking git's clean merge used the whole limit: checking it again in the
+                # fallback's grace would only overrun it (a 100,000-line file, --timeout 1)
+                return _line_result(
+                    base_b, left_b, right_b, options,
+                    f"checking git's clean line merge ran past {options.timeout:g} s; no time was left to check it, "
+                    "so it stands unchecked",
+                )
             if fast is not None:
                 return _with_warnings(fast, texts, profile)
             result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
