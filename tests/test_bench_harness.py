@@ -80,10 +80,10 @@ def test_harness_classifies_a_tiny_corpus(tmp_path: Path) -> None:
     assert records["demo__unparsable"]["git"]["output_parse"]["ast_error"]
 
     # smartmerge's outcome on each scenario is known in advance: edits to two functions
-    # merge clean and equal (structurally); one line changed two ways conflicts; inputs
+    # merge clean and equal (git's clean line merge, sound: the fast path); one line changed two ways conflicts; inputs
     # that do not parse get the line merge, clean, equal to Expected and as broken
     sm = {name: rec["smartmerge"] for name, rec in records.items()}
-    assert (sm["demo__clean"]["outcome"], sm["demo__clean"]["method"]) == ("clean_equal", "structured")
+    assert (sm["demo__clean"]["outcome"], sm["demo__clean"]["method"]) == ("clean_equal", "line")
     assert sm["demo__clean"]["output_parse"] is None or not sm["demo__clean"]["output_parse"].get("ast_error")
     assert sm["demo__conflict"]["outcome"] == "conflict"
     assert (sm["demo__unparsable"]["outcome"], sm["demo__unparsable"]["method"]) == ("clean_equal", "line")

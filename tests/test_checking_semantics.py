@@ -18,7 +18,7 @@ from smartmerge import merge_texts
 from smartmerge.checking_semantics import semantic_warnings
 from smartmerge.git.driver import DriverRequest, run_driver
 from smartmerge.options import MergeOptions
-from smartmerge.result import Method
+from smartmerge.result import GIT_CLEAN_AND_SOUND, Method
 
 ARITY_CASE = FIXTURES / "merges" / "python" / "one_side_drops_a_parameter_the_other_adds_a_call_with_the_old_arity_warns"
 DEAD_CASE = FIXTURES / "merges" / "python" / "one_side_changes_a_value_the_other_stops_reading_it_warns"
@@ -230,7 +230,8 @@ def test_input_that_does_not_parse_has_no_warnings() -> None:
 def test_the_merge_stays_clean_and_carries_the_warning() -> None:
     base, left, right, expected = _case(ARITY_CASE)
     result = merge_texts(base, left, right, path="shapes.py")
-    assert result.clean and result.method is Method.STRUCTURED
+    # git merges it cleanly and soundly (the fast path): the warning comes all the same
+    assert result.clean and (result.method, result.reason) == (Method.LINE, GIT_CLEAN_AND_SOUND)
     assert result.text.decode() == expected
     assert len(result.warnings) == 1 and "self.scaled(self.height, 3)" in result.warnings[0]
     assert merge_texts(base, left, base, path="shapes.py").warnings == ()
@@ -244,7 +245,8 @@ def test_the_command_line_prints_each_warning_on_stderr_and_exits_0(tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == (DEAD_CASE / "Expected.py").read_bytes()
     lines = proc.stderr.decode().splitlines()
-    assert "smartmerge: shop/invoice.py: merged structurally: the result parses and keeps every change of both sides" in lines
+    assert "smartmerge: shop/invoice.py: merged by git's line merge, clean and checked: it parses, compiles, reads no " \
+        "name that nothing binds, defines none twice and repeats no line" in lines
     assert "smartmerge: warning: shop/invoice.py: line 8: left changed the value of 'tax' in invoice_total() and " \
         "right removed its last read; the new value is never used" in lines
 

@@ -213,11 +213,23 @@ def test_a_fallback_to_the_line_merge_is_one_line_naming_the_input(tmp_path: Pat
 
 
 def test_a_structured_merge_says_nothing_and_verbose_reads_naturally(tmp_path: Path) -> None:
-    files = three(tmp_path, BASE_TEXT, BASE_TEXT.replace(b"1", b"10"), BASE_TEXT.replace(b"2", b"20"))
+    # both sides append a function: git conflicts, the structure merges
+    files = three(tmp_path, BASE_TEXT, BASE_TEXT + b"\n\ndef three():\n    return 3\n", BASE_TEXT + b"\n\ndef four():\n    return 4\n")
     assert run(*files).stderr == b""
     err = run(*files, "-v").stderr.decode().splitlines()
     assert err[-1] == (
         f"smartmerge: {files[1]}: merged structurally: the result parses and keeps every change of both sides"
+    )
+
+
+def test_gits_clean_merge_that_is_sound_says_nothing_and_verbose_says_it_was_checked(tmp_path: Path) -> None:
+    # each side edits another function: git's line merge, checked, is the result (no fallback to tell)
+    files = three(tmp_path, BASE_TEXT, BASE_TEXT.replace(b"1", b"10"), BASE_TEXT.replace(b"2", b"20"))
+    assert run(*files).stderr == b""
+    err = run(*files, "-v").stderr.decode().splitlines()
+    assert err[-1] == (
+        f"smartmerge: {files[1]}: merged by git's line merge, clean and checked: it parses, compiles, reads no "
+        "name that nothing binds, defines none twice and repeats no line"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -227,3 +228,40 @@ def test_in_a_linked_worktree_the_merge_is_recorded_under_its_own_git_dir(repo: 
     assert proc.returncode == 0, proc.stderr
     assert "app.py" in (repo.root / ".git" / "worktrees" / "linked" / "smartmerge" / "driver.log").read_text()
     assert not (repo.root / ".git" / "smartmerge" / "driver.log").exists()
+
+
+def traced_git(folder: Path) -> tuple[dict[str, str], Path]:
+    """PATH with a `git` that writes its first argument to a file, then runs the real git."""
+    real = shutil.which("git")
+    assert real is not None
+    trace = folder / "git-calls"
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "git"
+    wrapper.write_text(f'#!/bin/sh\necho "$1" >> "{trace}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, trace
+
+
+def test_a_clean_merge_asks_git_for_no_labels(repo: Repo, tmp_path: Path) -> None:
+    # labels and the conflict style show only in conflicts: a clean merge runs git's line merge, no more
+    env, trace = traced_git(tmp_path)
+    paths = files(tmp_path, BASE, edit(BASE, "one", "10"), edit(BASE, "four", "40"))
+    head = repo.commit("base", {"app.py": BASE})
+    proc = driver(repo, paths, "-p", "app.py", env={**env, f"GITHEAD_{head}": "topic"})
+    assert proc.returncode == 0, proc.stderr
+    assert set(trace.read_text().split()) == {"merge-file"}
+
+
+def test_a_conflict_gets_gits_labels_and_style_when_it_is_written(repo: Repo, tmp_path: Path) -> None:
+    env, trace = traced_git(tmp_path)
+    repo.git("config", "merge.conflictStyle", "merge")
+    head = repo.commit("base", {"app.py": BASE})
+    paths = files(tmp_path, BASE, edit(BASE, "two", "20"), edit(BASE, "two", "22"))
+    proc = driver(repo, paths, "-p", "app.py", "-l", "7", env={**env, f"GITHEAD_{head}": "topic"})
+    assert proc.returncode == 1
+    text = Path(paths[1]).read_text()
+    # merge style (no base section), the labels of `git merge topic`, no stand-in left
+    assert "<<<<<<< HEAD\n    return 20\n=======\n    return 22\n>>>>>>> topic\n" in text
+    assert "smartmerge-" not in text and "|||||||" not in text
+    assert {"config", "merge-base"} <= set(trace.read_text().split())

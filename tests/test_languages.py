@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from smartmerge.errors import ConfigError
-from smartmerge.languages import all_profiles, detect_language, load_profile
+from smartmerge.languages import (
+    GRAMMARS_DIR,
+    all_profiles,
+    cached_data,
+    detect_language,
+    load_profile,
+)
 from smartmerge.parsing import parse
 from smartmerge.parsing.from_tree_sitter import kinds_and_fields, language_of, set_query
 
@@ -166,3 +173,21 @@ def test_crlf_json_merges_and_stays_crlf() -> None:
     result = merge_texts(*crlf, path="x.json")
     assert result.clean
     assert result.text == b'{\r\n  "a": 1,\r\n  "b": 2,\r\n  "c": 3\r\n}\r\n'
+
+
+def test_the_profiles_cache_follows_the_toml_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the driver reads the profiles from a marshal cache; a changed TOML file must win over it
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    toml = tmp_path / "python.toml"
+    toml.write_text((GRAMMARS_DIR / "python.toml").read_text())
+    cache = tmp_path / "__pycache__" / "profiles.marshal"
+    first = cached_data([toml], cache)
+    assert cache.exists() and first[0]["comment_prefix"] == "#"
+    assert cached_data([toml], cache) == first
+    toml.write_text(toml.read_text().replace('comment_prefix = "#"', 'comment_prefix = "//"'))
+    assert cached_data([toml], cache)[0]["comment_prefix"] == "//"
+    cache.write_bytes(b"not marshal data")
+    assert cached_data([toml], cache)[0]["comment_prefix"] == "//"
+    toml.write_text(toml.read_text() + "\nnot_a_key = 1\n")
+    with pytest.raises(ConfigError, match="not_a_key"):
+        cached_data([toml], cache)

@@ -136,5 +136,68 @@ def test_the_driver_turned_off_runs_gits_line_merge_without_the_engine(tmp_path:
         names.append(str(tmp_path / name))
     modules = imported("merge", "--git", *names, "-p", "app.py", cwd=repo.root, env={"SMARTMERGE": "0"})
     assert (tmp_path / "A").read_text() == edit(edit(BASE, "one", "10"), "four", "40")
-    assert "smartmerge.git.driver" in modules
-    assert not {"smartmerge.pipeline", "smartmerge.checking", "rapidfuzz", "libcst", "tree_sitter", "typer"} & modules
+    # a clean line merge is git/off_switch.py's alone: not even the driver, dataclasses or subprocess
+    assert "smartmerge.git.off_switch" in modules
+    assert not {
+        "smartmerge.git.driver", "smartmerge.pipeline", "smartmerge.checking", "smartmerge.options", "rapidfuzz",
+        "libcst", "tree_sitter", "typer", "dataclasses", "subprocess", "typing", "logging", "pathlib",
+    } & modules
+    assert "\tline\tclean\tresolved=0\t" in (repo.root / ".git" / "smartmerge" / "driver.log").read_text()
+
+
+def test_the_driver_turned_off_leaves_conflicts_to_the_full_driver(tmp_path: Path) -> None:
+    # conflicts need git's labels and the user's conflict style: the full driver writes them
+    repo = Repo(tmp_path / "repo")
+    names = []
+    for name, text in (("O", BASE), ("A", edit(BASE, "two", "20")), ("B", edit(BASE, "two", "22"))):
+        (tmp_path / name).write_text(text)
+        names.append(str(tmp_path / name))
+    modules = imported("merge", "--git", *names, "-p", "app.py", "-l", "9", "-x", "HEAD", "-s", "%S", "-y", "topic",
+                       cwd=repo.root, env={"SMARTMERGE": "0"})
+    assert "smartmerge.git.driver" in modules and "smartmerge.pipeline" not in modules
+    text = (tmp_path / "A").read_text()
+    assert "<<<<<<<<< HEAD\n    return 20\n||||||||| base\n    return 2\n=========\n    return 22\n>>>>>>>>> topic\n" in text
+
+
+@pytest.mark.parametrize("extra", [["-v"], ["-o", "out.py"], ["--json"]])
+def test_the_driver_turned_off_leaves_options_it_does_not_know_to_the_full_command(tmp_path: Path, extra: list[str]) -> None:
+    repo = Repo(tmp_path / "repo")
+    names = []
+    for name, text in (("O", BASE), ("A", edit(BASE, "one", "10")), ("B", edit(BASE, "four", "40"))):
+        (tmp_path / name).write_text(text)
+        names.append(str(tmp_path / name))
+    proc = run([sys.executable, "-X", "importtime", "-m", "smartmerge"], "merge", "--git", *names, "-p", "app.py", *extra,
+               cwd=repo.root, env={"SMARTMERGE": "0"})
+    assert b"smartmerge.merge_command" in proc.stderr  # the full command answered
+
+
+@pytest.mark.parametrize("argv", [
+    ["--git", "O", "A", "B"],
+    ["--git", "O", "A", "B", "-p", "app.py", "-l", "9"],
+    ["--git", "O", "A", "B", "-p", "app.py", "-l", "7", "-s", "%S", "-x", "HEAD", "-y", "topic (fix)"],
+    ["O", "--git", "A", "-l", "3", "B", "--timeout", "2.5", "--conflict-style", "zdiff3", "--language", "python"],
+    ["--git", "O", "A", "B", "--line-merge", "--base-label", "b", "--left-label", "l", "--right-label", "r", "--path", "p"],
+])
+def test_a_driver_line_is_read_as_argparse_reads_it(argv: list[str]) -> None:
+    from smartmerge.merge_command import _driver_arguments, _parser
+
+    fast = _driver_arguments(argv)
+    assert fast is not None
+    assert vars(fast) == vars(_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["O", "A", "B"],  # not a driver call
+    ["--git", "O", "A", "B", "-v"],
+    ["--git", "O", "A", "B", "-o", "out"],
+    ["--git", "O", "A", "B", "-s", "-x"],  # argparse reads -x as an option, not as -s's value
+    ["--git", "O", "A", "B", "-l", "seven"],
+    ["--git", "O", "A", "B", "C"],
+    ["--git", "O", "A"],
+    ["--git", "O", "A", "B", "--marker-size=9"],
+    ["--git", "O", "A", "B", "-p"],
+])
+def test_other_command_lines_are_left_to_argparse(argv: list[str]) -> None:
+    from smartmerge.merge_command import _driver_arguments
+
+    assert _driver_arguments(argv) is None

@@ -641,7 +641,7 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     # three can end in time, then each only if it can (deadline.py)
     in_time("checking git's line merge", 3 * len(merged))
     try:
-        tree = ast.parse(merged)
+        tree = _syntax_tree(merged)
     except (SyntaxError, ValueError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) and exc.lineno else 0
         return Fault(f"the result does not parse (line {line})", frozenset({line}))
@@ -664,10 +664,18 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     if mismatched:
         what = min(mismatched)[0]
         return Fault(f"a call of {what} no longer fits its parameters", frozenset(line for _n, _c, line in mismatched))
-    repeated = _repeated_definitions(tree, lambda: [ast.parse(text) for text in (base, left, right)])
+    repeated = _repeated_definitions(tree, lambda: [_syntax_tree(text) for text in (base, left, right)])
     if repeated:
         return Fault("the result defines a name twice in one body", repeated)
     return None
+
+
+def _syntax_tree(text: str) -> ast.Module:
+    """``ast.parse(text)``, from the check's cache of the same texts when it parses
+    (python_scopes.syntax_tree: the pipeline's fast path and call_mismatches ask for the
+    same four); raises as ``ast.parse`` does when it does not. Only read, never changed."""
+    tree = syntax_tree(text)
+    return tree if tree is not None else ast.parse(text)
 
 
 def _lines_binding(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:

@@ -7,8 +7,10 @@ the schema cannot say is a reason to add a field here, never an
 
 from __future__ import annotations
 
-import tomllib
+import os
+import sys
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -246,6 +248,13 @@ class LanguageProfile:
 
 def load_profile(path: Path) -> LanguageProfile:
     """Read one profile file, rejecting unknown keys with the file's name."""
+    return _profile(_checked_data(path))
+
+
+def _checked_data(path: Path) -> dict[str, Any]:
+    """One profile file's tables, checked: unknown keys and missing ones are refused."""
+    import tomllib  # imported here: the profiles usually come from the cache (cached_data)
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -270,6 +279,10 @@ def load_profile(path: Path) -> LanguageProfile:
     if data["parser"] == "tree-sitter" and not data.get("grammar"):
         raise ConfigError(f"{path}: a tree-sitter profile needs `grammar` (the wheel's module)")
     _check_unordered(path, data.get("unordered", {}))
+    return data
+
+
+def _profile(data: Mapping[str, Any]) -> LanguageProfile:
     return LanguageProfile(
         name=str(data["name"]),
         parser=str(data["parser"]),
@@ -303,7 +316,45 @@ def _check_unordered(path: Path, unordered: Mapping[str, Any]) -> None:
 
 @cache
 def all_profiles() -> tuple[LanguageProfile, ...]:
-    return tuple(load_profile(p) for p in sorted(GRAMMARS_DIR.glob("*.toml")))
+    cache_file = GRAMMARS_DIR / "__pycache__" / f"profiles.{sys.implementation.cache_tag}.marshal"
+    return tuple(_profile(data) for data in cached_data(sorted(GRAMMARS_DIR.glob("*.toml")), cache_file))
+
+
+def cached_data(paths: list[Path], cache_file: Path) -> list[dict[str, Any]]:
+    """The checked tables of ``paths``, from a marshal cache beside them when it was made
+    from these very files (names, sizes, modification times), as Python keeps its .pyc
+    files: git starts the driver once per file, and reading twelve TOML files (and
+    importing tomllib, which imports datetime) was a tenth of its start-up. The cache
+    is written like a .pyc, atomically, when bytecode may be written; any trouble with
+    it only means reading the TOML files."""
+    import marshal
+
+    try:
+        # this module too: it checks the tables before they are cached
+        stamp = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in (*paths, Path(__file__))]
+    except OSError:
+        stamp = []
+    try:
+        cached_stamp, cached = marshal.loads(cache_file.read_bytes())
+        if stamp and cached_stamp == stamp:
+            return list(cached)
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    data = [_checked_data(p) for p in paths]
+    if stamp and not sys.dont_write_bytecode:
+        with suppress(OSError, ValueError):  # a read-only install, a value marshal cannot hold
+            _write_cache(cache_file, marshal.dumps((stamp, data)))
+    return data
+
+
+def _write_cache(cache_file: Path, payload: bytes) -> None:
+    temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}")
+    cache_file.parent.mkdir(exist_ok=True)
+    try:
+        temporary.write_bytes(payload)
+        os.replace(temporary, cache_file)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def profile_named(name: str) -> LanguageProfile:

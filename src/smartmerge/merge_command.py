@@ -14,14 +14,13 @@ Exit status: 0 clean merge, 1 conflicts, 2 bad usage or unusable input.
 
 from __future__ import annotations
 
-import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, NoReturn
 
 from smartmerge.errors import SmartmergeError
 from smartmerge.options import (
@@ -30,6 +29,9 @@ from smartmerge.options import (
     DEFAULT_TIMEOUT_SECONDS,
     MergeOptions,
 )
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_USAGE = 2  # bad usage or unusable input (0 clean and 1 conflicts come from git/edge.py)
 
@@ -73,12 +75,13 @@ class _NotOurs(Exception):
     """The arguments are not a well-formed merge: typer's app answers instead."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _NotOurs(message)
+def _parser() -> argparse.ArgumentParser:
+    import argparse  # imported here: a driver call's arguments are read without it (_driver_arguments)
 
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise _NotOurs(message)
 
-def _parser() -> _Parser:
     # the options of cli.merge_command, no more: anything else is typer's to refuse
     parser = _Parser(prog="smartmerge merge", add_help=False, allow_abbrev=False)
     parser.add_argument("base")
@@ -113,10 +116,12 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
         return None
     if "--help" in argv:
         return None
-    try:
-        ns = _parser().parse_args(list(argv))
-    except _NotOurs:
-        return None
+    ns: argparse.Namespace | SimpleNamespace | None = _driver_arguments(argv)
+    if ns is None:
+        try:
+            ns = _parser().parse_args(list(argv))
+        except _NotOurs:
+            return None
     if not (ns.marker_size >= MIN_MARKER_SIZE and ns.timeout >= MIN_TIMEOUT):
         return None
     return MergeRequest(
@@ -139,9 +144,60 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
     )
 
 
+# git's driver line, read without argparse (its import is a few ms of every driver call):
+# option -> (attribute, type); a line with anything else goes to argparse
+_DRIVER_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
+    "-s": ("base_label", str), "--base-label": ("base_label", str),
+    "-x": ("left_label", str), "--left-label": ("left_label", str),
+    "-y": ("right_label", str), "--right-label": ("right_label", str),
+    "-l": ("marker_size", int), "--marker-size": ("marker_size", int),
+    "-p": ("path", str), "--path": ("path", str),
+    "--language": ("language", str),
+    "--timeout": ("timeout", float),
+    "--conflict-style": ("conflict_style", str),
+}
+
+
+def _driver_arguments(argv: Sequence[str]) -> SimpleNamespace | None:
+    """The arguments of a driver call (``--git``, three files, the options git's driver
+    line passes) as argparse would read them; None for any other command line, or one
+    where argparse might read something else (a value that starts with ``-``)."""
+    if "--git" not in argv:
+        return None
+    ns = SimpleNamespace(
+        output=None, base_label=None, left_label=None, right_label=None, marker_size=DEFAULT_MARKER_SIZE, path=None,
+        language=None, timeout=DEFAULT_TIMEOUT_SECONDS, conflict_style="diff3", line_merge=False, verbose=False,
+        git=False, as_json=False,
+    )
+    files: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word in _DRIVER_OPTIONS:
+            value = next(words, None)
+            if value is None or value.startswith("-"):
+                return None
+            name, kind = _DRIVER_OPTIONS[word]
+            try:
+                setattr(ns, name, kind(value))
+            except ValueError:
+                return None
+        elif word in ("--git", "--line-merge"):
+            setattr(ns, word[2:].replace("-", "_"), True)
+        elif word.startswith("-") or len(files) == 3:
+            return None
+        else:
+            files.append(word)
+    if len(files) != 3:
+        return None
+    ns.base, ns.left, ns.right = files
+    return ns
+
+
 def run_merge(request: MergeRequest) -> int:
     """Run one merge command (git/edge.py does the work); the exit status."""
     if request.verbose:
+        import logging
+
         logging.basicConfig(level=logging.DEBUG, format="smartmerge: %(name)s: %(message)s")
     if request.conflict_style not in CONFLICT_STYLES:
         return _failed(f"--conflict-style: expected one of {', '.join(CONFLICT_STYLES)}, got {request.conflict_style!r}")

@@ -20,13 +20,11 @@ from smartmerge.gc_pause import collection_paused
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.line_merge import LineMerge, line_merge, line_merge_refusing
-from smartmerge.merging.structured import merge_trees
 from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse, shared_parses
 from smartmerge.parsing.python_scopes import compiler_refuses
-from smartmerge.rendering import render
-from smartmerge.result import MergeResult, Method, Outcome
+from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
 from smartmerge.tree import Node
 
@@ -153,6 +151,18 @@ def merge_texts(
     deadline = time.monotonic() + options.timeout
     try:
         with time_limit(deadline):  # every stage below stops when the time is up (deadline.py)
+            try:
+                fast = _git_clean_and_sound((base_b, left_b, right_b), texts, profile, options)
+            except MergeTimeout:
+                # checking git's clean merge used the whole limit: checking it again in the
+                # fallback's grace would only overrun it (a 100,000-line file, --timeout 1)
+                return _line_result(
+                    base_b, left_b, right_b, options,
+                    f"checking git's clean line merge ran past {options.timeout:g} s; no time was left to check it, "
+                    "so it stands unchecked",
+                )
+            if fast is not None:
+                return _with_warnings(fast, texts, profile)
             result = _structured(texts[0], texts[1], texts[2], profile, options, bom=bom, deadline=deadline)
             return _with_warnings(_in_gits_layout(result, (base_b, left_b, right_b), profile, options), texts, profile)
     except ParseFailed as exc:
@@ -171,6 +181,35 @@ def merge_texts(
         # --timeout T holds within FALLBACK_GRACE (docs/architecture.md)
         with time_limit(deadline + FALLBACK_GRACE * options.timeout + FALLBACK_GRACE_SECONDS):
             return _line_result(base_b, left_b, right_b, options, why, profile)
+
+
+def _git_clean_and_sound(
+    raw: tuple[bytes, bytes, bytes], texts: tuple[str, ...], profile: LanguageProfile, options: MergeOptions
+) -> MergeResult | None:
+    """git's clean line merge of a Python file, when it parses, compiles and passes the
+    soundness checks of a clean line merge (``_is_sound``: no name read that nothing
+    binds, none defined twice in one body, no call that stops fitting its function, no
+    line more often than both sides' changes give); None otherwise, and the structured
+    merge decides. Most files git merges cleanly are merged right by it; checking its
+    result needs none of the structured merge's modules (a driver call's start-up), nor
+    its matching, nor libcst."""
+    if profile.parser != "python":
+        return None
+    t0 = time.perf_counter()
+    merged = line_merge(*raw, options)
+    if merged.conflicts:
+        return None
+    # _is_sound's checks, cheapest refusal first: soundness_fault reads the interpreter's
+    # own syntax tree, which a text it cannot parse (Python 2, `async` as a name, syntax
+    # newer than it: the structured merge's, python_grammar.py) fails at once
+    try:
+        base, left, right, out = (_decode(data) for data in (*raw, merged.text))
+        if soundness_fault(base, left, right, out, profile) is not None:
+            return None
+        check_counts(*(parse(text, profile) for text in (base, left, right, out)))
+    except (SyntaxError, ValueError, ParseFailed, CheckFailed, RecursionError):
+        return None
+    return MergeResult(merged.text, Outcome.CLEAN, Method.LINE, (), GIT_CLEAN_AND_SOUND, {"fast_path": time.perf_counter() - t0})
 
 
 def _in_gits_layout(
@@ -325,6 +364,10 @@ def _parse_side(text: str, profile: LanguageProfile, role: str) -> Node:
 def _structured(
     base: str, left: str, right: str, profile: LanguageProfile, options: MergeOptions, bom: bytes, deadline: float
 ) -> MergeResult:
+    # imported here: a file git merges cleanly and soundly never needs them (a driver call's start-up)
+    from smartmerge.merging.structured import merge_trees
+    from smartmerge.rendering import render
+
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     base_tree, left_tree, right_tree = (_parse_side(text, profile, role) for text, role in zip((base, left, right), _ROLES, strict=True))

@@ -24,6 +24,11 @@ class Method(StrEnum):
     LINE = "line"
 
 
+# The reason of a LINE result that is git's own clean merge, checked and used by choice
+# (pipeline._git_clean_and_sound): not a fallback, nothing to explain to the user.
+GIT_CLEAN_AND_SOUND = "git's line merge is clean and sound"
+
+
 @dataclass(frozen=True)
 class Conflict:
     """One conflict region of the output, by 1-based line numbers of the output."""

@@ -11,27 +11,27 @@ index: nothing is lost.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
-from smartmerge.git import review
+from smartmerge.git.driver_log import append_log, log_line
 from smartmerge.git.gitcmd import driver_git_dir
+from smartmerge.git.off_switch import turned_off
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
-from smartmerge.result import MergeResult, Method, Outcome
+from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 
 log = logging.getLogger(__name__)
 
-# SMARTMERGE=0 (or off/false/no) in the environment: git's line merge for this command
-OFF_SWITCH = "SMARTMERGE"
-_OFF_VALUES = frozenset({"0", "off", "false", "no"})
+# turned_off(): SMARTMERGE=0 (or off/false/no) in the environment asks for git's line merge;
+# __main__ settles the clean ones in off_switch.py before this module loads
+
 # Placeholders that a git older than 2.44 passes through unexpanded.
 _UNEXPANDED = frozenset({"%S", "%X", "%Y", "%P", "%L"})
 # git's own test for binary content: a NUL byte in the first 8000 bytes (xdiff's buffer_is_binary)
@@ -53,6 +53,10 @@ class DriverRequest:
     path: str | None
     options: MergeOptions
     hard_limit_grace: float = HARD_LIMIT_GRACE_SECONDS
+    # git's labels and the user's conflict style (labels.driver_options), asked for only
+    # when a conflict is written or a resolution kept for review: ``options`` then holds
+    # stand-ins (labels.stand_in_options). None: ``options`` has the real ones.
+    conflict_options: Callable[[], MergeOptions] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,10 +76,6 @@ class _HardTimeout(BaseException):
 def label_or_default(label: str, default: str) -> str:
     """A label git did not expand (git < 2.44 passes ``%S`` literally) becomes the default."""
     return default if not label or label in _UNEXPANDED else label
-
-
-def turned_off(environ: Mapping[str, str] = os.environ) -> bool:
-    return environ.get(OFF_SWITCH, "").strip().lower() in _OFF_VALUES
 
 
 def is_binary(data: bytes) -> bool:
@@ -115,7 +115,6 @@ def run_driver(request: DriverRequest, merge: MergeFunction | None = None) -> Dr
         messages.append(
             f"smartmerge: {shown}: the merge failed ({type(exc).__name__}: {exc}); used git's line merge instead"
         )
-    elapsed = time.perf_counter() - started
     resolved = 0
     line_text = b""
     if result.method is Method.STRUCTURED:
@@ -123,6 +122,9 @@ def run_driver(request: DriverRequest, merge: MergeFunction | None = None) -> Dr
         line_text = line.text
         # what git's line merge would have left conflicted and the structured merge resolved
         resolved = max(0, line.conflicts - len(result.conflicts))
+    if request.conflict_options is not None and (resolved or not result.clean):
+        result, line_text = _with_real_labels(merge, request, options, (base, ours, theirs), result, line_text)
+    elapsed = time.perf_counter() - started
     if resolved:
         noun = "conflict" if resolved == 1 else "conflicts"
         messages.append(f"smartmerge: resolved {resolved} {noun} in {shown}; review with: smartmerge review {shown}")
@@ -149,12 +151,43 @@ def drive(request: DriverRequest) -> DriverOutcome:
         messages = [f"smartmerge: {shown}: internal error ({type(exc).__name__}: {exc})"]
     try:
         base, ours, theirs = (p.read_bytes() for p in (request.base, request.ours, request.theirs))
-        merged = line_merge(base, ours, theirs, request.options)
+        options = request.options
+        if request.conflict_options is not None:
+            # git's labels if they can be had, else the ones git uses outside a merge
+            options = replace(options, base_label="base", left_label="ours", right_label="theirs")
+            with suppress(Exception):
+                options = request.conflict_options()
+        merged = line_merge(base, ours, theirs, options)
     except Exception:
         messages.append(f"smartmerge: {shown}: ours left in place; git reports a conflict")
         return DriverOutcome(None, False, messages)
     messages.append(f"smartmerge: {shown}: used git's line merge instead")
     return DriverOutcome(merged.text, merged.conflicts == 0, messages)
+
+
+def _with_real_labels(
+    merge: MergeFunction,
+    request: DriverRequest,
+    stand_in: MergeOptions,
+    inputs: tuple[bytes, bytes, bytes],
+    result: MergeResult,
+    line_text: bytes,
+) -> tuple[MergeResult, bytes]:
+    """The result and git's line merge with git's labels in place of the stand-ins; a
+    conflict in another style than the stand-ins' diff3 is merged again in that style."""
+    from smartmerge.git.labels import with_labels  # labels.py imports this module
+
+    assert request.conflict_options is not None
+    real = replace(request.conflict_options(), line_merge=stand_in.line_merge)
+    line_text = with_labels(line_text, stand_in, real)
+    if real.conflict_style == stand_in.conflict_style or result.clean:
+        return replace(result, text=with_labels(result.text, stand_in, real)), line_text
+    try:
+        with _hard_limit(real.timeout + request.hard_limit_grace):
+            return merge(*inputs, path=request.path, options=real), line_text
+    except (_HardTimeout, Exception):
+        log.debug("merging again in the user's conflict style failed", exc_info=True)
+        return _fallback(*inputs, real, result.reason), line_text
 
 
 class _Unreadable(Exception):
@@ -171,8 +204,9 @@ def _read(path: Path, role: str) -> bytes:
 
 
 def made_by_choice(reason: str) -> bool:
-    """Unknown languages and an explicit line merge need no explanation."""
-    return reason.startswith("no language profile") or reason == "line merge requested"
+    """Unknown languages, an explicit line merge and git's clean merge that passed the
+    checks (the structured merge was not needed) need no explanation."""
+    return reason.startswith("no language profile") or reason in ("line merge requested", GIT_CLEAN_AND_SOUND)
 
 
 def _line_only(
@@ -221,13 +255,10 @@ def _record(
         git_dir = driver_git_dir(Path.cwd())  # read from .git: no git process per file
         if git_dir is None:
             return []
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        review.append_log(
-            git_dir,
-            f"{stamp}\t{path}\t{result.method.value}\t{result.outcome.value}\t"
-            f"resolved={resolved}\t{elapsed * 1e3:.0f}ms\t{result.reason}",
-        )
+        append_log(git_dir, log_line(path, result.method.value, result.outcome.value, resolved, elapsed, result.reason))
         if resolved:
+            from smartmerge.git import review  # only a resolution is kept for review
+
             base, left, right, line_text = inputs
             review.save(
                 git_dir,

@@ -22,10 +22,10 @@ from typing import TextIO
 
 from smartmerge.errors import InputError
 from smartmerge.git.driver import DriverRequest, drive, is_binary, made_by_choice
-from smartmerge.git.labels import driver_options
+from smartmerge.git.labels import driver_options, stand_in_options
 from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
-from smartmerge.result import MergeResult, Method
+from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method
 
 EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
 # The driver line sets this to the exit status it expects for conflicts, so that it can
@@ -77,6 +77,11 @@ def describe(result: MergeResult) -> str:
             return "merged structurally: the result parses and keeps every change of both sides"
         where = ", ".join(sorted({c.symbol or "module level" for c in result.conflicts}))
         return f"merged structurally with {conflicts} conflict{'s' * (conflicts != 1)} left (in {where})"
+    if result.reason == GIT_CLEAN_AND_SOUND:
+        return (
+            "merged by git's line merge, clean and checked: it parses, compiles, reads no name that nothing binds, "
+            "defines none twice and repeats no line"
+        )
     outcome = "clean" if result.clean else "conflicts left"
     return f"merged with git's line merge, {outcome}: {result.reason}"
 
@@ -160,8 +165,11 @@ def merge_as_driver(call: DriverCall, stderr: TextIO | None = None) -> int:
     """Driver mode: the merge into %A (ours), or ours left in place; exit 0 clean, 1 conflicts."""
     err = stderr or sys.stderr
     shown = call.path or str(call.ours)
-    options = driver_options(call.options)
-    outcome = drive(DriverRequest(base=call.base, ours=call.ours, theirs=call.theirs, path=call.path, options=options))
+    # git's labels and conflict style cost git processes: asked for only when a conflict needs them
+    outcome = drive(DriverRequest(
+        base=call.base, ours=call.ours, theirs=call.theirs, path=call.path, options=stand_in_options(call.options),
+        conflict_options=lambda: driver_options(call.options),
+    ))
     clean, messages = outcome.clean, list(outcome.messages)
     if outcome.text is not None:
         try:

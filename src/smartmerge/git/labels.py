@@ -14,6 +14,11 @@ does tell a driver is enough to write the labels git itself writes:
 
 ``merge.conflictStyle`` (merge, diff3, zdiff3) chooses the markers, as for git's own
 merges.
+
+Finding them takes up to three git processes, and only a conflict (or a resolution kept
+for review, which holds git's own conflicted merge) shows them: the driver merges with
+stand-in labels and diff3 markers (``stand_in_options``) and asks ``driver_options``
+only then; ``with_labels`` puts the real labels in place of the stand-ins.
 """
 
 from __future__ import annotations
@@ -39,6 +44,31 @@ def driver_options(options: MergeOptions, environ: Mapping[str, str] = os.enviro
     given = tuple(label_or_default(label, "") for label in (options.base_label, options.left_label, options.right_label))
     base, left, right = given if all(given) else _merge(given, labels_from_git(environ, where))
     return replace(options, base_label=base, left_label=left, right_label=right, conflict_style=conflict_style(where))
+
+
+def stand_in_options(options: MergeOptions) -> MergeOptions:
+    """``options`` with a stand-in for each label (unique to this call, so that it occurs
+    in the output only where a marker line puts it) and diff3 markers, the style git's
+    config gives when it says none."""
+    token = os.urandom(8).hex()
+    return replace(
+        options,
+        base_label=f"smartmerge-base-{token}",
+        left_label=f"smartmerge-ours-{token}",
+        right_label=f"smartmerge-theirs-{token}",
+        conflict_style="diff3",
+    )
+
+
+def with_labels(text: bytes, stand_in: MergeOptions, real: MergeOptions) -> bytes:
+    """``text`` merged with ``stand_in``'s labels, with ``real``'s labels instead."""
+    for old, new in (
+        (stand_in.base_label, real.base_label),
+        (stand_in.left_label, real.left_label),
+        (stand_in.right_label, real.right_label),
+    ):
+        text = text.replace(old.encode("utf-8"), new.encode("utf-8"))
+    return text
 
 
 def _merge(given: tuple[str, ...], found: tuple[str, str, str]) -> tuple[str, str, str]:

@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from smartmerge.git.driver_log import DRIVER_LOG_MAX_BYTES, DRIVER_LOG_PARTS, append_log
+
+__all__ = [
+    "DRIVER_LOG", "DRIVER_LOG_MAX_BYTES", "REVIEW_DIR", "ReviewRecord", "append_log", "clear", "load", "recorded_paths",
+    "render", "save",
+]
+
 REVIEW_DIR = Path("smartmerge") / "review"
-# the driver's one-line-per-merge log, also read by `smartmerge doctor`
-DRIVER_LOG = Path("smartmerge") / "driver.log"
-# past this size the log keeps only its newer half: it is a trace, not an archive
-DRIVER_LOG_MAX_BYTES = 256 * 1024
+# the driver's one-line-per-merge log (driver_log.py), also read by `smartmerge doctor`
+DRIVER_LOG = Path(*DRIVER_LOG_PARTS)
 
 _PARTS = ("base", "left", "right", "merged", "line_merged")
 
@@ -113,14 +118,3 @@ def render(record: ReviewRecord) -> str:
     )
     body = "".join(line if line.endswith("\n") else line + "\n" for line in diff)
     return header + "\n" + body
-
-
-def append_log(git_dir: Path, line: str) -> None:
-    """Append one line to the driver log, halving the log when it grows too big."""
-    log_path = git_dir / DRIVER_LOG
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    if log_path.exists() and log_path.stat().st_size > DRIVER_LOG_MAX_BYTES:
-        kept = log_path.read_bytes()[DRIVER_LOG_MAX_BYTES // 2 :]
-        log_path.write_bytes(kept.split(b"\n", 1)[-1])
-    with log_path.open("a", encoding="utf-8") as handle:
-        handle.write(line.rstrip("\n") + "\n")

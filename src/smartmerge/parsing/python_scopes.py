@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from smartmerge.deadline import note_pace
+from smartmerge.deadline import in_time, note_pace
 from smartmerge.parsing.python_grammar import is_modern_python
 
 # names every module has without binding them
@@ -86,6 +86,7 @@ def unbound_names(text: str) -> frozenset[str]:
     read: set[str] = set()
     tables = [top]
     while tables:
+        in_time("reading the scopes")  # a pure-Python pass over every scope: 0.7 s on 100,000 lines
         table = tables.pop()
         children = table.get_children()
         tables.extend(children)

@@ -1,0 +1,164 @@
+"""``SMARTMERGE=0`` in driver mode, at the pace of one ``git merge-file``.
+
+With the switch off the driver is git's line merge and nothing else (docs/git.md), so
+a driver call should cost what ``git merge-file`` costs: this module imports only
+``os`` and ``time`` (and driver_log.py) before it runs git. It takes the common case
+whole: a driver line it can read, three readable text files, a clean merge, ``%A`` a
+regular file, the git directory plain to see. Anything else (conflicts, which need
+git's labels and the user's conflict style; binary files; odd arguments) returns None
+and the full driver (git/driver.py, which also honours the switch) answers, so the
+messages and the labels stay in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from smartmerge.git.driver_log import append_log, log_line
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+OFF_SWITCH = "SMARTMERGE"
+OFF_VALUES = frozenset({"0", "off", "false", "no"})
+# the reason the full driver gives a line merge it was asked for (driver.made_by_choice)
+REQUESTED = "line merge requested"
+# options of the driver line that take a value, and the ones that change nothing here
+_VALUED = frozenset({
+    "-p", "--path", "-l", "--marker-size", "-s", "--base-label", "-x", "--left-label", "-y", "--right-label",
+    "--timeout", "--language", "--conflict-style",
+})
+_FLAGS = frozenset({"--git", "--line-merge"})
+# git's test for binary content (xdiff's buffer_is_binary), as driver.is_binary
+_BINARY_SNIFF_BYTES = 8000
+# placeholders a git older than 2.44 passes through unexpanded (driver._UNEXPANDED)
+_UNEXPANDED = frozenset({"%S", "%X", "%Y", "%P", "%L"})
+
+
+def turned_off(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get(OFF_SWITCH, "").strip().lower() in OFF_VALUES
+
+
+def merge_off(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int | None:
+    """The exit status of a clean ``SMARTMERGE=0`` driver call, its result written
+    into %A; None when the full driver must answer (and nothing was written)."""
+    if not turned_off(environ):
+        return None
+    parsed = _driver_arguments(argv)
+    if parsed is None:
+        return None
+    (base, ours, theirs), values = parsed
+    marker_size = values.get("-l", values.get("--marker-size", "7"))
+    if not marker_size.isdigit() or int(marker_size) < 1:
+        return None
+    started = time.perf_counter()
+    try:
+        if not os.path.isfile(ours) or os.path.islink(ours):
+            return None
+        for name in (base, ours, theirs):
+            with open(name, "rb") as handle:
+                if b"\0" in handle.read(_BINARY_SNIFF_BYTES):
+                    return None
+        merged = _git_merge_file(base, ours, theirs, marker_size, environ)
+        if merged is None:
+            return None
+        _replace(ours, merged)
+    except OSError:
+        return None
+    path = values.get("-p", values.get("--path", ""))
+    git_dir = _plain_git_dir(environ)
+    if path and path not in _UNEXPANDED and git_dir is not None:
+        try:  # noqa: SIM105 (contextlib.suppress would import contextlib: start-up is this module's point)
+            append_log(git_dir, log_line(path, "line", "clean", 0, time.perf_counter() - started, REQUESTED))
+        except OSError:
+            pass  # the log is a trace: the merge is done and written
+    return 0
+
+
+def _driver_arguments(argv: Sequence[str]) -> tuple[tuple[str, str, str], dict[str, str]] | None:
+    """%O %A %B and the valued options of ``[merge] --git ...``; None for anything else."""
+    args = list(argv[1:] if argv and argv[0] == "merge" else argv)
+    files: list[str] = []
+    values: dict[str, str] = {}
+    flags: set[str] = set()
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if word in _VALUED and index + 1 < len(args):
+            values[word] = args[index + 1]
+            index += 2
+            continue
+        if word in _FLAGS:
+            flags.add(word)
+        elif word.startswith("-") or len(files) == 3:
+            return None  # -v, --json, -o, --help, a fourth file: the full command's business
+        else:
+            files.append(word)
+        index += 1
+    if "--git" not in flags or len(files) != 3:
+        return None
+    return (files[0], files[1], files[2]), values
+
+
+def _git_merge_file(base: str, ours: str, theirs: str, marker_size: str, environ: Mapping[str, str]) -> bytes | None:
+    """git's clean merge of the three files (as merging/line_merge.py runs it: no user
+    or system config), or None when it has conflicts, fails or git cannot start."""
+    env = {**environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"}
+    args = ["git", "merge-file", "-p", "--diff3", f"--marker-size={marker_size}", "-L", "ours", "-L", "base", "-L", "theirs",
+            os.path.abspath(ours), os.path.abspath(base), os.path.abspath(theirs)]
+    read, write = os.pipe()
+    try:
+        pid = os.posix_spawnp("git", args, env, file_actions=[
+            (os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_CLOSE, read),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        ])
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    os.close(write)
+    chunks = []
+    with os.fdopen(read, "rb") as stream:
+        while chunk := stream.read(1 << 16):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None
+
+
+def _replace(path: str, data: bytes) -> None:
+    """Write ``data`` over the regular file ``path`` atomically, keeping its mode (as
+    git/output.py's write_result does)."""
+    mode = os.stat(path).st_mode & 0o7777
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.smartmerge")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _plain_git_dir(environ: Mapping[str, str]) -> str | None:
+    """The git directory where git makes it plain (gitcmd.driver_git_dir without its
+    ``git rev-parse`` fallback: git runs the driver at the top of the work tree)."""
+    if environ.get("GIT_DIR"):
+        return os.path.join(os.getcwd(), environ["GIT_DIR"])
+    if os.path.isdir(".git"):
+        return os.path.abspath(".git")
+    try:
+        with open(".git", encoding="utf-8") as handle:
+            pointer = handle.read().strip()
+    except OSError:
+        return None
+    return os.path.join(os.getcwd(), pointer.removeprefix("gitdir: ")) if pointer.startswith("gitdir: ") else None
