@@ -67,3 +67,22 @@ def test_comments_closing_a_block_stay_in_the_block() -> None:
 def test_python_2_is_a_parse_failure() -> None:
     with pytest.raises(ParseFailed):
         parse_python("print 'hello'\n")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_node_tree_from_the_checks_syntax_tree_is_the_same(path: Path) -> None:
+    # within a merge, parse() builds on the syntax tree the check already made of the
+    # text (memory: one tree of a big module, not two); the Node tree must not change
+    from smartmerge.languages import profile_named
+    from smartmerge.parsing import parse, shared_parses
+    from smartmerge.parsing.python_scopes import cached_syntax_tree, syntax_tree
+
+    text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    profile = profile_named("python")
+    alone = parse(text, profile)
+    assert cached_syntax_tree(text) is None  # outside a merge nothing is kept
+    with shared_parses():
+        assert cached_syntax_tree(text) is None  # never parses by itself
+        tree = syntax_tree(text)
+        assert tree is not None and cached_syntax_tree(text) is tree
+        assert parse(text, profile) == alone

@@ -10,7 +10,7 @@ from smartmerge.languages import LanguageProfile
 from smartmerge.parsing.from_tree_sitter import parse_tree_sitter
 from smartmerge.parsing.lines import parse_lines
 from smartmerge.parsing.python import parse_python
-from smartmerge.parsing.python_scopes import shared_syntax_trees
+from smartmerge.parsing.python_scopes import cached_syntax_tree, shared_syntax_trees
 from smartmerge.tree import Node
 
 __all__ = ["parse", "parse_python", "shared_parses"]
@@ -57,7 +57,9 @@ def parse(text: str, profile: LanguageProfile, *, strict: bool = False) -> Node:
 
 def _parse(text: str, profile: LanguageProfile, strict: bool) -> Node:
     if profile.parser == "python":
-        return parse_python(text, profile.insertion_conflict_bodies)
+        # the check's syntax tree of the same text, when it made one: a second tree of a
+        # 50,000-line module next to the check's four is the merge's peak of memory
+        return parse_python(text, profile.insertion_conflict_bodies, cached_syntax_tree(text))
     if profile.parser == "tree-sitter":
         return parse_tree_sitter(text, profile, strict=strict)
     if profile.parser == "lines":

@@ -179,6 +179,13 @@ def syntax_tree(text: str) -> ast.Module | None:
     return tree
 
 
+def cached_syntax_tree(text: str) -> ast.Module | None:
+    """The tree ``syntax_tree`` already made of ``text`` in this block, else None;
+    never parses (a text nothing asked about keeps no tree alive for the merge)."""
+    trees = _TREES.get()
+    return trees.get(text) if trees is not None else None
+
+
 def call_mismatches(text: str) -> frozenset[tuple[str, str, int]]:
     """Calls of a module-level function, by name, whose arguments do not fit its
     parameters: (name, the call's source, line). Only functions bound once in the
