@@ -10,7 +10,7 @@ from smartmerge.languages import LanguageProfile
 from smartmerge.parsing.from_tree_sitter import parse_tree_sitter
 from smartmerge.parsing.lines import parse_lines
 from smartmerge.parsing.python import parse_python
-from smartmerge.parsing.python_scopes import cached_syntax_tree, shared_syntax_trees
+from smartmerge.parsing.python_scopes import cached_syntax_tree, scoped_cache, shared_syntax_trees
 from smartmerge.tree import Node
 
 __all__ = ["parse", "parse_python", "shared_parses"]
@@ -28,15 +28,8 @@ def shared_parses() -> Iterator[None]:
     the check's ``ast`` tree of the output serves the semantic warnings. Node trees
     are immutable; ``ast`` trees are only read. The pace of parsing is measured for
     the time limit (``deadline.pace_measured``)."""
-    with pace_measured(), shared_syntax_trees():
-        if _TREES.get() is not None:
-            yield
-            return
-        token = _TREES.set({})
-        try:
-            yield
-        finally:
-            _TREES.reset(token)
+    with pace_measured(), shared_syntax_trees(), scoped_cache(_TREES):
+        yield
 
 
 def parse(text: str, profile: LanguageProfile, *, strict: bool = False) -> Node:

@@ -18,8 +18,9 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from smartmerge.deadline import in_time, note_pace
 from smartmerge.parsing.python_grammar import is_modern_python
@@ -146,18 +147,24 @@ _TREES: ContextVar[dict[str, ast.Module | None] | None] = ContextVar("smartmerge
 
 
 @contextmanager
-def shared_syntax_trees() -> Iterator[None]:
-    """Within the block, ``syntax_tree`` parses each text once (an enclosing block's
-    trees are shared). Scoped, not a global cache: the trees of a 50,000-line module
-    take 40 MB each, and must go when the merge ends."""
-    if _TREES.get() is not None:
+def scoped_cache(cache: ContextVar[Any]) -> Iterator[None]:
+    """An empty dict in ``cache`` for the block, unless an enclosing block set one
+    (then that one is shared); None again after it. Scoped, not a global cache: the
+    trees of a 50,000-line module take 40 MB each, and must go when the merge ends."""
+    if cache.get() is not None:
         yield
         return
-    token = _TREES.set({})
+    token = cache.set({})
     try:
         yield
     finally:
-        _TREES.reset(token)
+        cache.reset(token)
+
+
+def shared_syntax_trees() -> AbstractContextManager[None]:
+    """Within the block, ``syntax_tree`` parses each text once (an enclosing block's
+    trees are shared)."""
+    return scoped_cache(_TREES)
 
 
 def syntax_tree(text: str) -> ast.Module | None:
