@@ -152,7 +152,7 @@ def merge_texts(
     try:
         with time_limit(deadline):  # every stage below stops when the time is up (deadline.py)
             try:
-                fast = _git_clean_and_sound((base_b, left_b, right_b), texts, profile, options)
+                fast = _git_clean_and_sound((base_b, left_b, right_b), profile, options)
             except MergeTimeout:
                 # checking git's clean merge used the whole limit: checking it again in the
                 # fallback's grace would only overrun it (a 100,000-line file, --timeout 1)
@@ -183,9 +183,7 @@ def merge_texts(
             return _line_result(base_b, left_b, right_b, options, why, profile)
 
 
-def _git_clean_and_sound(
-    raw: tuple[bytes, bytes, bytes], texts: tuple[str, ...], profile: LanguageProfile, options: MergeOptions
-) -> MergeResult | None:
+def _git_clean_and_sound(raw: tuple[bytes, bytes, bytes], profile: LanguageProfile, options: MergeOptions) -> MergeResult | None:
     """git's clean line merge of a Python file, when it parses, compiles and passes the
     soundness checks of a clean line merge (``_is_sound``: no name read that nothing
     binds, none defined twice in one body, no call that stops fitting its function, no
@@ -199,16 +197,11 @@ def _git_clean_and_sound(
     merged = line_merge(*raw, options)
     if merged.conflicts:
         return None
-    # _is_sound's checks, cheapest refusal first: soundness_fault reads the interpreter's
-    # own syntax tree, which a text it cannot parse (Python 2, `async` as a name, syntax
-    # newer than it: the structured merge's, python_grammar.py) fails at once
     try:
-        base, left, right, out = (_decode(data) for data in (*raw, merged.text))
-        if soundness_fault(base, left, right, out, profile) is not None:
+        if not _is_sound(raw, merged.text, profile):
             return None
-        check_counts(*(parse(text, profile) for text in (base, left, right, out)))
-    except (SyntaxError, ValueError, ParseFailed, CheckFailed, RecursionError):
-        return None
+    except (SyntaxError, ValueError):
+        return None  # an input the interpreter cannot parse: the structured merge's (python_grammar.py)
     return MergeResult(merged.text, Outcome.CLEAN, Method.LINE, (), GIT_CLEAN_AND_SOUND, {"fast_path": time.perf_counter() - t0})
 
 
@@ -259,17 +252,23 @@ def _in_gits_layout(
 
 def _is_sound(raw: tuple[bytes, bytes, bytes], merged: bytes, profile: LanguageProfile) -> bool:
     """git's clean merge is sound (``checking.soundness_fault``) and holds no statement
-    or comment line more often than both sides' changes give."""
+    or comment line more often than both sides' changes give. For Python the cheapest
+    refusal comes first: ``soundness_fault`` reads the interpreter's own syntax tree
+    (before the four Node trees are built), and raises SyntaxError or ValueError when an
+    input is Python the interpreter cannot parse (Python 2, `async` as a name, newer syntax)."""
     try:
-        texts = [_decode(data) for data in (*raw, merged)]
+        base, left, right, out = texts = [_decode(data) for data in (*raw, merged)]
+    except UnicodeDecodeError:
+        return False
+    python = profile.parser == "python"
+    try:
+        if python and soundness_fault(base, left, right, out, profile) is not None:
+            return False
         trees = [parse(text, profile) for text in texts]
-    except (ParseFailed, UnicodeDecodeError, RecursionError):
+    except (ParseFailed, RecursionError):
         return False
-    base, left, right, out = texts
-    if soundness_fault(base, left, right, out, profile) is not None:
-        return False
-    if profile.parser != "python":
-        return True
+    if not python:
+        return soundness_fault(base, left, right, out, profile) is None
     try:
         check_counts(*trees)
     except CheckFailed:
