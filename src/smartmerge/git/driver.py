@@ -22,7 +22,7 @@ from types import FrameType
 
 from smartmerge.git.driver_log import append_log, log_line
 from smartmerge.git.gitcmd import driver_git_dir
-from smartmerge.git.off_switch import turned_off
+from smartmerge.git.off_switch import BINARY_SNIFF_BYTES, UNEXPANDED, turned_off
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
@@ -32,10 +32,6 @@ log = logging.getLogger(__name__)
 # turned_off(): SMARTMERGE=0 (or off/false/no) in the environment asks for git's line merge;
 # __main__ settles the clean ones in off_switch.py before this module loads
 
-# Placeholders that a git older than 2.44 passes through unexpanded.
-_UNEXPANDED = frozenset({"%S", "%X", "%Y", "%P", "%L"})
-# git's own test for binary content: a NUL byte in the first 8000 bytes (xdiff's buffer_is_binary)
-_BINARY_SNIFF_BYTES = 8000
 # The pipeline keeps its own time limit; this backstop fires only if it does not, after
 # this many extra seconds (parsing and checking run outside the engine's clock).
 HARD_LIMIT_GRACE_SECONDS = 5.0
@@ -75,11 +71,11 @@ class _HardTimeout(BaseException):
 
 def label_or_default(label: str, default: str) -> str:
     """A label git did not expand (git < 2.44 passes ``%S`` literally) becomes the default."""
-    return default if not label or label in _UNEXPANDED else label
+    return default if not label or label in UNEXPANDED else label
 
 
 def is_binary(data: bytes) -> bool:
-    return b"\0" in data[:_BINARY_SNIFF_BYTES]
+    return b"\0" in data[:BINARY_SNIFF_BYTES]
 
 
 def run_driver(request: DriverRequest, merge: MergeFunction | None = None) -> DriverOutcome:

@@ -10,10 +10,32 @@ from __future__ import annotations
 import os
 import time
 
+TYPE_CHECKING = False  # typing and collections.abc cost start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 # relative to the git directory
 DRIVER_LOG_PARTS = ("smartmerge", "driver.log")
 # past this size the log keeps only its newer half: it is a trace, not an archive
 DRIVER_LOG_MAX_BYTES = 256 * 1024
+
+
+def plain_git_dir(cwd: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The git directory where git makes it plain, without a git process: git runs the
+    merge driver at the top of the work tree, where ``.git`` is the directory or (a
+    linked worktree, a submodule) a file naming it; ``GIT_DIR`` when git set it. None
+    elsewhere (gitcmd.driver_git_dir then asks ``git rev-parse``)."""
+    if environ.get("GIT_DIR"):
+        return os.path.join(cwd, environ["GIT_DIR"])
+    dot_git = os.path.join(cwd, ".git")
+    if os.path.isdir(dot_git):
+        return dot_git
+    try:
+        with open(dot_git, encoding="utf-8") as handle:
+            pointer = handle.read().strip()
+    except OSError:
+        return None
+    return os.path.join(cwd, pointer.removeprefix("gitdir: ")) if pointer.startswith("gitdir: ") else None
 
 
 def log_line(path: str, method: str, outcome: str, resolved: int, elapsed: float, reason: str) -> str:

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from smartmerge.errors import SmartmergeError
+from smartmerge.git.driver_log import plain_git_dir
 
 # git 2.44 added the %S %X %Y label placeholders for merge drivers; older gits pass
 # them through literally.
@@ -87,18 +88,8 @@ def git_dir(start: Path | str = ".") -> Path | None:
 
 
 def driver_git_dir(cwd: Path, environ: Mapping[str, str] = os.environ) -> Path | None:
-    """The git directory without a git process where git makes it plain: git runs the
-    merge driver at the top of the work tree, where ``.git`` is the directory or (a linked
-    worktree, a submodule) a file naming it. Elsewhere ``git rev-parse`` answers."""
-    if environ.get("GIT_DIR"):
-        return cwd / environ["GIT_DIR"]
-    dot_git = cwd / ".git"
-    if dot_git.is_dir():
-        return dot_git
-    try:
-        pointer = dot_git.read_text(encoding="utf-8").strip()
-    except OSError:
-        return git_dir(cwd)
-    if pointer.startswith("gitdir: "):
-        return cwd / pointer.removeprefix("gitdir: ")
-    return git_dir(cwd)
+    """The git directory without a git process where git makes it plain
+    (``driver_log.plain_git_dir``: at the top of the work tree, where git runs the merge
+    driver). Elsewhere ``git rev-parse`` answers."""
+    plain = plain_git_dir(str(cwd), environ)
+    return Path(plain) if plain is not None else git_dir(cwd)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 
-from smartmerge.git.driver_log import append_log, log_line
+from smartmerge.git.driver_log import append_log, log_line, plain_git_dir
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up; mypy reads the name as true
 if TYPE_CHECKING:
@@ -31,10 +31,11 @@ _VALUED = frozenset({
     "--timeout", "--language", "--conflict-style",
 })
 _FLAGS = frozenset({"--git", "--line-merge"})
-# git's test for binary content (xdiff's buffer_is_binary), as driver.is_binary
-_BINARY_SNIFF_BYTES = 8000
-# placeholders a git older than 2.44 passes through unexpanded (driver._UNEXPANDED)
-_UNEXPANDED = frozenset({"%S", "%X", "%Y", "%P", "%L"})
+# git's own test for binary content: a NUL byte in the first 8000 bytes (xdiff's
+# buffer_is_binary; driver.is_binary too)
+BINARY_SNIFF_BYTES = 8000
+# placeholders that a git older than 2.44 passes through unexpanded (driver.py too)
+UNEXPANDED = frozenset({"%S", "%X", "%Y", "%P", "%L"})
 
 
 def turned_off(environ: Mapping[str, str] = os.environ) -> bool:
@@ -59,7 +60,7 @@ def merge_off(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> i
             return None
         for name in (base, ours, theirs):
             with open(name, "rb") as handle:
-                if b"\0" in handle.read(_BINARY_SNIFF_BYTES):
+                if b"\0" in handle.read(BINARY_SNIFF_BYTES):
                     return None
         merged = _git_merge_file(base, ours, theirs, marker_size, environ)
         if merged is None:
@@ -68,8 +69,8 @@ def merge_off(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> i
     except OSError:
         return None
     path = values.get("-p", values.get("--path", ""))
-    git_dir = _plain_git_dir(environ)
-    if path and path not in _UNEXPANDED and git_dir is not None:
+    git_dir = plain_git_dir(os.getcwd(), environ)
+    if path and path not in UNEXPANDED and git_dir is not None:
         try:  # noqa: SIM105 (contextlib.suppress would import contextlib: start-up is this module's point)
             append_log(git_dir, log_line(path, "line", "clean", 0, time.perf_counter() - started, REQUESTED))
         except OSError:
@@ -148,17 +149,3 @@ def _replace(path: str, data: bytes) -> None:
             os.unlink(temporary)
         raise
 
-
-def _plain_git_dir(environ: Mapping[str, str]) -> str | None:
-    """The git directory where git makes it plain (gitcmd.driver_git_dir without its
-    ``git rev-parse`` fallback: git runs the driver at the top of the work tree)."""
-    if environ.get("GIT_DIR"):
-        return os.path.join(os.getcwd(), environ["GIT_DIR"])
-    if os.path.isdir(".git"):
-        return os.path.abspath(".git")
-    try:
-        with open(".git", encoding="utf-8") as handle:
-            pointer = handle.read().strip()
-    except OSError:
-        return None
-    return os.path.join(os.getcwd(), pointer.removeprefix("gitdir: ")) if pointer.startswith("gitdir: ") else None
