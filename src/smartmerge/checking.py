@@ -744,10 +744,9 @@ def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Mo
             if isinstance(stmt, _DEFINITION) and not _may_repeat(stmt)
         )
 
-    found = {where: (body, definitions(body)) for where, body in bodies(tree).items()}
-    if all(count < 2 for body, _counts in found.values() for count in _every_definition(body).values()) and all(
-        count < 2 for _body, counts in found.values() for count in counts.values()
-    ):
+    # per body: its definitions, those not excused from repeating, and all of them
+    found = {where: (body, definitions(body), _every_definition(body)) for where, body in bodies(tree).items()}
+    if all(max((*counts.values(), *every.values()), default=0) < 2 for _body, counts, every in found.values()):
         return frozenset()  # once each, as any input may have them: the inputs need no parsing
     trees = inputs()
     if trees is None:
@@ -759,21 +758,16 @@ def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Mo
     lines: set[int] = set()
     # inputs are base, left and right (a caller that has fewer judges counts only)
     new_on_both = _new_on_both_sides(bodies(trees[0]), bodies(trees[1]), bodies(trees[2])) if len(trees) == 3 else {}
-    for where, (body, counts) in found.items():
+    for where, (body, counts, every) in found.items():
         twice = {name for name, count in counts.items() if count > max(most.get(where, Counter())[name], 1)}
-        twice |= {name for name, count in _every_definition(body).items() if count > new_on_both.get((where, name), count)}
-        for name in twice:
-            lines.update(
-                stmt.lineno for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name == name
-            )
+        twice |= {name for name, count in every.items() if count > new_on_both.get((where, name), count)}
+        lines.update(stmt.lineno for stmt in body if isinstance(stmt, _DEFINITION) and stmt.name in twice)
     return frozenset(lines)
 
 
 def _every_definition(body: list[ast.stmt]) -> Counter[str]:
     """Functions and classes of one body by name, decorated or not (but ``_``)."""
-    return Counter(
-        stmt.name for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.name != "_"
-    )
+    return Counter(stmt.name for stmt in body if isinstance(stmt, _DEFINITION) and stmt.name != "_")
 
 
 def _new_on_both_sides(
