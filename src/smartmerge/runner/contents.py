@@ -123,18 +123,11 @@ def merge_in_process(
         return None
     if settled:
         _list_conflicts(worktree, settled)
-    symbols = tuple(s for f in files for s in gitops.conflict_symbols(worktree / f, f))
-    ranked = ""
-    if resolve is not None:
-        resolved, ranked = resolve(worktree, files)
-        if resolved and gitops.git(worktree, *gitops.RUNNER_IDENTITY, "commit", "--no-edit", "-q", check=False).ok:
-            return gitops.MergeAttempt(clean=True, ranked=ranked)
-    _abort(worktree)
     detail = "\n".join(
         line for line in (result.stdout + result.stderr).strip().splitlines()
         if not ((found := _CONTENT_CONFLICT.fullmatch(line)) and found[1] in settled)
     )
-    return gitops.MergeAttempt(clean=False, files=files, symbols=symbols, detail=detail, ranked=ranked)
+    return gitops.settle_conflicts(worktree, files, detail, resolve, abort=_abort)
 
 
 def _abort(worktree: Path) -> None:

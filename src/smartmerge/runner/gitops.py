@@ -205,14 +205,25 @@ def merge_with_driver(
     files = tuple(
         f for f in git(worktree, "diff", "--name-only", "--diff-filter=U", check=False).stdout.splitlines() if f
     )
+    return settle_conflicts(
+        worktree, files, (result.stdout + result.stderr).strip(), resolve,
+        abort=lambda tree: git(tree, "merge", "--abort", check=False),
+    )
+
+
+def settle_conflicts(
+    worktree: Path, files: tuple[str, ...], detail: str, resolve: Resolver | None, abort: Callable[[Path], object]
+) -> MergeAttempt:
+    """After a merge left ``files`` conflicted (``detail``: what git said): the gate's
+    ranking (``resolve``) may settle every one, and the merge is committed; otherwise
+    ``abort`` takes the worktree back to HEAD and the attempt says what clashed."""
     symbols = tuple(s for f in files for s in conflict_symbols(worktree / f, f))
     ranked = ""
     if resolve is not None and files:
         resolved, ranked = resolve(worktree, files)
         if resolved and git(worktree, *RUNNER_IDENTITY, "commit", "--no-edit", "-q", check=False).ok:
             return MergeAttempt(clean=True, ranked=ranked)
-    git(worktree, "merge", "--abort", check=False)
-    detail = (result.stdout + result.stderr).strip()
+    abort(worktree)
     return MergeAttempt(clean=False, files=files, symbols=symbols, detail=detail, ranked=ranked)
 
 
