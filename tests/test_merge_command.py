@@ -201,3 +201,10 @@ def test_other_command_lines_are_left_to_argparse(argv: list[str]) -> None:
     from smartmerge.merge_command import _driver_arguments
 
     assert _driver_arguments(argv) is None
+
+
+def test_the_driver_line_readers_know_the_same_valued_options() -> None:
+    from smartmerge.git.off_switch import VALUED_OPTIONS
+    from smartmerge.merge_command import _DRIVER_OPTIONS
+
+    assert set(_DRIVER_OPTIONS) == VALUED_OPTIONS

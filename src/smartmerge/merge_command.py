@@ -145,7 +145,7 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
 
 
 # git's driver line, read without argparse (its import is a few ms of every driver call):
-# option -> (attribute, type); a line with anything else goes to argparse
+# option -> (attribute, type) for off_switch.VALUED_OPTIONS; a line with anything else goes to argparse
 _DRIVER_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
     "-s": ("base_label", str), "--base-label": ("base_label", str),
     "-x": ("left_label", str), "--left-label": ("left_label", str),
@@ -160,38 +160,26 @@ _DRIVER_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
 
 def _driver_arguments(argv: Sequence[str]) -> SimpleNamespace | None:
     """The arguments of a driver call (``--git``, three files, the options git's driver
-    line passes) as argparse would read them; None for any other command line, or one
-    where argparse might read something else (a value that starts with ``-``)."""
-    if "--git" not in argv:
-        return None
-    ns = SimpleNamespace(
-        output=None, base_label=None, left_label=None, right_label=None, marker_size=DEFAULT_MARKER_SIZE, path=None,
-        language=None, timeout=DEFAULT_TIMEOUT_SECONDS, conflict_style="diff3", line_merge=False, verbose=False,
-        git=False, as_json=False,
-    )
-    files: list[str] = []
-    words = iter(argv)
-    for word in words:
-        if word in _DRIVER_OPTIONS:
-            value = next(words, None)
-            if value is None or value.startswith("-"):
-                return None
-            name, kind = _DRIVER_OPTIONS[word]
-            try:
-                setattr(ns, name, kind(value))
-            except ValueError:
-                return None
-        elif word in ("--git", "--line-merge"):
-            setattr(ns, word[2:].replace("-", "_"), True)
-        elif word.startswith("-") or len(files) == 3:
-            return None
-        else:
-            files.append(word)
-    if len(files) != 3:
-        return None
-    ns.base, ns.left, ns.right = files
-    return ns
+    line passes; read by ``off_switch.driver_arguments``) as argparse would read them;
+    None for any other command line."""
+    from smartmerge.git.off_switch import driver_arguments
 
+    parsed = driver_arguments(argv)
+    if parsed is None:
+        return None
+    (base, left, right), values, flags = parsed
+    ns = SimpleNamespace(
+        base=base, left=left, right=right, output=None, base_label=None, left_label=None, right_label=None,
+        marker_size=DEFAULT_MARKER_SIZE, path=None, language=None, timeout=DEFAULT_TIMEOUT_SECONDS,
+        conflict_style="diff3", line_merge="--line-merge" in flags, verbose=False, git=True, as_json=False,
+    )
+    for option, value in values:
+        name, kind = _DRIVER_OPTIONS[option]
+        try:
+            setattr(ns, name, kind(value))
+        except ValueError:
+            return None
+    return ns
 
 def run_merge(request: MergeRequest) -> int:
     """Run one merge command (git/edge.py does the work); the exit status."""

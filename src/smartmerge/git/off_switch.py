@@ -26,7 +26,7 @@ OFF_VALUES = frozenset({"0", "off", "false", "no"})
 # the reason the full driver gives a line merge it was asked for (driver.made_by_choice)
 REQUESTED = "line merge requested"
 # options of the driver line that take a value, and the ones that change nothing here
-_VALUED = frozenset({
+VALUED_OPTIONS = frozenset({
     "-p", "--path", "-l", "--marker-size", "-s", "--base-label", "-x", "--left-label", "-y", "--right-label",
     "--timeout", "--language", "--conflict-style",
 })
@@ -47,10 +47,11 @@ def merge_off(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> i
     into %A; None when the full driver must answer (and nothing was written)."""
     if not turned_off(environ):
         return None
-    parsed = _driver_arguments(argv)
+    parsed = driver_arguments(argv)
     if parsed is None:
         return None
-    (base, ours, theirs), values = parsed
+    (base, ours, theirs), pairs, _flags = parsed
+    values = dict(pairs)
     marker_size = values.get("-l", values.get("--marker-size", "7"))
     if not marker_size.isdigit() or int(marker_size) < 1:
         return None
@@ -78,17 +79,22 @@ def merge_off(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> i
     return 0
 
 
-def _driver_arguments(argv: Sequence[str]) -> tuple[tuple[str, str, str], dict[str, str]] | None:
-    """%O %A %B and the valued options of ``[merge] --git ...``; None for anything else."""
+def driver_arguments(argv: Sequence[str]) -> tuple[tuple[str, str, str], list[tuple[str, str]], frozenset[str]] | None:
+    """A driver call's %O %A %B, its valued options in order and its flags (``[merge]
+    --git ...``, the options git's driver line passes); None for anything else, or where
+    argparse might read something else (a value that starts with ``-``). The one reader
+    of the driver line without argparse: here and in merge_command."""
     args = list(argv[1:] if argv and argv[0] == "merge" else argv)
     files: list[str] = []
-    values: dict[str, str] = {}
+    values: list[tuple[str, str]] = []
     flags: set[str] = set()
     index = 0
     while index < len(args):
         word = args[index]
-        if word in _VALUED and index + 1 < len(args):
-            values[word] = args[index + 1]
+        if word in VALUED_OPTIONS:
+            if index + 1 == len(args) or args[index + 1].startswith("-"):
+                return None
+            values.append((word, args[index + 1]))
             index += 2
             continue
         if word in _FLAGS:
@@ -100,8 +106,7 @@ def _driver_arguments(argv: Sequence[str]) -> tuple[tuple[str, str, str], dict[s
         index += 1
     if "--git" not in flags or len(files) != 3:
         return None
-    return (files[0], files[1], files[2]), values
-
+    return (files[0], files[1], files[2]), values, frozenset(flags)
 
 def _git_merge_file(base: str, ours: str, theirs: str, marker_size: str, environ: Mapping[str, str]) -> bytes | None:
     """git's clean merge of the three files (as merging/line_merge.py runs it: no user
