@@ -13,7 +13,7 @@ from conftest import ROOT, SMARTMERGE
 from git_helpers import BASE, Repo, edit
 
 from smartmerge.cli import app
-from smartmerge.merge_command import COMMANDS, MergeRequest, merge_request
+from smartmerge.merge_command import COMMANDS, MergeRequest, merge_request, pathlib_form
 
 EXAMPLES = ROOT / "examples"
 # typer's own merge command, the reference the lean path must match
@@ -59,17 +59,22 @@ def test_every_option_is_read_as_typer_reads_it() -> None:
             "--language", "python", "--timeout", "3", "--conflict-style", "zdiff3", "--line-merge", "-v", "--git",
             "--json"]
     assert merge_request(argv) == MergeRequest(
-        Path("b"), Path("l"), Path("r"), Path("out"), "S", "X", "Y", 9, "a/b.py", "python", 3.0, "zdiff3",
-        True, True, True, True,
+        "b", "l", "r", "out", "S", "X", "Y", 9, "a/b.py", "python", 3.0, "zdiff3", True, True, True, True,
     )
-    assert merge_request(["merge", "merge", "left", "right"]) == MergeRequest(Path("merge"), Path("left"), Path("right"))
+    assert merge_request(["merge", "merge", "left", "right"]) == MergeRequest("merge", "left", "right")
+
+
+@pytest.mark.parametrize("path", ["a.py", "./a.py", "dir//sub/./a.py", "dir/", "/abs/a.py", "//net/a.py", "///a.py", ".", "", "a/.."])
+def test_the_files_are_named_as_pathlib_names_them(path: str) -> None:
+    # messages, --json and the language name the files as they did when the request held Paths
+    assert pathlib_form(path) == str(Path(path))
 
 
 def test_the_short_form_is_taken_when_its_first_word_is_a_file_or_an_option(tmp_path: Path) -> None:
     base = tmp_path / "b.py"
     base.write_text("x = 1\n")
-    assert merge_request([str(base), "l", "r"]) == MergeRequest(base, Path("l"), Path("r"))
-    assert merge_request(["-v", str(base), "l", "r"]) == MergeRequest(base, Path("l"), Path("r"), verbose=True)
+    assert merge_request([str(base), "l", "r"]) == MergeRequest(str(base), "l", "r")
+    assert merge_request(["-v", str(base), "l", "r"]) == MergeRequest(str(base), "l", "r", verbose=True)
     # no such file: typer answers (a misspelt command gets its "did you mean")
     assert merge_request([str(tmp_path / "instal"), "l", "r"]) is None
 

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, NoReturn
 
 from smartmerge.errors import SmartmergeError
 from smartmerge.options import (
@@ -30,8 +27,15 @@ from smartmerge.options import (
     MergeOptions,
 )
 
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
+    from os import PathLike
+    from typing import NoReturn
+
+    # the request's files: a str here (pathlib costs a driver call start-up), a Path from cli.py
+    Path = str | PathLike[str]
 
 EXIT_USAGE = 2  # bad usage or unusable input (0 clean and 1 conflicts come from git/edge.py)
 
@@ -125,10 +129,10 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
     if not (ns.marker_size >= MIN_MARKER_SIZE and ns.timeout >= MIN_TIMEOUT):
         return None
     return MergeRequest(
-        base=Path(ns.base),
-        left=Path(ns.left),
-        right=Path(ns.right),
-        output=None if ns.output is None else Path(ns.output),
+        base=pathlib_form(ns.base),
+        left=pathlib_form(ns.left),
+        right=pathlib_form(ns.right),
+        output=None if ns.output is None else pathlib_form(ns.output),
         base_label=ns.base_label,
         left_label=ns.left_label,
         right_label=ns.right_label,
@@ -142,6 +146,19 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
         git=ns.git,
         as_json=ns.as_json,
     )
+
+
+def pathlib_form(path: str) -> str:
+    """``str(Path(path))`` without importing pathlib: a file named in a message, in
+    ``--json`` and (the left file) for the language reads as it did when these were Paths."""
+    if os.name != "posix":
+        import pathlib  # imported here: its Windows rules are not worth copying
+
+        return str(pathlib.Path(path))
+    # PurePosixPath: a root of "/" (exactly two slashes stay two), parts without "" and "."
+    root = "//" if path.startswith("//") and not path.startswith("///") else "/" * path.startswith("/")
+    parts = [part for part in path.split("/") if part and part != "."]
+    return root + "/".join(parts) or "."
 
 
 # git's driver line, read without argparse (its import is a few ms of every driver call):

@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections import Counter
 from dataclasses import replace
 
+from smartmerge import lazy_logging
 from smartmerge.checking import check_counts, check_merge, soundness_fault
 from smartmerge.checking_semantics import semantic_warnings
 from smartmerge.deadline import in_time, time_limit
@@ -28,7 +28,7 @@ from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
 from smartmerge.tree import Node
 
-log = logging.getLogger(__name__)
+log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
 
 _BOM = b"\xef\xbb\xbf"
 _ROLES = ("base", "left", "right")

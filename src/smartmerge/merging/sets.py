@@ -29,13 +29,16 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
 
 from smartmerge.languages import LanguageProfile
 from smartmerge.merging.ordering import merge_order
 from smartmerge.parsing.from_tree_sitter import ItemList, commutative_lists
 from smartmerge.textlines import split_lines
 from smartmerge.tree import SetSpan
+
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from typing import Literal
 
 # merges the texts with their lists masked: the merged text, or None on a conflict
 MergeRest = Callable[[str, str, str], str | None]

@@ -23,13 +23,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 from smartmerge.errors import ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node, SetSpan
 
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
 if TYPE_CHECKING:
     from tree_sitter import Language, Parser, Query
     from tree_sitter import Node as TSNode
