@@ -36,7 +36,8 @@ TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
 if TYPE_CHECKING:
     from pathlib import Path
 
-_PICK = re.compile(r"^(?:p|pick|r|reword|e|edit|s|squash|f|fixup)\s+(?:-[Cc]\s+)?([0-9a-f]{7,64})\s*(.*)$")
+# a string, compiled on first use (re caches it): most driver calls replay no rebase
+_PICK = r"^(?:p|pick|r|reword|e|edit|s|squash|f|fixup)\s+(?:-[Cc]\s+)?([0-9a-f]{7,64})\s*(.*)$"
 # the length git abbreviates to in a small repository (core.abbrev's floor)
 _SHORT = 7
 
@@ -109,7 +110,7 @@ def _replayed_commit(git_dir: str) -> str | None:
     except OSError:
         return None
     for line in reversed(lines):
-        found = _PICK.match(line.strip())
+        found = re.match(_PICK, line.strip())
         if found:
             return f"{found[1][:_SHORT]} ({found[2]})" if found[2] else found[1][:_SHORT]
     return None
