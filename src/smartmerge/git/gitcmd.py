@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -52,6 +51,8 @@ def git(
     if cwd is not None and not os.path.isdir(cwd):
         # subprocess would report a missing cwd as a missing git
         raise GitError(f"{cwd}: no such directory")
+    import subprocess  # imported here: a driver call runs git through line_merge, without it
+
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=input, capture_output=True, env=full_env, check=False
