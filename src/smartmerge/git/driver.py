@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 
@@ -26,13 +27,11 @@ from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 
 TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
     from os import PathLike
     from types import FrameType
 
     # git's files: a str from the driver line (pathlib costs start-up), a Path from tests
     Path = str | PathLike[str]
-    MergeFunction = Callable[..., MergeResult]
 
 log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
 
@@ -42,6 +41,9 @@ log = lazy_logging.getLogger(__name__)  # logging is imported only if a record c
 # The pipeline keeps its own time limit; this backstop fires only if it does not, after
 # this many extra seconds (parsing and checking run outside the engine's clock).
 HARD_LIMIT_GRACE_SECONDS = 5.0
+
+MergeFunction = Callable[..., MergeResult]
+
 
 @dataclass(frozen=True)
 class DriverRequest:
