@@ -51,7 +51,7 @@ def line_merge(base: bytes, left: bytes, right: bytes, options: MergeOptions) ->
         try:
             status, merged = _run(args + paths, scratch)
         except FileNotFoundError:
-            # no git on PATH (the scratch folder, the spawn's cwd, exists): the internal diff3 stands in
+            # no git on PATH: the internal diff3 stands in
             return _internal_line_merge(base, left, right, options)
     finally:
         _remove_scratch(scratch, names)
