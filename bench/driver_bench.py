@@ -21,6 +21,7 @@ an installed package has it), whatever ``PYTHONDONTWRITEBYTECODE`` says.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shlex
@@ -160,11 +161,13 @@ def build_repo(root: Path, clean: int, appends: int) -> MergeRepo:
     return MergeRepo(root, len(names))
 
 
+@functools.cache
 def driver_line(src: Path) -> str:
-    # the form `smartmerge install` writes, with this checkout's code first on the path
-    return (
-        f"PYTHONPATH={shlex.quote(str(src))} {shlex.quote(sys.executable)} -m smartmerge merge --git %O %A %B -p %P -l %L"
-    )
+    """The line `smartmerge install` writes, from ``src``'s own driver_command (a
+    baseline is measured with its own line), with ``src`` first on the path."""
+    ask = "from smartmerge.git.install import driver_command; print(driver_command())"
+    proc = subprocess.run([sys.executable, "-c", ask], env=child_env(src), capture_output=True, text=True, check=True)
+    return f"export PYTHONPATH={shlex.quote(str(src))}; {proc.stdout.strip()}"
 
 
 def time_merge(repo: MergeRepo, src: Path | None, repeats: int, off: bool = False) -> Timing:
