@@ -436,3 +436,11 @@ def test_doctor_tests_smartmerge_even_with_smartmerge_0_set(tmp_path: Path) -> N
     proc = smartmerge("doctor", cwd=repo.root, env={"SMARTMERGE": "0"})
     assert proc.returncode == 0, proc.stdout
     assert "test merge: git ran the smartmerge driver and the result is right" in proc.stdout.splitlines()
+
+
+def test_docs_show_the_driver_line_install_writes() -> None:
+    documented = next(line for line in (Path(__file__).parent.parent / "docs" / "git.md").read_text().splitlines()
+                      if line.startswith("\tdriver = "))
+    written = driver_command("/abs/path/to/python", labels=False)
+    start, _, rest = written.partition('echo "')
+    assert documented.removeprefix("\tdriver = ") == start + 'echo "..." >&2; ' + rest.split('" >&2; ', 1)[1]
