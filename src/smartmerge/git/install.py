@@ -73,8 +73,11 @@ def off_switch_case() -> str:
     The first call only asks whether the merge is clean (exit 0; the number of
     conflicts, or 255 for binary or unreadable files, otherwise) and leaves %A alone,
     so that the Python driver gets the untouched ours; the second writes the result
-    into %A, as git's own driver does. %O %A %B are names git makes (``.merge_file_XXXXXX``
-    at the top of the work tree): no quoting needed.
+    into %A in place, as the line's last resort does too (a temporary file and ``mv``
+    would cost another process, for a write that fails only when the disk does, and
+    then with a non-zero exit that git records as a conflict). %O %A %B are names git
+    makes (``.merge_file_XXXXXX`` at the top of the work tree): no quoting needed; the
+    line never puts %P (which git quotes for the shell) in the shell's hands.
     """
     pattern = "|".join(_any_case(value) for value in sorted(OFF_VALUES))
     line_merge = "git merge-file -q --diff3 %A %O %B"
