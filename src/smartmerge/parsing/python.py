@@ -21,20 +21,20 @@ import ast
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from smartmerge.deadline import in_time, note_pace
 from smartmerge.errors import ParseFailed
 from smartmerge.parsing.python_grammar import statements_from_grammar
 from smartmerge.parsing.python_statements import BLOCK_KINDS, Statement, statements_from_ast
+from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$", re.S)
 
 
-@dataclass(frozen=True)
+@record
 class _Lines:
     lines: list[str]
 
