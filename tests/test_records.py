@@ -75,10 +75,10 @@ def test_a_factory_makes_a_fresh_value_for_each_instance_and_a_default_stays_a_c
 def test_equal_only_to_the_same_class_with_equal_fields() -> None:
     assert Point(1, 2) == Point(1, 2)
     assert Point(1, 2) != Point(1, 3)
-    assert Point(1, 2) != Other(1, 2)  # same fields, another class
+    assert Point(1, 2) != Other(1, 2)  # type: ignore[comparison-overlap]  # same fields, another class: the point
     assert Point(1, 2) != Point3(1, 2)  # a subclass is another class too
     assert Point.__eq__(Point(1), 1) is NotImplemented
-    assert Point(1) != (1, 0, ())
+    assert Point(1) != (1, 0, ())  # type: ignore[comparison-overlap]  # a tuple of the fields: the point
     assert Bag("a", ["x"]) == Bag("a", ["x"])
 
 
@@ -99,7 +99,7 @@ def test_assigning_or_deleting_a_field_of_a_frozen_record_fails() -> None:
     with pytest.raises(AttributeError):  # FrozenRecordError is one, as dataclasses' error is
         point.other = 2  # type: ignore[attr-defined]  # no such attribute either
     with pytest.raises(FrozenRecordError, match="cannot delete field 'y'"):
-        del point.y  # type: ignore[misc]  # read-only: that is the point
+        del point.y
     assert point == Point(1)
 
 
@@ -194,7 +194,7 @@ def test_mistakes_dataclasses_refuses_are_refused() -> None:
 
     with pytest.raises(TypeError, match="both frozen or both mutable"):
         @mutable_record
-        class Thawed(Point):
+        class Thawed(Point):  # type: ignore[misc]  # the mistake under test
             pass
 
 
@@ -206,3 +206,19 @@ def test_records_copy_and_pickle_as_dataclasses_do() -> None:
     assert copy.deepcopy(bag) == bag and copy.deepcopy(bag).items is not bag.items
     node = Node("def", "f", "def f():\n", children=(Node("expr", None, "    pass\n"),))
     assert pickle.loads(pickle.dumps(node)).text == node.text
+
+
+def test_the_stdlib_dataclass_functions_take_a_record() -> None:
+    # MergeOptions and MergeResult were dataclasses: code written against them keeps working
+    import dataclasses
+
+    from smartmerge.options import MergeOptions
+
+    assert [f.name for f in dataclasses.fields(Point3)] == ["x", "y", "tags", "z"]
+    assert dataclasses.replace(Point3(1, z=2), y=3) == Point3(1, 3, (), 2)
+    assert dataclasses.asdict(Bag("a", ["x"])) == {"label": "a", "items": ["x"]}
+    assert dataclasses.fields(Bag)[1].default_factory is list
+    assert dataclasses.replace(MergeOptions(), timeout=3.0) == MergeOptions(timeout=3.0)
+    assert [f.name for f in dataclasses.fields(Tally)] == ["names", "count"]
+    assert dataclasses.is_dataclass(Point3(1))
+    assert dataclasses.is_dataclass(Point3)

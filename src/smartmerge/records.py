@@ -25,8 +25,9 @@ What the merge path uses of ``dataclass(frozen=True)`` holds here too (tests/tes
 - ``replace(record, **changes)`` is ``dataclasses.replace``.
 
 Not supported, as nothing on the merge path uses them: ``field`` options other than
-``default_factory``, ``InitVar``, ``KW_ONLY``, ``order``, ``slots``, and
-``dataclasses.fields``/``asdict`` on a record. Modules off the merge path (the runner,
+``default_factory``, ``InitVar``, ``KW_ONLY``, ``order``, ``slots``. ``dataclasses.fields``,
+``asdict`` and ``replace`` take a record (through a ``__dataclass_fields__`` made when
+first asked for, which imports dataclasses then). Modules off the merge path (the runner,
 ranking, installing) keep stdlib dataclasses (docs/architecture.md). mypy reads
 ``record`` and ``mutable_record`` as dataclasses through PEP 681's ``dataclass_transform``.
 """
@@ -72,6 +73,35 @@ def field(*, default_factory: Callable[[], _T]) -> _T:
 
 # __init__'s stand-in for "no value given" for a field with a factory
 _NO_VALUE = object()
+
+
+class _StdlibFields:
+    """A record's ``__dataclass_fields__``, made when first asked for, so that
+    ``dataclasses.fields``, ``asdict``, ``replace`` and ``is_dataclass`` take a record as
+    they took the dataclass it replaced (``MergeOptions`` and ``MergeResult`` are public):
+    the fields of a stand-in dataclass made then, which imports dataclasses then and not
+    at start-up."""
+
+    def __get__(self, instance: object, owner: Any) -> dict[str, Any]:
+        made: dict[str, Any] | None = owner.__dict__.get("__record_stdlib_fields__")
+        if made is None:
+            import dataclasses
+
+            annotations: dict[str, object] = {}
+            for klass in reversed(owner.__mro__):
+                body = klass.__dict__
+                annotations.update(body.get("__annotations__", {}))
+            specs = []
+            for name, default in owner.__record_fields__.items():
+                if isinstance(default, _Factory):
+                    spec = dataclasses.field(default_factory=default.make)
+                else:
+                    spec = dataclasses.field() if default is _NO_VALUE else dataclasses.field(default=default)
+                specs.append((name, annotations[name], spec))
+            stand_in = dataclasses.make_dataclass(owner.__name__, specs, frozen=owner.__record_frozen__)
+            made = vars(stand_in)["__dataclass_fields__"]
+            owner.__record_stdlib_fields__ = made
+        return made
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
@@ -129,6 +159,8 @@ def _make(cls: Any, *, frozen: bool) -> Any:
     names = tuple(fields)
     cls.__record_fields__ = fields
     cls.__record_frozen__ = frozen
+    if "__dataclass_fields__" not in body:
+        cls.__dataclass_fields__ = _StdlibFields()
     _define(cls, "__init__", _init(cls, fields, frozen))
     key = _key(names)
     _define(cls, "__repr__", _repr(names))
