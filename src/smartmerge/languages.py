@@ -11,12 +11,12 @@ import os
 import sys
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from smartmerge.errors import ConfigError
+from smartmerge.records import field, record
 
 GRAMMARS_DIR = Path(__file__).resolve().parent / "grammars"
 
@@ -73,7 +73,7 @@ _KNOWN_SUBKEYS = {
 PARSERS = frozenset({"python", "tree-sitter", "lines"})
 
 
-@dataclass(frozen=True)
+@record
 class SetRule:
     """``[[unordered.sets]]``: a tree-sitter query whose ``@set`` capture is a list of
     items in any order: its children captured ``@item`` when the query has that
@@ -91,7 +91,7 @@ class SetRule:
 _SET_RULE_KEYS = frozenset({"query", "separator", "joiner", "keyed"})
 
 
-@dataclass(frozen=True)
+@record
 class TokenLists:
     """``[tokens]``: the brackets whose comma-separated contents are lists of items
     (``list_brackets``, and ``call_brackets`` after a name or a closing bracket, unless
@@ -109,7 +109,7 @@ class TokenLists:
     index_brackets: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@record
 class LanguageProfile:
     name: str
     parser: str

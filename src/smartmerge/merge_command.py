@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, NoReturn
@@ -29,6 +28,7 @@ from smartmerge.options import (
     DEFAULT_TIMEOUT_SECONDS,
     MergeOptions,
 )
+from smartmerge.records import record
 
 if TYPE_CHECKING:
     import argparse
@@ -48,7 +48,7 @@ MIN_MARKER_SIZE = 1
 MIN_TIMEOUT = 0.1
 
 
-@dataclass(frozen=True)
+@record
 class MergeRequest:
     """The merge command's arguments, as the user (or git) gave them."""
 

@@ -10,7 +10,6 @@ import logging
 import re
 import time
 from collections import Counter
-from dataclasses import replace
 
 from smartmerge.checking import check_counts, check_merge, soundness_fault
 from smartmerge.checking_semantics import semantic_warnings
@@ -24,6 +23,7 @@ from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse, shared_parses
 from smartmerge.parsing.python_scopes import compiler_refuses
+from smartmerge.records import replace
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
 from smartmerge.tree import Node

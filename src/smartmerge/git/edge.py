@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -25,6 +24,7 @@ from smartmerge.git.driver import DriverRequest, drive, is_binary, made_by_choic
 from smartmerge.git.labels import driver_options, stand_in_options
 from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
+from smartmerge.records import field, record
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method
 
 EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
@@ -33,7 +33,7 @@ EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
 CONFLICT_STATUS_VARIABLE = "SMARTMERGE_CONFLICT_STATUS"
 
 
-@dataclass(frozen=True)
+@record
 class MergeFiles:
     """The arguments of one ``smartmerge merge``, parsed."""
 
@@ -146,7 +146,7 @@ def write_stdout(data: bytes) -> None:
         raise InputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
-@dataclass(frozen=True)
+@record
 class DriverCall:
     """git's %O %A %B %P and the options from the driver line.
 

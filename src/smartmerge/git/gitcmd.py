@@ -10,12 +10,12 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from smartmerge.errors import SmartmergeError
 from smartmerge.git.driver_log import plain_git_dir
+from smartmerge.records import record
 
 # git 2.44 added the %S %X %Y label placeholders for merge drivers; older gits pass
 # them through literally.
@@ -26,7 +26,7 @@ class GitError(SmartmergeError):
     """A git command failed, or git is not installed."""
 
 
-@dataclass(frozen=True)
+@record
 class GitRun:
     returncode: int
     stdout: bytes

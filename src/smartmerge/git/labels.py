@@ -26,12 +26,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from smartmerge.git.driver import label_or_default
 from smartmerge.git.gitcmd import driver_git_dir, git
 from smartmerge.options import CONFLICT_STYLES, MergeOptions
+from smartmerge.records import replace
 
 _PICK = re.compile(r"^(?:p|pick|r|reword|e|edit|s|squash|f|fixup)\s+(?:-[Cc]\s+)?([0-9a-f]{7,64})\s*(.*)$")
 # the length git abbreviates to in a small repository (core.abbrev's floor)

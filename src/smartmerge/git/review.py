@@ -12,11 +12,11 @@ import difflib
 import json
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from smartmerge.git.driver_log import DRIVER_LOG_MAX_BYTES, DRIVER_LOG_PARTS, append_log
+from smartmerge.records import record
 
 __all__ = [
     "DRIVER_LOG", "DRIVER_LOG_MAX_BYTES", "REVIEW_DIR", "ReviewRecord", "append_log", "clear", "load", "recorded_paths",
@@ -30,7 +30,7 @@ DRIVER_LOG = Path(*DRIVER_LOG_PARTS)
 _PARTS = ("base", "left", "right", "merged", "line_merged")
 
 
-@dataclass(frozen=True)
+@record
 class ReviewRecord:
     path: str
     base: bytes

@@ -10,16 +10,16 @@ between them form one chunk and so conflict.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Generic, TypeVar
 
 from smartmerge.matching.ambiguity import deletion_slides_off, uncertain
+from smartmerge.records import record
 
 T = TypeVar("T", bound=Hashable)
 
 
-@dataclass(frozen=True)
+@record
 class Chunk(Generic[T]):
     """One chunk of a diff3: ``stable`` when all three agree."""
 
