@@ -5,7 +5,9 @@ files git's line merge handles by itself (each side edits another function) and 
 where both sides append a function (git conflicts, smartmerge merges them). Each merge
 is timed with plain git, with the smartmerge driver installed, and with the driver and
 ``SMARTMERGE=0``; the difference to plain git, divided by the number of files, is what
-the driver adds per file. It also times whole ``smartmerge BASE LEFT RIGHT`` processes
+the driver adds per file. The driver line is the one ``smartmerge install`` writes
+(each ``src``'s own ``driver_command``); a driver line that only runs one ``git
+merge-file`` is timed too, as the least any driver costs git. It also times whole ``smartmerge BASE LEFT RIGHT`` processes
 and in-process ``merge_texts`` calls on a corpus sample (optional), a 50,000-line file
 whose sides both edit it (time and peak memory), and how well ``--timeout T`` holds.
 
@@ -21,6 +23,7 @@ an installed package has it), whatever ``PYTHONDONTWRITEBYTECODE`` says.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shlex
@@ -160,19 +163,25 @@ def build_repo(root: Path, clean: int, appends: int) -> MergeRepo:
     return MergeRepo(root, len(names))
 
 
+@functools.cache
 def driver_line(src: Path) -> str:
-    # the form `smartmerge install` writes, with this checkout's code first on the path
-    return (
-        f"PYTHONPATH={shlex.quote(str(src))} {shlex.quote(sys.executable)} -m smartmerge merge --git %O %A %B -p %P -l %L"
-    )
+    """The line `smartmerge install` writes, from ``src``'s own driver_command (a
+    baseline is measured with its own line), with ``src`` first on the path."""
+    ask = "from smartmerge.git.install import driver_command; print(driver_command())"
+    proc = subprocess.run([sys.executable, "-c", ask], env=child_env(src), capture_output=True, text=True, check=True)
+    return f"export PYTHONPATH={shlex.quote(str(src))}; {proc.stdout.strip()}"
 
 
-def time_merge(repo: MergeRepo, src: Path | None, repeats: int, off: bool = False) -> Timing:
-    """Median wall seconds of ``git merge topic`` into ``start`` (driver from ``src``, or plain git)."""
+# the least any driver line costs git: its shell and one `git merge-file` that writes %A
+ONE_MERGE_FILE_LINE = "exec git merge-file -q --diff3 %A %O %B"
+
+
+def time_merge(repo: MergeRepo, driver: str | None, repeats: int, off: bool = False) -> Timing:
+    """Median wall seconds of ``git merge topic`` into ``start`` (with the driver line ``driver``, or plain git)."""
     attributes = repo.root / ".git" / "info" / "attributes"
     attributes.parent.mkdir(exist_ok=True)
-    attributes.write_text("*.py merge=smartmerge\n" if src is not None else "")
-    config = ["-c", f"merge.smartmerge.driver={driver_line(src)}"] if src is not None else []
+    attributes.write_text("*.py merge=smartmerge\n" if driver is not None else "")
+    config = ["-c", f"merge.smartmerge.driver={driver}"] if driver is not None else []
     env = child_env(None, **({"SMARTMERGE": "0"} if off else {}))
     runs = []
     for attempt in range(repeats + 1):
@@ -280,6 +289,8 @@ class PlainGit:
     clean: Timing
     structured: Timing
     merge_file: Timing
+    # per file: git's clean merge with a driver line of one `git merge-file` (ONE_MERGE_FILE_LINE)
+    one_merge_file_driver: Timing
 
 
 @dataclass
@@ -327,14 +338,17 @@ def _measure_driver(
     for kind, merge_repo, gits in (
         ("clean", plain.clean_repo, plain.clean), ("structured", plain.structured_repo, plain.structured)
     ):
-        with_driver = time_merge(merge_repo, src, args.repeats)
+        with_driver = time_merge(merge_repo, driver_line(src), args.repeats)
         per_file = with_driver.minus(gits, merge_repo.files)
         column.raw[kind] = per_file.wall
         column.rows[kind] = f"{per_file.ms()}; the merge takes x{with_driver.wall / gits.wall:.0f} plain git's"
         log(f"{name}: {kind}: {column.rows[kind]}")
-    off = time_merge(plain.clean_repo, src, args.repeats, off=True).minus(plain.clean, plain.clean_repo.files)
+    off = time_merge(plain.clean_repo, driver_line(src), args.repeats, off=True).minus(plain.clean, plain.clean_repo.files)
     column.raw["off"] = off.wall
-    column.rows["off"] = f"{off.ms()}; x{off.wall / plain.merge_file.wall:.1f} one `git merge-file`"
+    column.rows["off"] = (
+        f"{off.ms()}; x{off.wall / plain.merge_file.wall:.1f} one `git merge-file`, "
+        f"x{off.wall / plain.one_merge_file_driver.wall:.1f} a driver line of one"
+    )
     log(f"{name}: off: {column.rows['off']}")
 
 
@@ -363,7 +377,8 @@ def table(columns: list[Column], args: argparse.Namespace, git_: PlainGit | None
     lines.append(
         f"Plain git in the same run: `git merge` {git_.clean.ms()} for the {git_.clean_repo.files} clean files, "
         f"{git_.structured.ms()} for the {git_.structured_repo.files} appending ones (conflicts); "
-        f"one `git merge-file` process {git_.merge_file.ms()}. "
+        f"one `git merge-file` process {git_.merge_file.ms()}; "
+        f"a driver line that runs one `git merge-file` (the least a driver costs) adds {git_.one_merge_file_driver.ms()} a file. "
         f"Medians of {args.repeats} merges each; corpus sample: {len(args.sample)} scenarios."
     )
     return "\n".join(lines) + "\n"
@@ -422,9 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "driver" in args.only:
             clean = build_repo(work / "clean", args.clean_files, 0)
             structured = build_repo(work / "structured", 0, args.append_files)
+            plain_clean = time_merge(clean, None, args.repeats)
             plain = PlainGit(
-                clean, structured, time_merge(clean, None, args.repeats), time_merge(structured, None, args.repeats),
+                clean, structured, plain_clean, time_merge(structured, None, args.repeats),
                 time_merge_file(work, args.repeats),
+                time_merge(clean, ONE_MERGE_FILE_LINE, args.repeats).minus(plain_clean, clean.files),
             )
             log(f"plain git: {plain.clean.ms()} clean, {plain.structured.ms()} appending")
         sources = [(f"this checkout ({git(CHECKOUT, 'rev-parse', '--short', 'HEAD')})", CHECKOUT / "src")]

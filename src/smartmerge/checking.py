@@ -15,7 +15,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from smartmerge.deadline import in_time, time_limit
 from smartmerge.errors import CheckFailed, ParseFailed
@@ -31,6 +30,7 @@ from smartmerge.parsing.python_scopes import (
     unbound_reads,
 )
 from smartmerge.parsing.python_statements import ACCESSOR_ROLES, OVERLOAD
+from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -630,7 +630,7 @@ def _imported_names(body: Node) -> Counter[str]:
     return bound
 
 
-@dataclass(frozen=True)
+@record
 class Fault:
     """Why a merged text that no structure vouches for (git's clean line merge) may
     not exit 0, and where: lines of the output and of base to put in a conflict."""

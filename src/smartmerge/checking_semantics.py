@@ -22,13 +22,13 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from smartmerge import lazy_logging
 from smartmerge.deadline import in_time
 from smartmerge.errors import MergeTimeout
 from smartmerge.parsing.python_scopes import syntax_tree
+from smartmerge.records import field, mutable_record, record
 from smartmerge.textlines import split_lines
 
 log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
@@ -47,7 +47,7 @@ _MAX_QUOTE = 60
 _Position = tuple[int, int]
 
 
-@dataclass(frozen=True)
+@record
 class _Signature:
     """What ``ast`` says a function accepts."""
 
@@ -103,7 +103,7 @@ class _Signature:
         return None
 
 
-@dataclass
+@mutable_record
 class _Class:
     qualname: str
     bindings: Counter[str] = field(default_factory=Counter)
@@ -118,7 +118,7 @@ class _Class:
         return self.methods.get(name)
 
 
-@dataclass(frozen=True)
+@record
 class _Store:
     """``name = value`` (or ``name: T = value``) as a statement of a function."""
 
@@ -128,7 +128,7 @@ class _Store:
     loop: ast.stmt | None
 
 
-@dataclass
+@mutable_record
 class _Function:
     qualname: str
     owner: _Class | None = None  # the class whose body defines it (a method)
@@ -160,14 +160,14 @@ class _Function:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class _Call:
     node: ast.Call
     scopes: tuple[_Function, ...]  # the functions around it, innermost last
     in_class_body: bool
 
 
-@dataclass(frozen=True)
+@record
 class _Mismatch:
     key: tuple[str, str]  # callee's qualified name, the call as ast.dump shows it
     line: int
@@ -393,7 +393,7 @@ def _quote(node: ast.AST) -> str:
     return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 3] + "..."
 
 
-@dataclass(frozen=True)
+@record
 class _Definition:
     """A function or method of a module (not one nested in a function), as written."""
 
@@ -461,7 +461,7 @@ def _arity_warnings(mismatches: list[_Mismatch], revisions: list[_Walker]) -> li
     return found
 
 
-@dataclass(frozen=True)
+@record
 class _DeadStore:
     definition: str  # the qualified name of the module's definition that holds it
     function: str  # the qualified name of the function (the definition or one nested in it)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import suppress
-from dataclasses import dataclass, field
 from functools import cache
 
 from smartmerge.errors import ConfigError
+from smartmerge.records import field, record
 
 TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ _KNOWN_SUBKEYS = {
 PARSERS = frozenset({"python", "tree-sitter", "lines"})
 
 
-@dataclass(frozen=True)
+@record
 class SetRule:
     """``[[unordered.sets]]``: a tree-sitter query whose ``@set`` capture is a list of
     items in any order: its children captured ``@item`` when the query has that
@@ -97,7 +97,7 @@ class SetRule:
 _SET_RULE_KEYS = frozenset({"query", "separator", "joiner", "keyed"})
 
 
-@dataclass(frozen=True)
+@record
 class TokenLists:
     """``[tokens]``: the brackets whose comma-separated contents are lists of items
     (``list_brackets``, and ``call_brackets`` after a name or a closing bracket, unless
@@ -115,7 +115,7 @@ class TokenLists:
     index_brackets: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@record
 class LanguageProfile:
     name: str
     parser: str

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 from smartmerge.errors import SmartmergeError
@@ -27,6 +26,7 @@ from smartmerge.options import (
     DEFAULT_TIMEOUT_SECONDS,
     MergeOptions,
 )
+from smartmerge.records import record
 
 TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ MIN_MARKER_SIZE = 1
 MIN_TIMEOUT = 0.1
 
 
-@dataclass(frozen=True)
+@record
 class MergeRequest:
     """The merge command's arguments, as the user (or git) gave them."""
 

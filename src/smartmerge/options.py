@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from smartmerge.records import record
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MARKER_SIZE = 7
@@ -11,7 +11,7 @@ DEFAULT_MARKER_SIZE = 7
 CONFLICT_STYLES = ("diff3", "merge", "zdiff3")
 
 
-@dataclass(frozen=True)
+@record
 class MergeOptions:
     """How to merge and how to write conflicts.
 

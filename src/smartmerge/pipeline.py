@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from dataclasses import replace
 
 from smartmerge import lazy_logging
 from smartmerge.checking import check_counts, check_merge, soundness_fault
@@ -23,6 +22,7 @@ from smartmerge.merging.line_merge import LineMerge, line_merge, line_merge_refu
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse, shared_parses
 from smartmerge.parsing.python_scopes import compiler_refuses
+from smartmerge.records import replace
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
 from smartmerge.tree import Node

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from smartmerge.markers import conflict_block
 from smartmerge.options import MergeOptions
+from smartmerge.records import record
 from smartmerge.result import Conflict
 from smartmerge.tree import ConflictPiece, Piece
 
 
-@dataclass(frozen=True)
+@record
 class Rendered:
     text: str
     conflicts: tuple[Conflict, ...]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from smartmerge.records import field, record
 
 
 class Outcome(StrEnum):
@@ -29,7 +30,7 @@ class Method(StrEnum):
 GIT_CLEAN_AND_SOUND = "git's line merge is clean and sound"
 
 
-@dataclass(frozen=True)
+@record
 class Conflict:
     """One conflict region of the output, by 1-based line numbers of the output."""
 
@@ -39,7 +40,7 @@ class Conflict:
     symbol: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class MergeResult:
     """The merged text and how it came about."""
 

@@ -7,9 +7,10 @@ rendering a parsed tree gives the input back byte for byte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+
+from smartmerge.records import record
 
 
 class Revision(StrEnum):
@@ -18,7 +19,7 @@ class Revision(StrEnum):
     RIGHT = "right"
 
 
-@dataclass(frozen=True)
+@record
 class SetSpan:
     """A list whose items may come in any order, inside one node's head: character
     offsets into the head, the start and end of each item, and what separates them."""
@@ -31,7 +32,7 @@ class SetSpan:
     keyed: bool = False  # an item is named by its first word (``a: b`` is ``a``)
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     # "module", "class", "def", "import", "from_import", "assign", or an anonymous
     # statement kind ("expr", "if", "try", ...)
@@ -86,7 +87,7 @@ class Node:
         return (self.kind, self.name, self.role)
 
 
-@dataclass(frozen=True)
+@record
 class ConflictPiece:
     """Two edits that cannot both hold: whole lines of each revision."""
 

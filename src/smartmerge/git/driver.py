@@ -15,7 +15,6 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
 
 from smartmerge import lazy_logging
 from smartmerge.git.driver_log import append_log, log_line
@@ -23,6 +22,7 @@ from smartmerge.git.gitcmd import driver_git_dir
 from smartmerge.git.off_switch import BINARY_SNIFF_BYTES, UNEXPANDED, turned_off
 from smartmerge.merging.line_merge import line_merge
 from smartmerge.options import MergeOptions
+from smartmerge.records import field, record, replace
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 
 TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
@@ -45,7 +45,7 @@ HARD_LIMIT_GRACE_SECONDS = 5.0
 MergeFunction = Callable[..., MergeResult]
 
 
-@dataclass(frozen=True)
+@record
 class DriverRequest:
     """One call from git: %O, %A, %B, %P and the merge options (%L and labels)."""
 
@@ -61,7 +61,7 @@ class DriverRequest:
     conflict_options: Callable[[], MergeOptions] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class DriverOutcome:
     """What to write into %A (None: leave ours in place) and what to tell the user."""
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 
 from smartmerge.errors import InputError
 from smartmerge.git.driver import DriverRequest, drive, is_binary, made_by_choice
 from smartmerge.git.labels import driver_options, stand_in_options
 from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
+from smartmerge.records import field, record
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method
 
 TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
@@ -39,7 +39,7 @@ EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
 CONFLICT_STATUS_VARIABLE = "SMARTMERGE_CONFLICT_STATUS"
 
 
-@dataclass(frozen=True)
+@record
 class MergeFiles:
     """The arguments of one ``smartmerge merge``, parsed."""
 
@@ -153,7 +153,7 @@ def write_stdout(data: bytes) -> None:
         raise InputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
-@dataclass(frozen=True)
+@record
 class DriverCall:
     """git's %O %A %B %P and the options from the driver line.
 

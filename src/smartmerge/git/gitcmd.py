@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 
 from smartmerge.errors import SmartmergeError
 from smartmerge.git.driver_log import plain_git_dir
+from smartmerge.records import record
 
 TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class GitError(SmartmergeError):
     """A git command failed, or git is not installed."""
 
 
-@dataclass(frozen=True)
+@record
 class GitRun:
     returncode: int
     stdout: bytes

@@ -20,6 +20,7 @@ from smartmerge.errors import InputError
 from smartmerge.git import review
 from smartmerge.git.edge import CONFLICT_STATUS_VARIABLE
 from smartmerge.git.gitcmd import GitError, git, git_version, repo_root, supports_label_placeholders
+from smartmerge.git.off_switch import OFF_SWITCH, OFF_VALUES
 from smartmerge.languages import all_profiles, attribute_lines
 
 DRIVER_KEY = "merge.smartmerge.driver"
@@ -36,6 +37,8 @@ OLD_ATTRIBUTES_COMMENT = "# added by smartmerge install (smartmerge uninstall re
 DRIVER_SIGNATURE = "-m smartmerge merge --git"
 # the exit status by which the driver line knows that smartmerge ran and left conflicts
 CONFLICT_STATUS = 9
+# how the driver line starts since it answers SMARTMERGE=0 itself (doctor looks for it)
+OFF_SWITCH_CASE = f'case "${{{OFF_SWITCH}-}}" in'
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,41 @@ def _shell_quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def off_switch_case() -> str:
+    """The start of the driver line that answers ``SMARTMERGE=0`` before Python starts:
+    git's line merge when it is clean; anything else falls through to the rest of the
+    line, whose Python off switch (off_switch.py) writes conflicts with git's labels.
+
+    The pattern spells off_switch.OFF_VALUES case-insensitively; a value it does not
+    catch (" 0", with spaces) still reaches the Python off switch. ``--diff3`` makes
+    the result what the Python off switch and line_merge.py give: git merge-file
+    reads merge.conflictstyle from the config, and the style decides which merges
+    count as clean. A clean merge has no markers, so the marker size plays no part.
+    The first call only asks whether the merge is clean (exit 0; the number of
+    conflicts, or 255 for binary or unreadable files, otherwise) and leaves %A alone,
+    so that the Python driver gets the untouched ours; the second writes the result
+    into %A in place, as the line's last resort does too (a temporary file and ``mv``
+    would cost another process, for a write that fails only when the disk does, and
+    then with a non-zero exit that git records as a conflict). %O %A %B are names git
+    makes (``.merge_file_XXXXXX`` at the top of the work tree): no quoting needed; the
+    line never puts %P (which git quotes for the shell) in the shell's hands.
+    """
+    pattern = "|".join(_any_case(value) for value in sorted(OFF_VALUES))
+    line_merge = "git merge-file -q --diff3 %A %O %B"
+    return (
+        f'{OFF_SWITCH_CASE} {pattern}) git merge-file -q -p --diff3 %A %O %B >/dev/null 2>&1 '
+        f"&& exec {line_merge};; esac"
+    )
+
+
+def _any_case(value: str) -> str:
+    """A shell case pattern that matches ``value`` in any case ("off" -> [oO][fF][fF])."""
+    return "".join(f"[{ch.lower()}{ch.upper()}]" if ch.lower() != ch.upper() else ch for ch in value)
+
+
 def driver_command(python: str | None = None, labels: bool | None = None) -> str:
-    """The driver line git runs through the shell: smartmerge, or git's own line merge
-    when smartmerge cannot start.
+    """The driver line git runs through the shell: the off switch (off_switch_case),
+    then smartmerge, or git's own line merge when smartmerge cannot start.
 
     The interpreter is absolute (git may run from an IDE without the virtual
     environment on PATH). smartmerge reports conflicts with exit status
@@ -76,6 +111,7 @@ def driver_command(python: str | None = None, labels: bool | None = None) -> str
         smartmerge += " -s %S -x %X -y %Y"
     git_labels = "-L %X -L %S -L %Y" if with_labels else "-L ours -L base -L theirs"
     return (
+        f"{off_switch_case()}; "
         f"{smartmerge}; s=$?; test $s = 0 && exit 0; test $s = {CONFLICT_STATUS} && exit 1; "
         f"echo \"smartmerge: {python or sys.executable} could not run smartmerge (exit $s); "
         f"git's line merge used; run smartmerge install again\" >&2; "
@@ -237,6 +273,10 @@ def doctor(repo: Path) -> DoctorReport:
     if not (os.path.isfile(interpreter) and os.access(interpreter, os.X_OK)):
         lines.append(f"problem: the driver's interpreter {interpreter!r} is not an executable file")
         ok = False
+    if DRIVER_SIGNATURE in command and OFF_SWITCH_CASE not in command:
+        # an older line still merges right, only SMARTMERGE=0 pays Python's start-up: no failure
+        lines.append(f"note: the driver line is an older one, without the {OFF_SWITCH}=0 switch in the line "
+                     "(each file then starts Python); run smartmerge install to update it")
     if in_repo.returncode == 0:
         attr = git("check-attr", "merge", "--", "example.py", cwd=cwd, check=False).out
         if attr.endswith(": smartmerge"):
@@ -274,7 +314,8 @@ def _probe(command: str) -> tuple[bool, str]:
             git("checkout", "-q", "main", cwd=root)
             (root / "probe.py").write_text(_PROBE_LEFT)
             git(*identity, "commit", "-q", "-am", "left", cwd=root)
-            merge = git(*identity, "merge", "-q", "--no-edit", "side", cwd=root, check=False)
+            # the probe is about smartmerge: SMARTMERGE=0 in doctor's environment must not skip it
+            merge = git(*identity, "merge", "-q", "--no-edit", "side", cwd=root, check=False, env={OFF_SWITCH: ""})
         except GitError as exc:
             return False, f"problem: the test merge could not be set up: {exc}"
         log_path = root / ".git" / review.DRIVER_LOG

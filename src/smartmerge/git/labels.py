@@ -26,11 +26,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 
 from smartmerge.git.driver import label_or_default
 from smartmerge.git.gitcmd import driver_git_dir, git
 from smartmerge.options import CONFLICT_STYLES, MergeOptions
+from smartmerge.records import replace
 
 TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
 if TYPE_CHECKING:

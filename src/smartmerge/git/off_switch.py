@@ -1,13 +1,17 @@
-"""``SMARTMERGE=0`` in driver mode, at the pace of one ``git merge-file``.
+"""``SMARTMERGE=0`` in driver mode, where the driver line has not answered it already.
 
-With the switch off the driver is git's line merge and nothing else (docs/git.md), so
-a driver call should cost what ``git merge-file`` costs: this module imports only
-``os`` and ``time`` (and driver_log.py) before it runs git. It takes the common case
-whole: a driver line it can read, three readable text files, a clean merge, ``%A`` a
-regular file, the git directory plain to see. Anything else (conflicts, which need
-git's labels and the user's conflict style; binary files; odd arguments) returns None
-and the full driver (git/driver.py, which also honours the switch) answers, so the
-messages and the labels stay in one place.
+With the switch off the driver is git's line merge and nothing else (docs/git.md).
+The driver line that ``smartmerge install`` writes merges a clean file in the shell,
+before Python starts (install.off_switch_case). What reaches Python with the switch
+off is the rest: conflicts and binary files, values the shell's pattern does not catch
+(``" 0"``), and driver lines of older versions. This module imports only ``os`` and
+``time`` (and driver_log.py) before it runs git, so that a clean merge here costs
+little more than the interpreter. It takes the common case whole: a driver line it
+can read, three readable text files, a clean merge, ``%A`` a regular file, the git
+directory plain to see. Anything else (conflicts, which need git's labels and the
+user's conflict style; binary files; odd arguments) returns None and the full driver
+(git/driver.py, which also honours the switch) answers, so the messages and the labels
+stay in one place.
 """
 
 from __future__ import annotations

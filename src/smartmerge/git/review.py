@@ -13,9 +13,9 @@ import json
 import os
 import time
 from contextlib import suppress
-from dataclasses import dataclass
 
 from smartmerge.git.driver_log import DRIVER_LOG_MAX_BYTES, DRIVER_LOG_PARTS, append_log
+from smartmerge.records import record
 
 __all__ = [
     "DRIVER_LOG", "DRIVER_LOG_MAX_BYTES", "REVIEW_DIR", "ReviewRecord", "append_log", "clear", "load", "recorded_paths",
@@ -39,7 +39,7 @@ _UNQUOTED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 _PARTS = ("base", "left", "right", "merged", "line_merged")
 
 
-@dataclass(frozen=True)
+@record
 class ReviewRecord:
     path: str
     base: bytes

@@ -10,10 +10,10 @@ between them form one chunk and so conflict.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from smartmerge.matching.ambiguity import deletion_slides_off, uncertain
+from smartmerge.records import record
 
 TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ else:
     T = Hashable
 
 
-@dataclass(frozen=True)
+@record
 class Chunk(Generic[T]):
     """One chunk of a diff3: ``stable`` when all three agree."""
 

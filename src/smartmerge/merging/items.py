@@ -15,12 +15,12 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass
 
 from smartmerge.languages import TokenLists
 from smartmerge.merging.diff3 import merge3
 from smartmerge.merging.ordering import CombineRuns, merge_order
 from smartmerge.merging.tokens import holds_items, token_keys
+from smartmerge.records import record
 from smartmerge.textlines import split_lines
 
 _OPENERS = ("(", "[", "{")
@@ -28,7 +28,7 @@ _CLOSERS = (")", "]", "}")
 _ALIAS = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)(?:\s+as\s+[A-Za-z_][A-Za-z0-9_]*)?$")
 
 
-@dataclass(frozen=True)
+@record
 class _ItemList:
     head: tuple[str, ...]  # lines up to and including the opening bracket
     items: tuple[str, ...]  # one line per item, without the trailing comma and newline

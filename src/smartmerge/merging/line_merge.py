@@ -12,19 +12,19 @@ import os
 import signal
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from functools import lru_cache
 
 from smartmerge.markers import conflict_block
 from smartmerge.merging.diff3 import diff3
 from smartmerge.options import MergeOptions
+from smartmerge.records import record
 from smartmerge.textlines import newline_of, split_lines
 
 # git's environment for merge-file: no user or system config may change the result.
 _GIT_ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"}
 
 
-@dataclass(frozen=True)
+@record
 class LineMerge:
     text: bytes
     conflicts: int

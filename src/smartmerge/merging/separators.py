@@ -12,8 +12,8 @@ looks like a string) costs a fallback, never a broken file.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
+from smartmerge.records import replace
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece
 

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 
 from smartmerge.languages import LanguageProfile
 from smartmerge.merging.ordering import merge_order
+from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import SetSpan
 
@@ -67,7 +67,7 @@ def left_order(base: Sequence[Hashable], left: Sequence[Hashable], right: Sequen
     return out + [key for key in base if key not in placed]
 
 
-@dataclass(frozen=True)
+@record
 class ItemRule:
     """How the items of a list merge, beyond what names them."""
 
@@ -97,7 +97,7 @@ class ItemRule:
         return ("one of", group) if group is not None else key
 
 
-@dataclass(frozen=True)
+@record
 class UnorderedList:
     """One list of a fragment whose items may come in any order: character offsets
     into the fragment, and how its items merge."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 from smartmerge import lazy_logging
@@ -46,6 +45,7 @@ from smartmerge.merging.tokens import (
     token_keys,
 )
 from smartmerge.merging.wrapping import find_wraps
+from smartmerge.records import record, replace
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece, SetSpan
 
@@ -56,7 +56,7 @@ log = lazy_logging.getLogger(__name__)  # logging is imported only if a record c
 SAME_INTENT_SIMILARITY = 60.0
 
 
-@dataclass(frozen=True)
+@record
 class _Context:
     profile: LanguageProfile
     deadline: float
@@ -351,7 +351,7 @@ def _merge_body(base: Node, left: Node, right: Node, ctx: _Context, path: str, s
     return [piece for group in _merge_members(*children, body, ctx, path) for piece in group]
 
 
-@dataclass(frozen=True)
+@record
 class _Body:
     named: bool  # children identified by signature, else by content (a sequence)
     insertions_clash: bool  # both sides inserting different children at one spot conflict

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 
 from smartmerge.languages import TokenLists
 from smartmerge.merging.diff3 import contains_changes, diff3
+from smartmerge.records import record
 
 _TOKEN_PATTERN = r"""
     (?P<ws>(?:[ \t\f]|\\\r?\n|\r\n|\n|\r)+)
@@ -44,7 +44,7 @@ QUOTES = ("'", '"')
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True)
+@record
 class Token:
     space: str  # the white space before the token
     raw: str  # the token as written

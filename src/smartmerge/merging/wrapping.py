@@ -12,14 +12,14 @@ old place. Anything less certain stays a conflict.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence
-from dataclasses import dataclass
 
 from smartmerge.merging.separators import ends_with_separator, set_separator
+from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
 
-@dataclass(frozen=True)
+@record
 class Wraps:
     dropped: frozenset[Hashable]  # base identities that left their place
     replaced: dict[Hashable, str]  # a new member's identity -> its text with the other side's edit

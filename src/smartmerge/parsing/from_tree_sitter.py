@@ -21,11 +21,11 @@ import importlib
 import re
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 
 from smartmerge.errors import ParseFailed
 from smartmerge.languages import LanguageProfile
+from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node, SetSpan
 
@@ -201,7 +201,7 @@ def duplicate_names(text: str, profile: LanguageProfile) -> int:
     return repeats
 
 
-@dataclass(frozen=True)
+@record
 class ItemList:
     """One commutative list of a text (``throws A, B``): character offsets."""
 

@@ -21,12 +21,12 @@ import ast
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from smartmerge.deadline import in_time, note_pace
 from smartmerge.errors import ParseFailed
 from smartmerge.parsing.python_grammar import statements_from_grammar
 from smartmerge.parsing.python_statements import BLOCK_KINDS, Statement, statements_from_ast
+from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$", re.S)
 
 
-@dataclass(frozen=True)
+@record
 class _Lines:
     lines: list[str]
 
@@ -159,10 +159,11 @@ def _statement(
 def _node(text: str, **fields: Any) -> Node:
     """``Node(**fields)``, built the way ``copy`` builds one, with its ``text`` (the
     lines it covers) already cached. A module of 50,000 lines has 25,000 nodes: the
-    generated ``__init__`` of a frozen dataclass sets each of 13 fields through
-    ``object.__setattr__``, and ``functools.cached_property`` takes a lock for each
-    first ``text``, which took a fifth of parsing. Fields not given keep their
-    defaults (the class attributes dataclass sets), as ``Node(**fields)`` would."""
+    generated ``__init__`` stores all 13 fields, given or not, and
+    ``functools.cached_property`` takes a lock for each first ``text``, which (with a
+    frozen dataclass's ``object.__setattr__`` per field) took a fifth of parsing. Fields
+    not given keep their defaults (the class attributes ``records.record`` leaves), as
+    ``Node(**fields)`` would."""
     node: Node = object.__new__(Node)
     node.__dict__.update(fields, text=text)
     return node
