@@ -231,14 +231,14 @@ def test_in_a_linked_worktree_the_merge_is_recorded_under_its_own_git_dir(repo: 
 
 
 def traced_git(folder: Path) -> tuple[dict[str, str], Path]:
-    """PATH with a `git` that writes its first argument to a file, then runs the real git."""
+    """PATH with a `git` that writes its command (after ``-C FOLDER``) to a file, then runs the real git."""
     real = shutil.which("git")
     assert real is not None
     trace = folder / "git-calls"
     bin_dir = folder / "bin"
     bin_dir.mkdir()
     wrapper = bin_dir / "git"
-    wrapper.write_text(f'#!/bin/sh\necho "$1" >> "{trace}"\nexec "{real}" "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\ncommand=$1\n[ "$1" = -C ] && command=$3\necho "$command" >> "{trace}"\nexec "{real}" "$@"\n')
     wrapper.chmod(0o755)
     return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, trace
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from git_helpers import BASE, Repo, add_function, smartmerge
 
 from smartmerge.git import review
@@ -18,6 +19,14 @@ def record(repo: Repo, path: str) -> None:
     line = line_merge(base, left, right, MergeOptions())
     assert line.conflicts == 1
     review.save(repo.root / ".git", review.ReviewRecord(path, base, left, right, merged, line.text, 1, time.time()))
+
+
+@pytest.mark.parametrize("path", ["app.py", "pkg/app.py", "a b/c%d.py", "ünï/cödé.py", "~x_y-z.py", "a+b=c&d?.py", ""])
+def test_a_records_folder_is_named_as_urllib_quotes_the_path(path: str) -> None:
+    # records saved before the driver dropped urllib are found again
+    from urllib.parse import quote
+
+    assert review.folder_name(path) == quote(path, safe="")
 
 
 def test_review_shows_the_resolution_against_the_line_merge(tmp_path: Path) -> None:

@@ -14,11 +14,24 @@ from smartmerge.languages import (
     cached_data,
     detect_language,
     load_profile,
+    name_and_suffix,
 )
 from smartmerge.parsing import parse
 from smartmerge.parsing.from_tree_sitter import kinds_and_fields, language_of, set_query
 
 TREE_SITTER = [p for p in all_profiles() if p.parser == "tree-sitter"]
+
+
+@pytest.mark.parametrize("path", [
+    "a.py", "pkg/a.py", "pkg\\a.PY", "a.tar.gz", ".py", "a.", "..", "a/..", "dir/", "./a.py/.", "", "/", "Dockerfile",
+    "a..py", "x/.gitignore",
+])
+def test_a_files_name_and_suffix_are_pathlibs(path: str) -> None:
+    # the driver reads them without pathlib: the same answers
+    from pathlib import PurePosixPath
+
+    pure = PurePosixPath(path.replace("\\", "/"))
+    assert name_and_suffix(path) == (pure.name, pure.suffix)
 
 
 @pytest.mark.parametrize("profile", TREE_SITTER, ids=lambda p: p.name)
@@ -179,7 +192,7 @@ def test_the_profiles_cache_follows_the_toml_files(tmp_path: Path, monkeypatch: 
     # the driver reads the profiles from a marshal cache; a changed TOML file must win over it
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     toml = tmp_path / "python.toml"
-    toml.write_text((GRAMMARS_DIR / "python.toml").read_text())
+    toml.write_text((Path(GRAMMARS_DIR) / "python.toml").read_text())
     cache = tmp_path / "__pycache__" / "profiles.marshal"
     first = cached_data([toml], cache)
     assert cache.exists() and first[0]["comment_prefix"] == "#"

@@ -13,7 +13,7 @@ from conftest import ROOT, SMARTMERGE
 from git_helpers import BASE, Repo, add_function, edit
 
 from smartmerge.cli import app
-from smartmerge.merge_command import COMMANDS, MergeRequest, merge_request
+from smartmerge.merge_command import COMMANDS, MergeRequest, merge_request, pathlib_form
 
 EXAMPLES = ROOT / "examples"
 # typer's own merge command, the reference the lean path must match
@@ -59,17 +59,22 @@ def test_every_option_is_read_as_typer_reads_it() -> None:
             "--language", "python", "--timeout", "3", "--conflict-style", "zdiff3", "--line-merge", "-v", "--git",
             "--json"]
     assert merge_request(argv) == MergeRequest(
-        Path("b"), Path("l"), Path("r"), Path("out"), "S", "X", "Y", 9, "a/b.py", "python", 3.0, "zdiff3",
-        True, True, True, True,
+        "b", "l", "r", "out", "S", "X", "Y", 9, "a/b.py", "python", 3.0, "zdiff3", True, True, True, True,
     )
-    assert merge_request(["merge", "merge", "left", "right"]) == MergeRequest(Path("merge"), Path("left"), Path("right"))
+    assert merge_request(["merge", "merge", "left", "right"]) == MergeRequest("merge", "left", "right")
+
+
+@pytest.mark.parametrize("path", ["a.py", "./a.py", "dir//sub/./a.py", "dir/", "/abs/a.py", "//net/a.py", "///a.py", ".", "", "a/.."])
+def test_the_files_are_named_as_pathlib_names_them(path: str) -> None:
+    # messages, --json and the language name the files as they did when the request held Paths
+    assert pathlib_form(path) == str(Path(path))
 
 
 def test_the_short_form_is_taken_when_its_first_word_is_a_file_or_an_option(tmp_path: Path) -> None:
     base = tmp_path / "b.py"
     base.write_text("x = 1\n")
-    assert merge_request([str(base), "l", "r"]) == MergeRequest(base, Path("l"), Path("r"))
-    assert merge_request(["-v", str(base), "l", "r"]) == MergeRequest(base, Path("l"), Path("r"), verbose=True)
+    assert merge_request([str(base), "l", "r"]) == MergeRequest(str(base), "l", "r")
+    assert merge_request(["-v", str(base), "l", "r"]) == MergeRequest(str(base), "l", "r", verbose=True)
     # no such file: typer answers (a misspelt command gets its "did you mean")
     assert merge_request([str(tmp_path / "instal"), "l", "r"]) is None
 
@@ -126,6 +131,66 @@ def test_a_merge_imports_neither_typer_nor_rich_nor_gitpython(tmp_path: Path) ->
     modules = imported("merge", *files, cwd=tmp_path)
     assert "smartmerge.pipeline" in modules
     assert not {"typer", "rich", "git", "pydantic", "smartmerge.cli", "smartmerge.runner"} & modules
+
+
+# what a driver call's start-up must not pay for (issue 15): logging (lazy_logging.py),
+# pathlib, typing, tempfile and shutil of the standard library, libcst and rapidfuzz
+NOT_AT_START_UP = {"logging", "pathlib", "typing", "tempfile", "shutil", "libcst", "rapidfuzz"}
+
+
+def driver_call(tmp_path: Path, left: str, right: str) -> tuple[set[str], str]:
+    """The modules a driver call imported, and what it wrote into ours."""
+    repo = Repo(tmp_path / "repo")
+    names = []
+    for name, text in (("O", BASE), ("A", left), ("B", right)):
+        (tmp_path / name).write_text(text)
+        names.append(str(tmp_path / name))
+    argv = ("merge", "--git", *names, "-p", "app.py", "-l", "7")
+    # the language profiles come from a cache written like a .pyc (languages.cached_data):
+    # the first call may write it (reading the TOML files imports tomllib, which imports typing)
+    warm = run(SMARTMERGE, *argv, cwd=repo.root, env={"PYTHONDONTWRITEBYTECODE": ""})
+    assert warm.returncode == 0, warm.stderr
+    (tmp_path / "A").write_text(left)
+    return imported(*argv, cwd=repo.root, env={"PYTHONDONTWRITEBYTECODE": ""}), (tmp_path / "A").read_text()
+
+
+def test_a_driver_call_git_merges_cleanly_imports_only_what_checking_gits_merge_needs(tmp_path: Path) -> None:
+    modules, merged = driver_call(tmp_path, edit(BASE, "one", "10"), edit(BASE, "four", "40"))
+    assert merged == edit(edit(BASE, "one", "10"), "four", "40")
+    assert "smartmerge.pipeline" in modules and "smartmerge.checking" in modules
+    assert not (NOT_AT_START_UP | {"smartmerge.merging.structured", "smartmerge.merging.tokens"}) & modules
+
+
+def test_a_structured_driver_call_imports_none_of_what_start_up_must_not_pay_for(tmp_path: Path) -> None:
+    modules, merged = driver_call(tmp_path, add_function(BASE, "five"), add_function(BASE, "six"))
+    assert merged == add_function(add_function(BASE, "five"), "six")  # git's line merge conflicts here
+    assert "smartmerge.merging.structured" in modules and "smartmerge.git.review" in modules
+    assert not NOT_AT_START_UP & modules
+
+
+def test_the_short_form_imports_none_of_what_start_up_must_not_pay_for(tmp_path: Path) -> None:
+    files = []
+    for name, text in (("base.py", BASE), ("left.py", add_function(BASE, "five")), ("right.py", add_function(BASE, "six"))):
+        (tmp_path / name).write_text(text)
+        files.append(name)
+    run(SMARTMERGE, *files, cwd=tmp_path, env={"PYTHONDONTWRITEBYTECODE": ""})  # the profiles' cache
+    modules = imported(*files, cwd=tmp_path, env={"PYTHONDONTWRITEBYTECODE": ""})
+    assert "smartmerge.merging.structured" in modules
+    assert not NOT_AT_START_UP & modules
+
+
+def test_verbose_still_logs_each_stages_time(tmp_path: Path) -> None:
+    # lazy_logging imports logging once -v configured it: the debug lines are logging's
+    files = []
+    for name, text in (("base.py", BASE), ("left.py", add_function(BASE, "five")), ("right.py", add_function(BASE, "six"))):
+        (tmp_path / name).write_text(text)
+        files.append(name)
+    proc = run(SMARTMERGE, "-v", *files, cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.decode() == add_function(add_function(BASE, "five"), "six")
+    err = proc.stderr.decode()
+    assert re.search(r"^smartmerge: smartmerge\.pipeline: parse [0-9.]+ ms, merge [0-9.]+ ms, check [0-9.]+ ms$", err, re.M), err
+    assert re.search(r"^smartmerge: smartmerge\.pipeline: semantic cross-check [0-9.]+ ms, 0 warning\(s\)$", err, re.M), err
 
 
 def test_the_driver_turned_off_runs_gits_line_merge_without_the_engine(tmp_path: Path) -> None:
@@ -195,18 +260,25 @@ def test_the_driver_turned_off_leaves_options_it_does_not_know_to_the_full_comma
     ["--git", "O", "A", "B", "-p", "app.py", "-l", "7", "-s", "%S", "-x", "HEAD", "-y", "topic (fix)"],
     ["O", "--git", "A", "-l", "3", "B", "--timeout", "2.5", "--conflict-style", "zdiff3", "--language", "python"],
     ["--git", "O", "A", "B", "--line-merge", "--base-label", "b", "--left-label", "l", "--right-label", "r", "--path", "p"],
+    # the short form, and merge lines with no more than the driver line's options
+    ["O", "A", "B"],
+    ["O", "A", "B", "-p", "pkg/app.py"],
+    ["O", "A", "-l", "9", "B", "--line-merge", "--timeout", "3", "--conflict-style", "zdiff3", "-s", "b"],
 ])
-def test_a_driver_line_is_read_as_argparse_reads_it(argv: list[str]) -> None:
-    from smartmerge.merge_command import _driver_arguments, _parser
+def test_a_merge_line_is_read_as_argparse_reads_it(argv: list[str]) -> None:
+    from smartmerge.merge_command import _merge_arguments, _parser
 
-    fast = _driver_arguments(argv)
+    fast = _merge_arguments(argv)
     assert fast is not None
     assert vars(fast) == vars(_parser().parse_args(argv))
 
 
 @pytest.mark.parametrize("argv", [
-    ["O", "A", "B"],  # not a driver call
     ["--git", "O", "A", "B", "-v"],
+    ["O", "A", "B", "-v"],
+    ["O", "A", "B", "-o", "out"],
+    ["O", "A", "B", "--json"],
+    ["O", "A"],
     ["--git", "O", "A", "B", "-o", "out"],
     ["--git", "O", "A", "B", "-s", "-x"],  # argparse reads -x as an option, not as -s's value
     ["--git", "O", "A", "B", "-l", "seven"],
@@ -216,13 +288,13 @@ def test_a_driver_line_is_read_as_argparse_reads_it(argv: list[str]) -> None:
     ["--git", "O", "A", "B", "-p"],
 ])
 def test_other_command_lines_are_left_to_argparse(argv: list[str]) -> None:
-    from smartmerge.merge_command import _driver_arguments
+    from smartmerge.merge_command import _merge_arguments
 
-    assert _driver_arguments(argv) is None
+    assert _merge_arguments(argv) is None
 
 
 def test_the_driver_line_readers_know_the_same_valued_options() -> None:
     from smartmerge.git.off_switch import VALUED_OPTIONS
-    from smartmerge.merge_command import _DRIVER_OPTIONS
+    from smartmerge.merge_command import _LINE_OPTIONS
 
-    assert set(_DRIVER_OPTIONS) == VALUED_OPTIONS
+    assert set(_LINE_OPTIONS) == VALUED_OPTIONS

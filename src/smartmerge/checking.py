@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import re
-import textwrap
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -22,15 +21,7 @@ from smartmerge.errors import CheckFailed, ParseFailed
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import DEFAULT_RENAMABLE, EDIT_SIMILARITY, match_children, signature_keys
 from smartmerge.merging.diff3 import contains_changes
-from smartmerge.merging.import_blocks import IMPORT_KINDS
-from smartmerge.merging.tokens import (
-    commented_only_within,
-    token_keys,
-    tokens_contained,
-)
-from smartmerge.merging.wrapping import descendants
 from smartmerge.parsing import parse, parse_python
-from smartmerge.parsing.from_tree_sitter import duplicate_names
 from smartmerge.parsing.python_scopes import (
     call_mismatches,
     compile_error,
@@ -42,6 +33,11 @@ from smartmerge.parsing.python_statements import ACCESSOR_ROLES, OVERLOAD
 from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
+
+# merging.tokens, merging.wrapping, merging.import_blocks, parsing.from_tree_sitter and
+# textwrap are imported in the functions that use them (at the first line): the check
+# of git's clean merge of a Python file (soundness_fault, check_counts), all that most
+# driver calls run, needs none of them, and git starts the driver once per file
 
 
 def check_merge(
@@ -132,6 +128,7 @@ _HAS_WORD = re.compile(r"\w")
 def _rewrapped(line: str, sides: list[Node]) -> bool:
     """Whether every side that lost ``line`` still has its text in another layout (a
     formatter wrapped or joined it): a change of layout, not a deletion."""
+    from smartmerge.merging.tokens import token_keys  # late: see the imports
 
     if not sides:
         return False
@@ -268,6 +265,8 @@ def _new_call_mismatches(base: str, left: str, right: str, merged: str) -> froze
 def _no_duplicate_keys(base: Node, left: Node, right: Node, merged: str, profile: LanguageProfile) -> None:
     """Two members of one body with the same key (a JSON object, a TOML inline
     table) that no input had that often: a silent duplicate, never a clean merge."""
+    from smartmerge.parsing.from_tree_sitter import duplicate_names  # late: see the imports
+
     out = duplicate_names(merged, profile)
     if out and out > max(duplicate_names(node.text, profile) for node in (base, left, right)):
         raise CheckFailed("the result repeats a key within one object")
@@ -337,6 +336,8 @@ def _comments(text: str) -> str:
 
 
 def _imported(text: str) -> set[str]:
+    import textwrap  # late: see the imports
+
     names: set[str] = set()
     for stmt in ast.parse(textwrap.dedent(text)).body:
         if isinstance(stmt, ast.ImportFrom | ast.Import):
@@ -354,6 +355,8 @@ def _names_contained(base: str, side: str, out: str, what: str) -> None:
 
 
 def _lines_contained(base: str, side: str, other: str, out: str, what: str, comment: str = "#") -> None:
+    from smartmerge.merging.tokens import token_keys, tokens_contained  # late: see the imports
+
     if side == base or out == side:
         return
     base_l, side_l, out_l = split_lines(base), split_lines(side), split_lines(out)
@@ -378,6 +381,8 @@ def _lines_contained(base: str, side: str, other: str, out: str, what: str, comm
 
 
 def _spelled(text: str, comment: str = "#") -> tuple[str, ...]:
+    from smartmerge.merging.tokens import token_keys  # late: see the imports
+
     return tuple(token_keys(text, comment))
 
 
@@ -424,6 +429,8 @@ def _in_place(i: int, to_out: dict[int, int], out: Sequence[Node], kinds: set[st
 def _body_contains(
     base: Node, side: Node, other: Node, out: Node, label: str, path: str, renamable: frozenset[str], comment: str = "#"
 ) -> None:
+    from smartmerge.merging.tokens import commented_only_within  # late: see the imports
+
     in_time("the check")
     named = base.named_body
     to_side = _matched(base, side, named, renamable)
@@ -527,6 +534,8 @@ def _joined(node: Node) -> str:
 def _wrapped_into(node: Node, out: Node, matched: set[int]) -> Node | None:
     """The one descendant with the node's signature inside the output's new members
     (a member the other side wrapped into a new parent)."""
+    from smartmerge.merging.wrapping import descendants  # late: see the imports
+
     if node.signature is None:
         return None
     hits = [
@@ -541,6 +550,9 @@ def _intact_but_wrapped(
     """A member the side added is in the output except for descendants that are base
     members the side wrapped into it unchanged but for layout, and that the output
     holds as the other side wrote them (re-indented)."""
+    from smartmerge.merging.tokens import token_keys  # late: see the imports
+    from smartmerge.merging.wrapping import descendants  # late: see the imports
+
     if added.signature is None:
         return False
     twins = [c for c in out if c.signature == added.signature]
@@ -571,6 +583,8 @@ def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str
     """No definition appears more often than in any input. Imports of one module may
     legitimately add up (``from typing import A`` and ``from typing import B``), so an
     import counts by its text: the same import statement twice is the duplicate."""
+    from smartmerge.merging.import_blocks import IMPORT_KINDS  # late: see the imports
+    from smartmerge.merging.tokens import token_keys  # late: see the imports
 
     def key(child: Node) -> tuple[str, ...] | None:
         if child.signature is None:
@@ -598,6 +612,10 @@ def _no_new_duplicates(base: Node, left: Node, right: Node, out: Node, path: str
 
 def _imported_names(body: Node) -> Counter[str]:
     """How many import statements among a body's children bind each name."""
+    import textwrap  # late: see the imports
+
+    from smartmerge.merging.import_blocks import IMPORT_KINDS  # late: see the imports
+
     bound: Counter[str] = Counter()
     for child in body.children:
         if child.kind not in IMPORT_KINDS:
@@ -628,6 +646,8 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     defines a name in one body more often than any input; a repeated key in a
     tree-sitter profile. None when it is sound. The inputs must parse."""
     if profile.parser != "python":
+        from smartmerge.parsing.from_tree_sitter import duplicate_names  # late: see the imports
+
         try:
             parse(merged, profile, strict=True)
         except ParseFailed as exc:

@@ -20,18 +20,18 @@ has it and no input (base, left or right) had it already.
 from __future__ import annotations
 
 import ast
-import logging
 import re
 from collections import Counter
 from functools import cached_property
 
+from smartmerge import lazy_logging
 from smartmerge.deadline import in_time
 from smartmerge.errors import MergeTimeout
 from smartmerge.parsing.python_scopes import syntax_tree
 from smartmerge.records import field, mutable_record, record
 from smartmerge.textlines import split_lines
 
-log = logging.getLogger(__name__)
+log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
 
 # decorators that leave a method's call signature as ``ast`` shows it (any other
 # decorator may add, remove or inject parameters: mock.patch, click, pytest fixtures)

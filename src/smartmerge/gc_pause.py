@@ -11,12 +11,13 @@ it off together), and only if it was on before.
 
 from __future__ import annotations
 
+import _thread
 import gc
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_LOCK = threading.Lock()
+# _thread (the documented low-level API) gives threading's lock without threading's import
+_LOCK = _thread.allocate_lock()
 _running = 0  # merges inside collection_paused(), in every thread
 _was_enabled = False  # the collector's state when the first of them began
 

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
 from contextlib import suppress
 from functools import cache
-from pathlib import Path, PurePosixPath
-from typing import Any
 
 from smartmerge.errors import ConfigError
 from smartmerge.records import field, record
 
-GRAMMARS_DIR = Path(__file__).resolve().parent / "grammars"
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from os import PathLike
+    from typing import Any
+
+    StrPath = str | PathLike[str]
+
+# a str: git starts the driver per file, and pathlib costs its start-up
+GRAMMARS_DIR = os.path.join(os.path.dirname(os.path.realpath(__file__)), "grammars")
 
 # Top-level keys a profile may have; anything else is a typo and is rejected.
 _KNOWN_KEYS = frozenset(
@@ -246,17 +252,18 @@ class LanguageProfile:
         return bool(self.sorting.get("keep_sorted_imports", False))
 
 
-def load_profile(path: Path) -> LanguageProfile:
+def load_profile(path: StrPath) -> LanguageProfile:
     """Read one profile file, rejecting unknown keys with the file's name."""
     return _profile(_checked_data(path))
 
 
-def _checked_data(path: Path) -> dict[str, Any]:
+def _checked_data(path: StrPath) -> dict[str, Any]:
     """One profile file's tables, checked: unknown keys and missing ones are refused."""
     import tomllib  # imported here: the profiles usually come from the cache (cached_data)
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = tomllib.loads(handle.read())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read language profile: {exc}") from exc
     unknown = sorted(set(data) - _KNOWN_KEYS)
@@ -304,7 +311,7 @@ def _profile(data: Mapping[str, Any]) -> LanguageProfile:
     )
 
 
-def _check_unordered(path: Path, unordered: Mapping[str, Any]) -> None:
+def _check_unordered(path: StrPath, unordered: Mapping[str, Any]) -> None:
     """The shapes of the ``[unordered]`` tables a stage reads without looking."""
     parents = unordered.get("commutative_parents", {})
     if not isinstance(parents, dict) or not all(isinstance(v, str) and v for v in parents.values()):
@@ -316,11 +323,12 @@ def _check_unordered(path: Path, unordered: Mapping[str, Any]) -> None:
 
 @cache
 def all_profiles() -> tuple[LanguageProfile, ...]:
-    cache_file = GRAMMARS_DIR / "__pycache__" / f"profiles.{sys.implementation.cache_tag}.marshal"
-    return tuple(_profile(data) for data in cached_data(sorted(GRAMMARS_DIR.glob("*.toml")), cache_file))
+    cache_file = os.path.join(GRAMMARS_DIR, "__pycache__", f"profiles.{sys.implementation.cache_tag}.marshal")
+    paths = sorted(os.path.join(GRAMMARS_DIR, name) for name in os.listdir(GRAMMARS_DIR) if name.endswith(".toml"))
+    return tuple(_profile(data) for data in cached_data(paths, cache_file))
 
 
-def cached_data(paths: list[Path], cache_file: Path) -> list[dict[str, Any]]:
+def cached_data(paths: Sequence[StrPath], cache_file: StrPath) -> list[dict[str, Any]]:
     """The checked tables of ``paths``, from a marshal cache beside them when it was made
     from these very files (names, sizes, modification times), as Python keeps its .pyc
     files: git starts the driver once per file, and reading twelve TOML files (and
@@ -331,11 +339,12 @@ def cached_data(paths: list[Path], cache_file: Path) -> list[dict[str, Any]]:
 
     try:
         # this module too: it checks the tables before they are cached
-        stamp = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in (*paths, Path(__file__))]
+        stamp = [(os.path.basename(p), os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in (*paths, __file__)]
     except OSError:
         stamp = []
     try:
-        cached_stamp, cached = marshal.loads(cache_file.read_bytes())
+        with open(cache_file, "rb") as handle:
+            cached_stamp, cached = marshal.loads(handle.read())
         if stamp and cached_stamp == stamp:
             return list(cached)
     except (OSError, ValueError, EOFError, TypeError):
@@ -347,14 +356,17 @@ def cached_data(paths: list[Path], cache_file: Path) -> list[dict[str, Any]]:
     return data
 
 
-def _write_cache(cache_file: Path, payload: bytes) -> None:
-    temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}")
-    cache_file.parent.mkdir(exist_ok=True)
+def _write_cache(cache_file: StrPath, payload: bytes) -> None:
+    temporary = f"{os.fspath(cache_file)}.{os.getpid()}"
+    with suppress(FileExistsError):
+        os.mkdir(os.path.dirname(temporary))
     try:
-        temporary.write_bytes(payload)
+        with open(temporary, "wb") as handle:
+            handle.write(payload)
         os.replace(temporary, cache_file)
     finally:
-        temporary.unlink(missing_ok=True)
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
 
 
 def profile_named(name: str) -> LanguageProfile:
@@ -369,15 +381,23 @@ def detect_language(path: str | None) -> LanguageProfile | None:
     """The profile for a repository path, by file name first, then extension."""
     if not path:
         return None
-    pure = PurePosixPath(path.replace("\\", "/"))
+    name, suffix = name_and_suffix(path)
     for profile in all_profiles():
-        if pure.name in profile.file_names:
+        if name in profile.file_names:
             return profile
-    suffix = pure.suffix.lower()
+    suffix = suffix.lower()
     for profile in all_profiles():
         if suffix and suffix in profile.extensions:
             return profile
     return None
+
+
+def name_and_suffix(path: str) -> tuple[str, str]:
+    """``PurePosixPath(path)``'s name and suffix, a backslash read as a slash, without
+    pathlib (the driver detects the language of every file git hands it)."""
+    name = next((part for part in reversed(path.replace("\\", "/").split("/")) if part and part != "."), "")
+    dot = name.rfind(".")
+    return name, name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def attribute_lines(profiles: tuple[LanguageProfile, ...] | None = None) -> list[str]:

@@ -2,8 +2,9 @@
 
 git starts the merge driver once per file it merges, so start-up is most of a driver
 call: typer (with pydantic and rich underneath) cost more than a typical merge. This
-module reads exactly the arguments of the merge command with argparse and imports the
-engine only when a merge needs it. ``python -m smartmerge`` (``__main__``) hands it
+module reads exactly the arguments of the merge command (git's driver line and a plain
+merge line by hand, anything else with argparse) and imports the engine only when a
+merge needs it. ``python -m smartmerge`` (``__main__``) hands it
 every command line first; what it does not take as a well-formed merge (help, the
 other commands, bad usage) goes to typer's app in cli.py, which prints the help or
 its usage error, so those messages have one source. cli.py's ``merge`` command runs
@@ -16,10 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, NoReturn
 
 from smartmerge.errors import SmartmergeError
 from smartmerge.options import (
@@ -30,8 +28,15 @@ from smartmerge.options import (
 )
 from smartmerge.records import record
 
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
+    from os import PathLike
+    from typing import NoReturn
+
+    # the request's files: a str here (pathlib costs a driver call start-up), a Path from cli.py
+    Path = str | PathLike[str]
 
 EXIT_USAGE = 2  # bad usage or unusable input (0 clean and 1 conflicts come from git/edge.py)
 
@@ -76,7 +81,9 @@ class _NotOurs(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    import argparse  # imported here: a driver call's arguments are read without it (_driver_arguments)
+    # imported here: a driver call and a plain merge line are read without it (_merge_arguments);
+    # argparse imports shutil, gettext and locale, a tenth of a driver call's standard library
+    import argparse
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:
@@ -116,7 +123,7 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
         return None
     if "--help" in argv:
         return None
-    ns: argparse.Namespace | SimpleNamespace | None = _driver_arguments(argv)
+    ns: argparse.Namespace | SimpleNamespace | None = _merge_arguments(argv)
     if ns is None:
         try:
             ns = _parser().parse_args(list(argv))
@@ -125,10 +132,10 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
     if not (ns.marker_size >= MIN_MARKER_SIZE and ns.timeout >= MIN_TIMEOUT):
         return None
     return MergeRequest(
-        base=Path(ns.base),
-        left=Path(ns.left),
-        right=Path(ns.right),
-        output=None if ns.output is None else Path(ns.output),
+        base=pathlib_form(ns.base),
+        left=pathlib_form(ns.left),
+        right=pathlib_form(ns.right),
+        output=None if ns.output is None else pathlib_form(ns.output),
         base_label=ns.base_label,
         left_label=ns.left_label,
         right_label=ns.right_label,
@@ -144,9 +151,23 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
     )
 
 
-# git's driver line, read without argparse (its import is a few ms of every driver call):
-# option -> (attribute, type) for off_switch.VALUED_OPTIONS; a line with anything else goes to argparse
-_DRIVER_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
+def pathlib_form(path: str) -> str:
+    """``str(Path(path))`` without importing pathlib: a file named in a message, in
+    ``--json`` and (the left file) for the language reads as it did when these were Paths."""
+    if os.name != "posix":
+        import pathlib  # imported here: its Windows rules are not worth copying
+
+        return str(pathlib.Path(path))
+    # PurePosixPath: a root of "/" (exactly two slashes stay two), parts without "" and "."
+    root = "//" if path.startswith("//") and not path.startswith("///") else "/" * path.startswith("/")
+    parts = [part for part in path.split("/") if part and part != "."]
+    return root + "/".join(parts) or "."
+
+
+# git's driver line and a plain merge line, read without argparse (its imports are a few ms
+# of every call): option -> (attribute, type) for off_switch.VALUED_OPTIONS; a line with
+# anything else goes to argparse
+_LINE_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
     "-s": ("base_label", str), "--base-label": ("base_label", str),
     "-x": ("left_label", str), "--left-label": ("left_label", str),
     "-y": ("right_label", str), "--right-label": ("right_label", str),
@@ -158,23 +179,26 @@ _DRIVER_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
 }
 
 
-def _driver_arguments(argv: Sequence[str]) -> SimpleNamespace | None:
+def _merge_arguments(argv: Sequence[str]) -> SimpleNamespace | None:
     """The arguments of a driver call (``--git``, three files, the options git's driver
-    line passes; read by ``off_switch.driver_arguments``) as argparse would read them;
-    None for any other command line."""
+    line passes; read by ``off_switch.driver_arguments``) or of a merge line with no more
+    than those (``smartmerge BASE LEFT RIGHT -p PATH``) as argparse would read them; None
+    for any other command line (``-o``, ``-v``, ``--json``: argparse reads those)."""
     from smartmerge.git.off_switch import driver_arguments
 
-    parsed = driver_arguments(argv)
+    git = "--git" in argv
+    # the driver line's reader: a line without --git reads as the same line with it
+    parsed = driver_arguments(argv if git else [*argv, "--git"])
     if parsed is None:
         return None
     (base, left, right), values, flags = parsed
     ns = SimpleNamespace(
         base=base, left=left, right=right, output=None, base_label=None, left_label=None, right_label=None,
         marker_size=DEFAULT_MARKER_SIZE, path=None, language=None, timeout=DEFAULT_TIMEOUT_SECONDS,
-        conflict_style="diff3", line_merge="--line-merge" in flags, verbose=False, git=True, as_json=False,
+        conflict_style="diff3", line_merge="--line-merge" in flags, verbose=False, git=git, as_json=False,
     )
     for option, value in values:
-        name, kind = _DRIVER_OPTIONS[option]
+        name, kind = _LINE_OPTIONS[option]
         try:
             setattr(ns, name, kind(value))
         except ValueError:

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections import Counter
 
+from smartmerge import lazy_logging
 from smartmerge.checking import check_counts, check_merge, soundness_fault
 from smartmerge.checking_semantics import semantic_warnings
 from smartmerge.deadline import in_time, time_limit
@@ -19,7 +19,6 @@ from smartmerge.gc_pause import collection_paused
 from smartmerge.languages import LanguageProfile, detect_language, profile_named
 from smartmerge.merging.diff3 import contains_changes
 from smartmerge.merging.line_merge import LineMerge, line_merge, line_merge_refusing
-from smartmerge.merging.tokens import token_keys
 from smartmerge.options import MergeOptions
 from smartmerge.parsing import parse, shared_parses
 from smartmerge.parsing.python_scopes import compiler_refuses
@@ -28,7 +27,7 @@ from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 from smartmerge.textlines import has_conflict_markers, newline_of, split_lines
 from smartmerge.tree import Node
 
-log = logging.getLogger(__name__)
+log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
 
 _BOM = b"\xef\xbb\xbf"
 _ROLES = ("base", "left", "right")
@@ -310,6 +309,9 @@ def _lost_a_line_change(raw: tuple[bytes, bytes, bytes], ours: bytes, gits: byte
     paired the wrong statements (a deleted line whose blank line and comments moved to
     its neighbour) and dropped a change. Lines are compared without blank ones and
     trailing white space, since the two merges may place blank lines differently."""
+    # imported here: a file git merges cleanly never gets here
+    from smartmerge.merging.tokens import token_keys
+
     if token_keys(_decode(ours), comment) == token_keys(_decode(gits), comment):
         return False
 

@@ -10,15 +10,13 @@ index: nothing is lost.
 
 from __future__ import annotations
 
-import logging
+import os
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
-from types import FrameType
 
+from smartmerge import lazy_logging
 from smartmerge.git.driver_log import append_log, log_line
 from smartmerge.git.gitcmd import driver_git_dir
 from smartmerge.git.off_switch import BINARY_SNIFF_BYTES, UNEXPANDED, turned_off
@@ -27,7 +25,15 @@ from smartmerge.options import MergeOptions
 from smartmerge.records import field, record, replace
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method, Outcome
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from os import PathLike
+    from types import FrameType
+
+    # git's files: a str from the driver line (pathlib costs start-up), a Path from tests
+    Path = str | PathLike[str]
+
+log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
 
 # turned_off(): SMARTMERGE=0 (or off/false/no) in the environment asks for git's line merge;
 # __main__ settles the clean ones in off_switch.py before this module loads
@@ -146,7 +152,7 @@ def drive(request: DriverRequest) -> DriverOutcome:
         log.debug("the driver failed", exc_info=True)
         messages = [f"smartmerge: {shown}: internal error ({type(exc).__name__}: {exc})"]
     try:
-        base, ours, theirs = (p.read_bytes() for p in (request.base, request.ours, request.theirs))
+        base, ours, theirs = (_read_bytes(p) for p in (request.base, request.ours, request.theirs))
         options = request.options
         if request.conflict_options is not None:
             # git's labels if they can be had, else the ones git uses outside a merge
@@ -190,9 +196,14 @@ class _Unreadable(Exception):
     pass
 
 
+def _read_bytes(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
 def _read(path: Path, role: str) -> bytes:
     try:
-        return path.read_bytes()
+        return _read_bytes(path)
     except FileNotFoundError:
         raise _Unreadable(f"{role} file {path} is missing") from None
     except OSError as exc:
@@ -220,14 +231,22 @@ def _fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, re
 @contextmanager
 def _hard_limit(seconds: float) -> Iterator[None]:
     """Raise _HardTimeout after ``seconds`` of wall time (main thread only: SIGALRM)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if not hasattr(signal, "setitimer"):
         yield
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
         raise _HardTimeout
 
-    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        previous = signal.signal(signal.SIGALRM, expire)
+        main_thread = True
+    except ValueError:
+        # not the main thread, the only one signals reach (asking threading costs its import)
+        main_thread = False
+    if not main_thread:
+        yield
+        return
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
@@ -248,7 +267,7 @@ def _record(
     if not path:
         return []
     try:
-        git_dir = driver_git_dir(Path.cwd())  # read from .git: no git process per file
+        git_dir = driver_git_dir(os.getcwd())  # read from .git: no git process per file
         if git_dir is None:
             return []
         append_log(git_dir, log_line(path, result.method.value, result.outcome.value, resolved, elapsed, result.reason))

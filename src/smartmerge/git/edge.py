@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TextIO
 
 from smartmerge.errors import InputError
 from smartmerge.git.driver import DriverRequest, drive, is_binary, made_by_choice
@@ -26,6 +23,15 @@ from smartmerge.git.output import write_result
 from smartmerge.options import MergeOptions
 from smartmerge.records import field, record
 from smartmerge.result import GIT_CLEAN_AND_SOUND, MergeResult, Method
+
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from os import PathLike
+    from typing import TextIO
+
+    # the files: a str from merge_command (pathlib costs start-up), a Path from cli.py
+    Path = str | PathLike[str]
 
 EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
 # The driver line sets this to the exit status it expects for conflicts, so that it can
@@ -51,7 +57,8 @@ class MergeFiles:
 
 def read_input(path: Path, role: str) -> bytes:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except FileNotFoundError:
         raise InputError(f"{role} file {path}: no such file") from None
     except IsADirectoryError:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 
 from smartmerge.errors import SmartmergeError
 from smartmerge.git.driver_log import plain_git_dir
 from smartmerge.records import record
+
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # git 2.44 added the %S %X %Y label placeholders for merge drivers; older gits pass
 # them through literally.
@@ -49,6 +51,8 @@ def git(
     if cwd is not None and not os.path.isdir(cwd):
         # subprocess would report a missing cwd as a missing git
         raise GitError(f"{cwd}: no such directory")
+    import subprocess  # imported here: a driver call runs git through line_merge, without it
+
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=input, capture_output=True, env=full_env, check=False
@@ -78,18 +82,27 @@ def supports_label_placeholders() -> bool:
 
 def repo_root(start: Path | str = ".") -> Path:
     """The top of the work tree containing ``start``."""
+    from pathlib import Path  # imported here: the driver's path (driver_git_dir) works in str
+
     return Path(git("rev-parse", "--show-toplevel", cwd=start).out)
 
 
 def git_dir(start: Path | str = ".") -> Path | None:
     """This work tree's git directory (per worktree), or None outside a repository."""
+    from pathlib import Path  # imported here: the driver's path (driver_git_dir) works in str
+
+    found = _absolute_git_dir(start)
+    return Path(found) if found is not None else None
+
+
+def _absolute_git_dir(start: Path | str) -> str | None:
     run = git("rev-parse", "--absolute-git-dir", cwd=start, check=False)
-    return Path(run.out) if run.returncode == 0 and run.out else None
+    return run.out if run.returncode == 0 and run.out else None
 
 
-def driver_git_dir(cwd: Path, environ: Mapping[str, str] = os.environ) -> Path | None:
+def driver_git_dir(cwd: str | Path, environ: Mapping[str, str] = os.environ) -> str | None:
     """The git directory without a git process where git makes it plain
     (``driver_log.plain_git_dir``: at the top of the work tree, where git runs the merge
-    driver). Elsewhere ``git rev-parse`` answers."""
-    plain = plain_git_dir(str(cwd), environ)
-    return Path(plain) if plain is not None else git_dir(cwd)
+    driver). Elsewhere ``git rev-parse`` answers. A str: the driver imports no pathlib."""
+    plain = plain_git_dir(os.fspath(cwd), environ)
+    return plain if plain is not None else _absolute_git_dir(cwd)

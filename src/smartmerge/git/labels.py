@@ -26,21 +26,25 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
 from smartmerge.git.driver import label_or_default
 from smartmerge.git.gitcmd import driver_git_dir, git
 from smartmerge.options import CONFLICT_STYLES, MergeOptions
 from smartmerge.records import replace
 
-_PICK = re.compile(r"^(?:p|pick|r|reword|e|edit|s|squash|f|fixup)\s+(?:-[Cc]\s+)?([0-9a-f]{7,64})\s*(.*)$")
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# a string, compiled on first use (re caches it): most driver calls replay no rebase
+_PICK = r"^(?:p|pick|r|reword|e|edit|s|squash|f|fixup)\s+(?:-[Cc]\s+)?([0-9a-f]{7,64})\s*(.*)$"
 # the length git abbreviates to in a small repository (core.abbrev's floor)
 _SHORT = 7
 
 
-def driver_options(options: MergeOptions, environ: Mapping[str, str] = os.environ, cwd: Path | None = None) -> MergeOptions:
+def driver_options(options: MergeOptions, environ: Mapping[str, str] = os.environ, cwd: str | Path | None = None) -> MergeOptions:
     """The driver's options with labels git did not pass filled in, and the user's conflict style."""
-    where = cwd or Path.cwd()
+    where = cwd or os.getcwd()
     given = tuple(label_or_default(label, "") for label in (options.base_label, options.left_label, options.right_label))
     base, left, right = given if all(given) else _merge(given, labels_from_git(environ, where))
     return replace(options, base_label=base, left_label=left, right_label=right, conflict_style=conflict_style(where))
@@ -76,7 +80,7 @@ def _merge(given: tuple[str, ...], found: tuple[str, str, str]) -> tuple[str, st
     return base, left, right
 
 
-def labels_from_git(environ: Mapping[str, str], cwd: Path) -> tuple[str, str, str]:
+def labels_from_git(environ: Mapping[str, str], cwd: str | Path) -> tuple[str, str, str]:
     """Base, ours and theirs labels as git writes them for the operation in progress."""
     heads = [(key[len("GITHEAD_"):], name) for key, name in environ.items() if key.startswith("GITHEAD_")]
     if len(heads) == 1:
@@ -89,7 +93,7 @@ def labels_from_git(environ: Mapping[str, str], cwd: Path) -> tuple[str, str, st
     return "base", "ours", "theirs"
 
 
-def _merge_base_label(sha: str, cwd: Path) -> str:
+def _merge_base_label(sha: str, cwd: str | Path) -> str:
     """The merge base's short hash, as git's own markers show it."""
     base = git("merge-base", "HEAD", sha, cwd=cwd, check=False)
     if base.returncode != 0 or not base.out or len(base.out.split()) != 1:
@@ -98,20 +102,21 @@ def _merge_base_label(sha: str, cwd: Path) -> str:
     return short.out if short.returncode == 0 and short.out else base.out[:_SHORT]
 
 
-def _replayed_commit(git_dir: Path) -> str | None:
+def _replayed_commit(git_dir: str) -> str | None:
     """``<short> (<subject>)`` of the commit a rebase is replaying, from rebase-merge/done."""
     try:
-        lines = (git_dir / "rebase-merge" / "done").read_text(encoding="utf-8", errors="replace").splitlines()
+        with open(os.path.join(git_dir, "rebase-merge", "done"), encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
     except OSError:
         return None
     for line in reversed(lines):
-        found = _PICK.match(line.strip())
+        found = re.match(_PICK, line.strip())
         if found:
             return f"{found[1][:_SHORT]} ({found[2]})" if found[2] else found[1][:_SHORT]
     return None
 
 
-def conflict_style(cwd: Path) -> str:
+def conflict_style(cwd: str | Path) -> str:
     """merge.conflictStyle as git reads it here; diff3 when unset or unknown."""
     run = git("config", "--get", "merge.conflictStyle", cwd=cwd, check=False)
     style = run.out.lower()

@@ -17,14 +17,24 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
-from pathlib import Path
+from contextlib import suppress
+
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from os import PathLike
+
+# tempfile.mkstemp's flags: a new file only, not inherited by child processes
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOINHERIT", 0) | getattr(os, "O_BINARY", 0)
+)
+# tempfile.mkstemp's tries before it gives up on free names
+_NAME_TRIES = 100
 
 
-def write_result(path: Path, data: bytes) -> None:
+def write_result(path: str | PathLike[str], data: bytes) -> None:
     """Write ``data`` to what ``path`` names, atomically when that is a regular file."""
     # realpath follows every link in the chain, a dangling one included: its target is created
-    target = Path(os.path.realpath(path))
+    target = os.path.realpath(path)
     try:
         mode: int | None = os.stat(target).st_mode
     except FileNotFoundError:
@@ -44,7 +54,7 @@ def current_umask() -> int:
     return mask
 
 
-def _write_in_place(target: Path, data: bytes) -> None:
+def _write_in_place(target: str, data: bytes) -> None:
     # no O_CREAT, no O_TRUNC: the node exists and stays what it is
     fd = os.open(target, os.O_WRONLY)
     try:
@@ -56,13 +66,27 @@ def _write_in_place(target: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _replace(target: Path, data: bytes, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".smartmerge", dir=target.parent)
+def _replace(target: str, data: bytes, mode: int) -> None:
+    tmp, fd = _new_file(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
+
+
+def _new_file(target: str) -> tuple[str, int]:
+    """A new file beside ``target`` (mode 0600, a random name), as tempfile.mkstemp
+    makes it, without its import (random, shutil...): git starts the driver per file."""
+    folder, name = os.path.split(target)
+    for _ in range(_NAME_TRIES):
+        tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.smartmerge")
+        try:
+            return tmp, os.open(tmp, _NEW_FILE, 0o600)
+        except FileExistsError:
+            continue
+    raise FileExistsError(17, "No usable temporary file name found", folder)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import difflib
 import json
-import shutil
+import os
 import time
-from pathlib import Path
-from urllib.parse import quote, unquote
+from contextlib import suppress
 
 from smartmerge.git.driver_log import DRIVER_LOG_MAX_BYTES, DRIVER_LOG_PARTS, append_log
 from smartmerge.records import record
@@ -23,9 +22,19 @@ __all__ = [
     "render", "save",
 ]
 
-REVIEW_DIR = Path("smartmerge") / "review"
+TYPE_CHECKING = False  # typing costs start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from os import PathLike
+
+    # a git directory: a str from the driver (pathlib costs start-up), a Path from cli.py
+    StrPath = str | PathLike[str]
+
+# relative to the git directory (str: the driver saves records without pathlib)
+REVIEW_DIR = os.path.join("smartmerge", "review")
 # the driver's one-line-per-merge log (driver_log.py), also read by `smartmerge doctor`
-DRIVER_LOG = Path(*DRIVER_LOG_PARTS)
+DRIVER_LOG = os.path.join(*DRIVER_LOG_PARTS)
+# what urllib.parse.quote(path, safe="") leaves as it is (its import costs the driver start-up)
+_UNQUOTED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
 _PARTS = ("base", "left", "right", "merged", "line_merged")
 
@@ -45,33 +54,51 @@ class ReviewRecord:
     ranking: str = ""
 
 
-def _folder(git_dir: Path, path: str) -> Path:
-    return git_dir / REVIEW_DIR / quote(path, safe="")
+def folder_name(path: str) -> str:
+    """A repository path as one folder name: ``urllib.parse.quote(path, safe="")``."""
+    return "".join(chr(byte) if byte in _UNQUOTED else f"%{byte:02X}" for byte in path.encode("utf-8"))
 
 
-def save(git_dir: Path, record: ReviewRecord) -> None:
+def _folder(git_dir: StrPath, path: str) -> str:
+    return os.path.join(git_dir, REVIEW_DIR, folder_name(path))
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def save(git_dir: StrPath, record: ReviewRecord) -> None:
     folder = _folder(git_dir, record.path)
-    folder.mkdir(parents=True, exist_ok=True)
+    os.makedirs(folder, exist_ok=True)
     for part in _PARTS:
-        (folder / part).write_bytes(getattr(record, part))
+        _write(os.path.join(folder, part), getattr(record, part))
     meta = {"path": record.path, "resolved": record.resolved, "recorded_at": record.recorded_at}
-    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    ranking = folder / "ranking.txt"
+    _write(os.path.join(folder, "meta.json"), json.dumps(meta).encode("utf-8"))
+    ranking = os.path.join(folder, "ranking.txt")
     if record.ranking:
-        ranking.write_text(record.ranking, encoding="utf-8")
+        with open(ranking, "w", encoding="utf-8") as handle:
+            handle.write(record.ranking)
     else:
-        ranking.unlink(missing_ok=True)  # a later driver merge replaces a ranked record
+        with suppress(FileNotFoundError):
+            os.unlink(ranking)  # a later driver merge replaces a ranked record
 
 
-def load(git_dir: Path, path: str) -> ReviewRecord | None:
+def load(git_dir: StrPath, path: str) -> ReviewRecord | None:
     folder = _folder(git_dir, path)
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        parts = {part: (folder / part).read_bytes() for part in _PARTS}
+        meta = json.loads(_read(os.path.join(folder, "meta.json")).decode("utf-8"))
+        parts = {part: _read(os.path.join(folder, part)) for part in _PARTS}
     except (OSError, ValueError):
         return None
     try:
-        ranking = (folder / "ranking.txt").read_text(encoding="utf-8")
+        with open(os.path.join(folder, "ranking.txt"), encoding="utf-8") as handle:
+            ranking = handle.read()
     except OSError:
         ranking = ""  # records of the driver (and of older versions) have none
     return ReviewRecord(
@@ -83,17 +110,23 @@ def load(git_dir: Path, path: str) -> ReviewRecord | None:
     )
 
 
-def recorded_paths(git_dir: Path) -> list[str]:
-    root = git_dir / REVIEW_DIR
-    if not root.is_dir():
+def recorded_paths(git_dir: StrPath) -> list[str]:
+    from urllib.parse import unquote  # imported here: only the review command reads the names back
+
+    root = os.path.join(git_dir, REVIEW_DIR)
+    if not os.path.isdir(root):
         return []
-    return sorted(unquote(child.name) for child in root.iterdir() if (child / "meta.json").is_file())
+    return sorted(
+        unquote(name) for name in os.listdir(root) if os.path.isfile(os.path.join(root, name, "meta.json"))
+    )
 
 
-def clear(git_dir: Path) -> int:
+def clear(git_dir: StrPath) -> int:
     """Delete every record; return how many there were."""
+    import shutil  # imported here: the driver saves records, only the review command clears them
+
     count = len(recorded_paths(git_dir))
-    shutil.rmtree(git_dir / REVIEW_DIR, ignore_errors=True)
+    shutil.rmtree(os.path.join(git_dir, REVIEW_DIR), ignore_errors=True)
     return count
 
 

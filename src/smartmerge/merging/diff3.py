@@ -11,12 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
-from typing import Generic, TypeVar
 
 from smartmerge.matching.ambiguity import deletion_slides_off, uncertain
 from smartmerge.records import record
 
-T = TypeVar("T", bound=Hashable)
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T", bound=Hashable)
+else:
+    class Generic:
+        """Chunk is generic for mypy only: at run time ``Generic[T]`` is this plain base."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+    T = Hashable
 
 
 @record

@@ -9,12 +9,10 @@ against; without git on PATH the internal diff3 stands in.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
+import signal
 from collections.abc import Sequence
+from contextlib import suppress
 from functools import lru_cache
-from pathlib import Path
 
 from smartmerge.markers import conflict_block
 from smartmerge.merging.diff3 import diff3
@@ -37,23 +35,109 @@ class LineMerge:
 @lru_cache(maxsize=4)
 def line_merge(base: bytes, left: bytes, right: bytes, options: MergeOptions) -> LineMerge:
     """Merge three byte strings line by line, as ``git merge-file --diff3`` does."""
-    if shutil.which("git") is None:
-        return _internal_line_merge(base, left, right, options)
-    with tempfile.TemporaryDirectory(prefix="smartmerge-") as tmp:
+    scratch = _scratch_folder()
+    names = ("left", "base", "right")
+    try:
         paths = []
-        for name, data in (("left", left), ("base", base), ("right", right)):
-            path = Path(tmp) / name
-            path.write_bytes(data)
-            paths.append(str(path))
+        for name, data in zip(names, (left, base, right), strict=True):
+            path = os.path.join(scratch, name)
+            with open(path, "wb") as handle:
+                handle.write(data)
+            paths.append(path)
         style = {"diff3": ["--diff3"], "zdiff3": ["--zdiff3"], "merge": []}[options.conflict_style]
         args = ["git", "merge-file", "-p", *style, f"--marker-size={options.marker_size}"]
         for label in (options.left_label, options.base_label, options.right_label):
             args += ["-L", label]
-        proc = subprocess.run(args + paths, capture_output=True, env=_GIT_ENV, cwd=tmp, check=False)
-    if proc.returncode < 0 or proc.returncode > 127:
+        try:
+            status, merged = _run(args + paths, scratch)
+        except FileNotFoundError:
+            # no git on PATH: the internal diff3 stands in
+            return _internal_line_merge(base, left, right, options)
+    finally:
+        _remove_scratch(scratch, names)
+    if status < 0 or status > 127:
         # git refused (a binary file, say): the internal merge still gives an honest answer
         return _internal_line_merge(base, left, right, options)
-    return LineMerge(proc.stdout, proc.returncode)
+    return LineMerge(merged, status)
+
+
+def _run(args: list[str], cwd: str) -> tuple[int, bytes]:
+    """The exit status and standard output of ``args`` run in ``cwd`` with _GIT_ENV
+    (its standard error dropped). A posix_spawn where there is one: subprocess (with
+    selectors, threading and locale) cost a clean driver call more than its merge."""
+    if not hasattr(os, "posix_spawn"):
+        import subprocess  # imported here: only where posix_spawn is missing (Windows)
+
+        proc = subprocess.run(args, capture_output=True, env=_GIT_ENV, cwd=cwd, check=False)
+        return proc.returncode, proc.stdout
+    # git -C: the spawn has no cwd, and git reads no repository config from the user's folder
+    argv = [args[0], "-C", cwd, *args[1:]]
+    read, write = os.pipe()
+    try:
+        # PATH as subprocess would search it: the one in the environment git gets
+        pid = os.posix_spawn(_executable(args[0]), argv, _GIT_ENV, file_actions=[
+            (os.POSIX_SPAWN_DUP2, write, 1),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        ])
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    try:
+        with os.fdopen(read, "rb") as stream:
+            out = stream.read()
+    except BaseException:
+        # interrupted (the driver's hard time limit): no git left behind, as subprocess.run does
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    _, wait_status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(wait_status), out
+
+
+def _executable(name: str) -> str:
+    """``name`` on the PATH of _GIT_ENV, as subprocess finds it; FileNotFoundError if absent."""
+    for folder in os.get_exec_path(_GIT_ENV):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    raise FileNotFoundError(2, "No such file or directory", name)
+
+
+def _scratch_folder() -> str:
+    """A new private folder (mode 0700, a random name) for merge-file's three inputs.
+
+    tempfile would pick the same folder (TMPDIR, TEMP, TMP, else the system's) but its
+    import (random, shutil, bz2, lzma...) cost a clean driver call more than this; it
+    answers only when that folder is unusable."""
+    base = next((os.environ[v] for v in ("TMPDIR", "TEMP", "TMP") if os.environ.get(v)), None)
+    if base is None and os.name == "posix":
+        base = "/tmp"
+    if base is not None:
+        # absolute, as tempfile makes it: git runs inside the folder and is given these paths
+        path = os.path.join(os.path.abspath(base), f"smartmerge-{os.urandom(8).hex()}")
+        try:
+            os.mkdir(path, 0o700)
+        except OSError:
+            pass
+        else:
+            return path
+    import tempfile  # imported here: only when the usual temporary folder cannot be used
+
+    return tempfile.mkdtemp(prefix="smartmerge-")
+
+
+def _remove_scratch(folder: str, names: Sequence[str]) -> None:
+    for name in names:
+        with suppress(FileNotFoundError):  # the write of an input failed before it was made
+            os.unlink(os.path.join(folder, name))
+    try:
+        os.rmdir(folder)
+    except OSError:
+        import shutil  # imported here: only if something else appeared in the folder
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _internal_line_merge(base: bytes, left: bytes, right: bytes, options: MergeOptions) -> LineMerge:

@@ -28,14 +28,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Sequence
 from functools import cached_property
-from typing import Literal
 
 from smartmerge.languages import LanguageProfile
 from smartmerge.merging.ordering import merge_order
-from smartmerge.parsing.from_tree_sitter import ItemList, commutative_lists
 from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import SetSpan
+
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from smartmerge.parsing.from_tree_sitter import ItemList
 
 # merges the texts with their lists masked: the merged text, or None on a conflict
 MergeRest = Callable[[str, str, str], str | None]
@@ -128,6 +132,9 @@ class RevisionLists:
 
     @cached_property
     def _lists(self) -> tuple[ItemList, ...]:
+        # imported here: tree-sitter's queries, asked for only where a side changed such a list
+        from smartmerge.parsing.from_tree_sitter import commutative_lists
+
         return commutative_lists(self.text, self.profile)
 
     @cached_property

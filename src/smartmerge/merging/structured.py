@@ -12,11 +12,11 @@ a conflict, never a silent choice.
 from __future__ import annotations
 
 import itertools
-import logging
 import time
 from collections.abc import Hashable, Sequence
 from fnmatch import fnmatchcase
 
+from smartmerge import lazy_logging
 from smartmerge.deadline import in_time
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
@@ -49,7 +49,7 @@ from smartmerge.records import record, replace
 from smartmerge.textlines import split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece, SetSpan
 
-log = logging.getLogger(__name__)
+log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
 
 # Two insertions at one spot this alike (rapidfuzz ratio, 0-100) are one change made
 # twice, a conflict; below it they are two changes and both are kept, left's first.

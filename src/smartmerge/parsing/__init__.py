@@ -7,7 +7,6 @@ from contextvars import ContextVar
 from smartmerge.deadline import in_time, pace_measured
 from smartmerge.errors import ParseFailed
 from smartmerge.languages import LanguageProfile
-from smartmerge.parsing.from_tree_sitter import parse_tree_sitter
 from smartmerge.parsing.lines import parse_lines
 from smartmerge.parsing.python import parse_python
 from smartmerge.parsing.python_scopes import cached_syntax_tree, scoped_cache, shared_syntax_trees
@@ -54,6 +53,9 @@ def _parse(text: str, profile: LanguageProfile, strict: bool) -> Node:
         # 50,000-line module next to the check's four is the merge's peak of memory
         return parse_python(text, profile.insertion_conflict_bodies, cached_syntax_tree(text))
     if profile.parser == "tree-sitter":
+        # imported here: a Python file's merge (most driver calls) needs no tree-sitter module
+        from smartmerge.parsing.from_tree_sitter import parse_tree_sitter
+
         return parse_tree_sitter(text, profile, strict=strict)
     if profile.parser == "lines":
         return parse_lines(text, profile)

@@ -22,7 +22,6 @@ import re
 from collections import deque
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING
 
 from smartmerge.errors import ParseFailed
 from smartmerge.languages import LanguageProfile
@@ -30,6 +29,7 @@ from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node, SetSpan
 
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
 if TYPE_CHECKING:
     from tree_sitter import Language, Parser, Query
     from tree_sitter import Node as TSNode

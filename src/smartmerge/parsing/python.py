@@ -21,7 +21,6 @@ import ast
 import re
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from smartmerge.deadline import in_time, note_pace
 from smartmerge.errors import ParseFailed
@@ -30,6 +29,10 @@ from smartmerge.parsing.python_statements import BLOCK_KINDS, Statement, stateme
 from smartmerge.records import record
 from smartmerge.textlines import split_lines
 from smartmerge.tree import Node
+
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from typing import Any
 
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$", re.S)
 

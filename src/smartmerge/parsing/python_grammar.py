@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import bisect
 from functools import cache
-from typing import TYPE_CHECKING
 
-from smartmerge.parsing.from_tree_sitter import language_of
 from smartmerge.parsing.python_statements import ACCESSOR_ROLES, OVERLOAD, Statement
 from smartmerge.textlines import split_lines
 
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
 if TYPE_CHECKING:
     from tree_sitter import Node as TSNode
     from tree_sitter import Parser
@@ -69,6 +68,8 @@ def _parser() -> Parser:
     # imported here: only syntax newer than the interpreter needs it, and the merge
     # driver pays every import on each file git merges
     import tree_sitter
+
+    from smartmerge.parsing.from_tree_sitter import language_of
 
     return tree_sitter.Parser(language_of("tree_sitter_python", "language"))
 

@@ -20,10 +20,13 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from typing import Any
 
 from smartmerge.deadline import in_time, note_pace
 from smartmerge.parsing.python_grammar import is_modern_python
+
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from typing import Any
 
 # names every module has without binding them
 _MODULE_NAMES = frozenset(

@@ -12,8 +12,12 @@ one parser read pairs with a revision the other read.
 from __future__ import annotations
 
 import ast
+from collections import namedtuple
 from collections.abc import Sequence
-from typing import NamedTuple
+
+TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
 # Decorators that let several definitions share one name (property accessors,
 # typing.overload stacks): they become part of the definition's identity.
@@ -25,23 +29,33 @@ OVERLOAD = "overload"
 BLOCK_KINDS = frozenset({"if", "for", "asyncfor", "while", "with", "asyncwith"})
 
 
-class Statement(NamedTuple):
+if TYPE_CHECKING:
+    class _StatementFields(NamedTuple):
+        start: int  # 0-based first line, decorators included
+        end: int  # 0-based line after its last line
+        line: int  # 1-based line of the statement itself (after its decorators)
+        # "def", "class", "import", "from_import", "assign", else the name of ast's node
+        # class in lower case ("expr", "if", "try", "augassign", ...)
+        kind: str
+        name: str | None  # the identifying name of named kinds
+        role: str = ""  # the decorator role ("setter", "overload")
+        # the statements of a definition's or a block's body (empty for the others)
+        body: tuple[Statement, ...] = ()
+        # a block with else/elif/except/finally parts
+        has_clauses: bool = False
+else:
+    # the same named tuple without typing.NamedTuple, whose import a driver call would pay
+    _StatementFields = namedtuple(
+        "Statement", ("start", "end", "line", "kind", "name", "role", "body", "has_clauses"), defaults=("", (), False)
+    )
+
+
+class Statement(_StatementFields):
     """One statement: its lines, identity and, for containers, its body. A named
     tuple, not a frozen dataclass: a 50,000-line module makes 25,000 of them per
     parse, and a frozen dataclass sets each field through ``object.__setattr__``."""
 
-    start: int  # 0-based first line, decorators included
-    end: int  # 0-based line after its last line
-    line: int  # 1-based line of the statement itself (after its decorators)
-    # "def", "class", "import", "from_import", "assign", else the name of ast's node
-    # class in lower case ("expr", "if", "try", "augassign", ...)
-    kind: str
-    name: str | None  # the identifying name of named kinds
-    role: str = ""  # the decorator role ("setter", "overload")
-    # the statements of a definition's or a block's body (empty for the others)
-    body: tuple[Statement, ...] = ()
-    # a block with else/elif/except/finally parts
-    has_clauses: bool = False
+    __slots__ = ()
 
     @property
     def is_definition(self) -> bool:
