@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
     # the request's files: a str here (pathlib costs a driver call start-up), a Path from cli.py
-    Path = str | PathLike[str]
+    StrPath = str | PathLike[str]
 
 EXIT_USAGE = 2  # bad usage or unusable input (0 clean and 1 conflicts come from git/edge.py)
 
@@ -57,10 +57,10 @@ MIN_TIMEOUT = 0.1
 class MergeRequest:
     """The merge command's arguments, as the user (or git) gave them."""
 
-    base: Path
-    left: Path
-    right: Path
-    output: Path | None = None
+    base: StrPath
+    left: StrPath
+    right: StrPath
+    output: StrPath | None = None
     # None: not given (in driver mode the driver then finds git's own labels)
     base_label: str | None = None
     left_label: str | None = None

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from types import FrameType
 
     # git's files: a str from the driver line (pathlib costs start-up), a Path from tests
-    Path = str | PathLike[str]
+    StrPath = str | PathLike[str]
 
 log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
 
@@ -49,9 +49,9 @@ MergeFunction = Callable[..., MergeResult]
 class DriverRequest:
     """One call from git: %O, %A, %B, %P and the merge options (%L and labels)."""
 
-    base: Path
-    ours: Path
-    theirs: Path
+    base: StrPath
+    ours: StrPath
+    theirs: StrPath
     path: str | None
     options: MergeOptions
     hard_limit_grace: float = HARD_LIMIT_GRACE_SECONDS
@@ -196,12 +196,12 @@ class _Unreadable(Exception):
     pass
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: StrPath) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
 
 
-def _read(path: Path, role: str) -> bytes:
+def _read(path: StrPath, role: str) -> bytes:
     try:
         return _read_bytes(path)
     except FileNotFoundError:

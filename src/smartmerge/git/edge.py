@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     # the files: a str from merge_command (pathlib costs start-up), a Path from cli.py
-    Path = str | PathLike[str]
+    StrPath = str | PathLike[str]
 
 EXIT_CLEAN, EXIT_CONFLICTS = 0, 1
 # The driver line sets this to the exit status it expects for conflicts, so that it can
@@ -43,10 +43,10 @@ CONFLICT_STATUS_VARIABLE = "SMARTMERGE_CONFLICT_STATUS"
 class MergeFiles:
     """The arguments of one ``smartmerge merge``, parsed."""
 
-    base: Path
-    left: Path
-    right: Path
-    output: Path | None = None
+    base: StrPath
+    left: StrPath
+    right: StrPath
+    output: StrPath | None = None
     # the file's path in the repository (picks the language); default: LEFT's name
     path: str | None = None
     options: MergeOptions = field(default_factory=MergeOptions)
@@ -55,7 +55,7 @@ class MergeFiles:
     as_json: bool = False
 
 
-def read_input(path: Path, role: str) -> bytes:
+def read_input(path: StrPath, role: str) -> bytes:
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -67,7 +67,7 @@ def read_input(path: Path, role: str) -> bytes:
         raise InputError(f"{role} file {path}: cannot read: {exc.strerror}") from None
 
 
-def refuse_binary(named: list[tuple[str, Path, bytes]]) -> None:
+def refuse_binary(named: list[tuple[str, StrPath, bytes]]) -> None:
     """git merge-file's rule: a NUL byte in the first 8000 bytes makes a file binary."""
     for role, path, data in named:
         if is_binary(data):
@@ -161,9 +161,9 @@ class DriverCall:
     ``%S``, as git older than 2.44 does) is found from git's state (labels.py).
     """
 
-    base: Path
-    ours: Path
-    theirs: Path
+    base: StrPath
+    ours: StrPath
+    theirs: StrPath
     path: str | None
     options: MergeOptions
 
