@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,34 @@ def test_the_scratch_folder_is_private_and_removed(tmp_path: Path) -> None:
 def test_an_unusable_temporary_folder_leaves_the_choice_to_tempfile(tmp_path: Path) -> None:
     conflicts, text = merged_in_a_child(tmp_path, {"TMPDIR": str(tmp_path / "missing")}, value="3")
     assert conflicts == 1 and "||||||| base\n    return 3\n" in text
+
+
+def test_a_merge_interrupted_by_the_hard_time_limit_leaves_no_git_behind(tmp_path: Path) -> None:
+    # the driver's hard limit raises in the main thread while git runs: git must be
+    # killed and reaped, as subprocess.run does, not left running after the driver
+    from smartmerge.git.driver import _hard_limit, _HardTimeout
+    from smartmerge.merging.line_merge import _run
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("the hard limit is a signal: it reaches the main thread only")
+    pid_file = tmp_path / "pid"
+    stuck_git = tmp_path / "git"
+    stuck_git.write_text(f"#!/bin/sh\necho $$ > {pid_file}.part && mv {pid_file}.part {pid_file}\nexec sleep 600\n")
+    stuck_git.chmod(0o755)
+
+    def expire_once_git_runs() -> None:
+        for _ in range(6000):  # waits on the file git writes first, for a minute at most
+            if pid_file.exists():
+                break
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGALRM)  # what the limit's timer sends
+
+    trigger = threading.Thread(target=expire_once_git_runs)
+    trigger.start()
+    try:
+        with pytest.raises(_HardTimeout), _hard_limit(600):
+            _run([str(stuck_git), "merge-file"], str(tmp_path))
+    finally:
+        trigger.join()
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)  # killed and reaped
