@@ -1,7 +1,9 @@
 """``python -m smartmerge`` (the form the git driver line uses) and the ``smartmerge`` script.
 
 Three answers come before typer loads: a driver call with ``SMARTMERGE=0`` that git's
-line merge settles cleanly (git/off_switch.py, which imports almost nothing), a merge (``smartmerge merge ...``,
+line merge settles cleanly (git/off_switch.py, which imports almost nothing; the driver
+line ``smartmerge install`` writes answers most of these in the shell, before Python
+starts, and this one takes an older line or a value its ``case`` misses), a merge (``smartmerge merge ...``,
 ``smartmerge BASE LEFT RIGHT``, git's ``--git`` driver calls; merge_command reads its
 arguments) and ``status --json``, which machines poll (runner.status). Everything
 else (help, the other commands, arguments neither takes) goes to typer's app.
