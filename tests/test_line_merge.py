@@ -110,3 +110,21 @@ def test_a_merge_interrupted_by_the_hard_time_limit_leaves_no_git_behind(tmp_pat
         trigger.join()
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)  # killed and reaped
+
+
+def test_git_runs_with_the_signals_python_ignores_at_their_default(tmp_path: Path) -> None:
+    # Python ignores SIGPIPE; an ignored signal stays ignored across exec unless the spawn
+    # resets it, as subprocess does (a git writing into a closed pipe must die of it)
+    from smartmerge.merging.line_merge import _run
+
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("reads the child's ignored signals from /proc")
+    noted = tmp_path / "ignored"
+    fake_git = tmp_path / "git"
+    fake_git.write_text(f"#!/bin/sh\ngrep '^SigIgn:' /proc/$$/status > {noted}\n")
+    fake_git.chmod(0o755)
+    assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN  # the parent's, as every Python's
+    assert _run([str(fake_git), "merge-file"], str(tmp_path)) == (0, b"")
+    ignored = int(noted.read_text().split()[1], 16)
+    assert not ignored & (1 << (signal.SIGPIPE - 1))

@@ -61,6 +61,11 @@ def line_merge(base: bytes, left: bytes, right: bytes, options: MergeOptions) ->
     return LineMerge(merged, status)
 
 
+# Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across exec:
+# git gets their default actions back, as subprocess (restore_signals) gives them
+_DEFAULT_IN_CHILD = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
+
+
 def _run(args: list[str], cwd: str) -> tuple[int, bytes]:
     """The exit status and standard output of ``args`` run in ``cwd`` with _GIT_ENV
     (its standard error dropped). A posix_spawn where there is one: subprocess (with
@@ -78,7 +83,7 @@ def _run(args: list[str], cwd: str) -> tuple[int, bytes]:
         pid = os.posix_spawn(_executable(args[0]), argv, _GIT_ENV, file_actions=[
             (os.POSIX_SPAWN_DUP2, write, 1),
             (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-        ])
+        ], setsigdef=_DEFAULT_IN_CHILD)
     except BaseException:
         os.close(read)
         raise
