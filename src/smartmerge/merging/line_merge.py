@@ -86,18 +86,21 @@ def _run(args: list[str], cwd: str) -> tuple[int, bytes]:
         ], setsigdef=_DEFAULT_IN_CHILD)
     except BaseException:
         os.close(read)
-        raise
-    finally:
         os.close(write)
+        raise
+    # from here on git runs: whatever interrupts us (the driver's hard time limit, at any
+    # point up to its reaping) kills and reaps it, as subprocess.run does
     try:
+        os.close(write)
         with os.fdopen(read, "rb") as stream:
             out = stream.read()
+        _, wait_status = os.waitpid(pid, 0)
     except BaseException:
-        # interrupted (the driver's hard time limit): no git left behind, as subprocess.run does
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with suppress(ChildProcessError):  # reaped already, just before the interruption
+            os.waitpid(pid, 0)
         raise
-    _, wait_status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(wait_status), out
 
 
