@@ -85,7 +85,7 @@ def test_a_merge_interrupted_by_the_hard_time_limit_leaves_no_git_behind(tmp_pat
     # the driver's hard limit raises in the main thread while git runs: git must be
     # killed and reaped, as subprocess.run does, not left running after the driver
     from smartmerge.git.driver import _hard_limit, _HardTimeout
-    from smartmerge.merging.line_merge import _run
+    from smartmerge.spawning import output_of
 
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("the hard limit is a signal: it reaches the main thread only")
@@ -105,7 +105,7 @@ def test_a_merge_interrupted_by_the_hard_time_limit_leaves_no_git_behind(tmp_pat
     trigger.start()
     try:
         with pytest.raises(_HardTimeout), _hard_limit(600):
-            _run([str(stuck_git), "merge-file"], str(tmp_path))
+            output_of([str(stuck_git), "merge-file"], os.environ)
     finally:
         trigger.join()
     with pytest.raises(ProcessLookupError):
@@ -115,7 +115,7 @@ def test_a_merge_interrupted_by_the_hard_time_limit_leaves_no_git_behind(tmp_pat
 def test_git_runs_with_the_signals_python_ignores_at_their_default(tmp_path: Path) -> None:
     # Python ignores SIGPIPE; an ignored signal stays ignored across exec unless the spawn
     # resets it, as subprocess does (a git writing into a closed pipe must die of it)
-    from smartmerge.merging.line_merge import _run
+    from smartmerge.spawning import output_of
 
     status = Path("/proc/self/status")
     if not status.exists():
@@ -125,6 +125,6 @@ def test_git_runs_with_the_signals_python_ignores_at_their_default(tmp_path: Pat
     fake_git.write_text(f"#!/bin/sh\ngrep '^SigIgn:' /proc/$$/status > {noted}\n")
     fake_git.chmod(0o755)
     assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN  # the parent's, as every Python's
-    assert _run([str(fake_git), "merge-file"], str(tmp_path)) == (0, b"")
+    assert output_of([str(fake_git), "merge-file"], os.environ) == (0, b"")
     ignored = int(noted.read_text().split()[1], 16)
     assert not ignored & (1 << (signal.SIGPIPE - 1))

@@ -4,9 +4,9 @@ With the switch off the driver is git's line merge and nothing else (docs/git.md
 The driver line that ``smartmerge install`` writes merges a clean file in the shell,
 before Python starts (install.off_switch_case). What reaches Python with the switch
 off is the rest: conflicts and binary files, values the shell's pattern does not catch
-(``" 0"``), and driver lines of older versions. This module imports only ``os`` and
-``time`` (and driver_log.py) before it runs git, so that a clean merge here costs
-little more than the interpreter. It takes the common case whole: a driver line it
+(``" 0"``), and driver lines of older versions. This module imports only ``os``,
+``time``, ``signal`` and ``contextlib`` (with driver_log.py, output.py, spawning.py)
+before it runs git, so that a clean merge here costs little more than the interpreter. It takes the common case whole: a driver line it
 can read, three readable text files, a clean merge, ``%A`` a regular file, the git
 directory plain to see. Anything else (conflicts, which need git's labels and the
 user's conflict style; binary files; odd arguments) returns None and the full driver
@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import suppress
 
 from smartmerge.git.driver_log import append_log, log_line, plain_git_dir
+from smartmerge.git.output import write_result
+from smartmerge.spawning import output_of
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up; mypy reads the name as true
 if TYPE_CHECKING:
@@ -70,16 +73,14 @@ def merge_off(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> i
         merged = _git_merge_file(base, ours, theirs, marker_size, environ)
         if merged is None:
             return None
-        _replace(ours, merged)
+        write_result(ours, merged)
     except OSError:
         return None
     path = values.get("-p", values.get("--path", ""))
     git_dir = plain_git_dir(os.getcwd(), environ)
     if path and path not in UNEXPANDED and git_dir is not None:
-        try:  # noqa: SIM105 (contextlib.suppress would import contextlib: start-up is this module's point)
+        with suppress(OSError):  # the log is a trace: the merge is done and written
             append_log(git_dir, log_line(path, "line", "clean", 0, time.perf_counter() - started, REQUESTED))
-        except OSError:
-            pass  # the log is a trace: the merge is done and written
     return 0
 
 
@@ -118,43 +119,8 @@ def _git_merge_file(base: str, ours: str, theirs: str, marker_size: str, environ
     env = {**environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"}
     args = ["git", "merge-file", "-p", "--diff3", f"--marker-size={marker_size}", "-L", "ours", "-L", "base", "-L", "theirs",
             os.path.abspath(ours), os.path.abspath(base), os.path.abspath(theirs)]
-    read, write = os.pipe()
     try:
-        pid = os.posix_spawnp("git", args, env, file_actions=[
-            (os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_CLOSE, read),
-            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-        ])
+        status, merged = output_of(args, env)
     except OSError:
-        os.close(read)
-        os.close(write)
         return None
-    os.close(write)
-    chunks = []
-    with os.fdopen(read, "rb") as stream:
-        while chunk := stream.read(1 << 16):
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None
-
-
-def _replace(path: str, data: bytes) -> None:
-    """Write ``data`` over the regular file ``path`` atomically, keeping its mode (as
-    git/output.py's write_result does)."""
-    mode = os.stat(path).st_mode & 0o7777
-    folder, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.smartmerge")
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.lexists(temporary):
-            os.unlink(temporary)
-        raise
-
+    return merged if status == 0 else None

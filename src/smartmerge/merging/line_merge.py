@@ -9,7 +9,6 @@ against; without git on PATH the internal diff3 stands in.
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Sequence
 from contextlib import suppress
 from functools import lru_cache
@@ -18,6 +17,7 @@ from smartmerge.markers import conflict_block
 from smartmerge.merging.diff3 import diff3
 from smartmerge.options import MergeOptions
 from smartmerge.records import record
+from smartmerge.spawning import output_of
 from smartmerge.textlines import newline_of, split_lines
 
 # git's environment for merge-file: no user or system config may change the result.
@@ -49,7 +49,8 @@ def line_merge(base: bytes, left: bytes, right: bytes, options: MergeOptions) ->
         for label in (options.left_label, options.base_label, options.right_label):
             args += ["-L", label]
         try:
-            status, merged = _run(args + paths, scratch)
+            # git -C: git reads no repository config from the folder the merge runs in
+            status, merged = output_of([args[0], "-C", scratch, *args[1:], *paths], _GIT_ENV)
         except FileNotFoundError:
             # no git on PATH: the internal diff3 stands in
             return _internal_line_merge(base, left, right, options)
@@ -59,58 +60,6 @@ def line_merge(base: bytes, left: bytes, right: bytes, options: MergeOptions) ->
         # git refused (a binary file, say): the internal merge still gives an honest answer
         return _internal_line_merge(base, left, right, options)
     return LineMerge(merged, status)
-
-
-# Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across exec:
-# git gets their default actions back, as subprocess (restore_signals) gives them
-_DEFAULT_IN_CHILD = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
-
-
-def _run(args: list[str], cwd: str) -> tuple[int, bytes]:
-    """The exit status and standard output of ``args`` run in ``cwd`` with _GIT_ENV
-    (its standard error dropped). A posix_spawn where there is one: subprocess (with
-    selectors, threading and locale) cost a clean driver call more than its merge."""
-    if not hasattr(os, "posix_spawn"):
-        import subprocess  # imported here: only where posix_spawn is missing (Windows)
-
-        proc = subprocess.run(args, capture_output=True, env=_GIT_ENV, cwd=cwd, check=False)
-        return proc.returncode, proc.stdout
-    # git -C: the spawn has no cwd, and git reads no repository config from the user's folder
-    argv = [args[0], "-C", cwd, *args[1:]]
-    read, write = os.pipe()
-    try:
-        # PATH as subprocess would search it: the one in the environment git gets
-        pid = os.posix_spawn(_executable(args[0]), argv, _GIT_ENV, file_actions=[
-            (os.POSIX_SPAWN_DUP2, write, 1),
-            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-        ], setsigdef=_DEFAULT_IN_CHILD)
-    except BaseException:
-        os.close(read)
-        os.close(write)
-        raise
-    # from here on git runs: whatever interrupts us (the driver's hard time limit, at any
-    # point up to its reaping) kills and reaps it, as subprocess.run does
-    try:
-        os.close(write)
-        with os.fdopen(read, "rb") as stream:
-            out = stream.read()
-        _, wait_status = os.waitpid(pid, 0)
-    except BaseException:
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with suppress(ChildProcessError):  # reaped already, just before the interruption
-            os.waitpid(pid, 0)
-        raise
-    return os.waitstatus_to_exitcode(wait_status), out
-
-
-def _executable(name: str) -> str:
-    """``name`` on the PATH of _GIT_ENV, as subprocess finds it; FileNotFoundError if absent."""
-    for folder in os.get_exec_path(_GIT_ENV):
-        path = os.path.join(folder, name)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    raise FileNotFoundError(2, "No such file or directory", name)
 
 
 def _scratch_folder() -> str:
