@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from smartmerge.options import DEFAULT_MARKER_SIZE
 from smartmerge.runner import gitops
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ log = logging.getLogger(__name__)
 # ``false`` here): two versions of one file's text, with or without a base
 _CONTENT_CONFLICT = re.compile(r"CONFLICT \((?:content|add/add)\): Merge conflict in (.+)")
 _REGULAR = ("100644", "100755")
-# git's conflict-marker-size when the attribute gives none (or no positive number)
-_DEFAULT_MARKER_SIZE = 7
 _DRIVER = "smartmerge"
 
 
@@ -182,7 +181,8 @@ def _marker_size(value: str | None) -> int:
     """git's reading of ``conflict-marker-size``: its leading number, if positive."""
     found = re.match(r"[+-]?\d+", value or "")
     size = int(found[0]) if found else 0
-    return size if size > 0 else _DEFAULT_MARKER_SIZE
+    # git's conflict-marker-size when the attribute gives none (or no positive number)
+    return size if size > 0 else DEFAULT_MARKER_SIZE
 
 
 def _merge_files(worktree: Path, unmerged: list[_Unmerged], attributes: dict[tuple[str, str], str]) -> list[_Merged]:
