@@ -292,10 +292,3 @@ def test_other_command_lines_are_left_to_argparse(argv: list[str]) -> None:
     from smartmerge.merge_command import _merge_arguments
 
     assert _merge_arguments(argv) is None
-
-
-def test_the_driver_line_readers_know_the_same_valued_options() -> None:
-    from smartmerge.git.off_switch import VALUED_OPTIONS
-    from smartmerge.merge_command import _LINE_OPTIONS
-
-    assert set(_LINE_OPTIONS) == VALUED_OPTIONS

@@ -148,28 +148,15 @@ def pathlib_form(path: str) -> str:
     return root + "/".join(parts) or "."
 
 
-# git's driver line and a plain merge line, read without argparse (its imports are a few ms
-# of every call): option -> (attribute, type) for off_switch.VALUED_OPTIONS; a line with
-# anything else goes to argparse
-_LINE_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
-    "-s": ("base_label", str), "--base-label": ("base_label", str),
-    "-x": ("left_label", str), "--left-label": ("left_label", str),
-    "-y": ("right_label", str), "--right-label": ("right_label", str),
-    "-l": ("marker_size", int), "--marker-size": ("marker_size", int),
-    "-p": ("path", str), "--path": ("path", str),
-    "--language": ("language", str),
-    "--timeout": ("timeout", float),
-    "--conflict-style": ("conflict_style", str),
-}
-
-
 def _merge_arguments(argv: Sequence[str]) -> dict[str, Any] | None:
     """The arguments of a driver call (``--git``, three files, the options git's driver
     line passes; read by ``off_switch.driver_arguments``) or of a merge line with no more
     than those (``smartmerge BASE LEFT RIGHT -p PATH``) as argparse would read them, the
     given ones only (MergeRequest's defaults are argparse's for the rest); None for any
     other command line (``-o``, ``-v``, ``--json``: argparse reads those)."""
-    from smartmerge.git.off_switch import driver_arguments
+    # git's driver line and a plain merge line are read without argparse (its imports are a
+    # few ms of every call): off_switch's reader, its table of the valued options
+    from smartmerge.git.off_switch import LINE_OPTIONS, driver_arguments
 
     git = "--git" in argv
     # the driver line's reader: a line without --git reads as the same line with it
@@ -183,7 +170,7 @@ def _merge_arguments(argv: Sequence[str]) -> dict[str, Any] | None:
     if "--line-merge" in flags:
         given["line_merge"] = True
     for option, value in values:
-        name, kind = _LINE_OPTIONS[option]
+        name, kind = LINE_OPTIONS[option]
         try:
             given[name] = kind(value)
         except ValueError:
