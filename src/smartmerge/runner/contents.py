@@ -105,9 +105,11 @@ def merge_in_process(
     ours_to_merge = [u for u in unmerged if attributes.get((u.path, "merge")) == _DRIVER]
     merged = _merge_files(worktree, ours_to_merge, attributes)
     clean = [m for m in merged if m.clean]
-    for m in merged:
-        if m.text is not None and not m.clean:
-            # as the driver writes its conflict into %A, which git then leaves in the file
+    # each text into its file, as the driver writes %A: a conflict stays there as git leaves
+    # it, a clean result is what _stage hashes (conflicts first, then clean results, each in
+    # merge order; a refused file has no text and keeps ours)
+    for m in sorted(merged, key=lambda m: m.clean):
+        if m.text is not None:
             (worktree / m.path).write_bytes(m.text)
     _stage(worktree, clean, {u.path: u for u in unmerged})
     settled = {m.path for m in clean}
@@ -233,13 +235,11 @@ def _read_blobs(worktree: Path, oids: set[str]) -> dict[str, bytes]:
 
 
 def _stage(worktree: Path, clean: list[_Merged], unmerged: dict[str, _Unmerged]) -> None:
-    """Stage clean results as git stages a clean driver result: the text as the blob
-    (no filters: it is already the repository's form), git's mode, the file checked out."""
+    """Stage clean results as git stages a clean driver result: the text (already in the
+    file) as the blob (no filters: it is already the repository's form), git's mode, the
+    file checked out."""
     if not clean:
         return
-    for m in clean:
-        assert m.text is not None  # a clean merge has a text
-        (worktree / m.path).write_bytes(m.text)
     oids = gitops.git_bytes(
         worktree, "hash-object", "-w", "--no-filters", "--stdin-paths",
         stdin="".join(f"{m.path}\n" for m in clean).encode("utf-8", "surrogateescape"),
