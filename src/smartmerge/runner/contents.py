@@ -148,13 +148,14 @@ def _unmerged_content(worktree: Path, output: str) -> list[_Unmerged] | None:
             if found is None:
                 return None
             reported.append(found[1])
-    stages: dict[str, dict[int, _Stage]] = {}
-    for entry in gitops.git_bytes(worktree, "ls-files", "-u", "-z").split(b"\0"):
-        if not entry:
-            continue
-        info, _, raw_path = entry.partition(b"\t")
-        mode, oid, stage = info.decode().split()
-        stages.setdefault(raw_path.decode("utf-8", "surrogateescape"), {})[int(stage)] = _Stage(mode, oid)
+    # imported here: git/solve.py imports the engine, which only a merge that needs it loads
+    from smartmerge.git.solve import index_stages
+
+    listing = gitops.git_bytes(worktree, "ls-files", "-u", "-z")
+    stages = {
+        path: {n: _Stage(mode, oid) for n, (mode, oid) in by_stage.items()}
+        for path, by_stage in index_stages(listing).items()
+    }
     if not stages or sorted(reported) != sorted(stages) or any("\n" in path for path in stages):
         return None
     unmerged = []
