@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 # ``false`` here): two versions of one file's text, with or without a base
 _CONTENT_CONFLICT = re.compile(r"CONFLICT \((?:content|add/add)\): Merge conflict in (.+)")
 _REGULAR = ("100644", "100755")
-_DRIVER = "smartmerge"
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def merge_in_process(
         _abort(worktree)
         return None
     attributes = _attributes(worktree, home, [u.path for u in unmerged])
-    ours_to_merge = [u for u in unmerged if attributes.get((u.path, "merge")) == _DRIVER]
+    ours_to_merge = [u for u in unmerged if attributes.get((u.path, "merge")) == gitops.DRIVER]
     merged = _merge_files(worktree, ours_to_merge, attributes)
     clean = [m for m in merged if m.clean]
     # each text into its file, as the driver writes %A: a conflict stays there as git leaves
