@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-from types import SimpleNamespace
 
 from smartmerge.errors import SmartmergeError
 from smartmerge.options import (
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
     from os import PathLike
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
     # the request's files: a str here (pathlib costs a driver call start-up), a Path from cli.py
     StrPath = str | PathLike[str]
@@ -123,32 +122,17 @@ def merge_request(argv: Sequence[str]) -> MergeRequest | None:
         return None
     if "--help" in argv:
         return None
-    ns: argparse.Namespace | SimpleNamespace | None = _merge_arguments(argv)
-    if ns is None:
+    given: dict[str, Any] | None = _merge_arguments(argv)
+    if given is None:
         try:
-            ns = _parser().parse_args(list(argv))
+            given = vars(_parser().parse_args(list(argv)))
         except _NotOurs:
             return None
-    if not (ns.marker_size >= MIN_MARKER_SIZE and ns.timeout >= MIN_TIMEOUT):
+    files = {name: pathlib_form(given[name]) for name in ("base", "left", "right", "output") if given.get(name) is not None}
+    request = MergeRequest(**{**given, **files})
+    if not (request.marker_size >= MIN_MARKER_SIZE and request.timeout >= MIN_TIMEOUT):
         return None
-    return MergeRequest(
-        base=pathlib_form(ns.base),
-        left=pathlib_form(ns.left),
-        right=pathlib_form(ns.right),
-        output=None if ns.output is None else pathlib_form(ns.output),
-        base_label=ns.base_label,
-        left_label=ns.left_label,
-        right_label=ns.right_label,
-        marker_size=ns.marker_size,
-        path=ns.path,
-        language=ns.language,
-        timeout=ns.timeout,
-        conflict_style=ns.conflict_style,
-        line_merge=ns.line_merge,
-        verbose=ns.verbose,
-        git=ns.git,
-        as_json=ns.as_json,
-    )
+    return request
 
 
 def pathlib_form(path: str) -> str:
@@ -164,27 +148,15 @@ def pathlib_form(path: str) -> str:
     return root + "/".join(parts) or "."
 
 
-# git's driver line and a plain merge line, read without argparse (its imports are a few ms
-# of every call): option -> (attribute, type) for off_switch.VALUED_OPTIONS; a line with
-# anything else goes to argparse
-_LINE_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
-    "-s": ("base_label", str), "--base-label": ("base_label", str),
-    "-x": ("left_label", str), "--left-label": ("left_label", str),
-    "-y": ("right_label", str), "--right-label": ("right_label", str),
-    "-l": ("marker_size", int), "--marker-size": ("marker_size", int),
-    "-p": ("path", str), "--path": ("path", str),
-    "--language": ("language", str),
-    "--timeout": ("timeout", float),
-    "--conflict-style": ("conflict_style", str),
-}
-
-
-def _merge_arguments(argv: Sequence[str]) -> SimpleNamespace | None:
+def _merge_arguments(argv: Sequence[str]) -> dict[str, Any] | None:
     """The arguments of a driver call (``--git``, three files, the options git's driver
     line passes; read by ``off_switch.driver_arguments``) or of a merge line with no more
-    than those (``smartmerge BASE LEFT RIGHT -p PATH``) as argparse would read them; None
-    for any other command line (``-o``, ``-v``, ``--json``: argparse reads those)."""
-    from smartmerge.git.off_switch import driver_arguments
+    than those (``smartmerge BASE LEFT RIGHT -p PATH``) as argparse would read them, the
+    given ones only (MergeRequest's defaults are argparse's for the rest); None for any
+    other command line (``-o``, ``-v``, ``--json``: argparse reads those)."""
+    # git's driver line and a plain merge line are read without argparse (its imports are a
+    # few ms of every call): off_switch's reader, its table of the valued options
+    from smartmerge.git.off_switch import LINE_OPTIONS, driver_arguments
 
     git = "--git" in argv
     # the driver line's reader: a line without --git reads as the same line with it
@@ -192,18 +164,18 @@ def _merge_arguments(argv: Sequence[str]) -> SimpleNamespace | None:
     if parsed is None:
         return None
     (base, left, right), values, flags = parsed
-    ns = SimpleNamespace(
-        base=base, left=left, right=right, output=None, base_label=None, left_label=None, right_label=None,
-        marker_size=DEFAULT_MARKER_SIZE, path=None, language=None, timeout=DEFAULT_TIMEOUT_SECONDS,
-        conflict_style="diff3", line_merge="--line-merge" in flags, verbose=False, git=git, as_json=False,
-    )
+    given: dict[str, Any] = {"base": base, "left": left, "right": right}
+    if git:
+        given["git"] = True
+    if "--line-merge" in flags:
+        given["line_merge"] = True
     for option, value in values:
-        name, kind = _LINE_OPTIONS[option]
+        name, kind = LINE_OPTIONS[option]
         try:
-            setattr(ns, name, kind(value))
+            given[name] = kind(value)
         except ValueError:
             return None
-    return ns
+    return given
 
 def run_merge(request: MergeRequest) -> int:
     """Run one merge command (git/edge.py does the work); the exit status."""

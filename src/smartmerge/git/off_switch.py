@@ -32,11 +32,20 @@ OFF_SWITCH = "SMARTMERGE"
 OFF_VALUES = frozenset({"0", "off", "false", "no"})
 # the reason the full driver gives a line merge it was asked for (driver.made_by_choice)
 REQUESTED = "line merge requested"
-# options of the driver line that take a value, and the ones that change nothing here
-VALUED_OPTIONS = frozenset({
-    "-p", "--path", "-l", "--marker-size", "-s", "--base-label", "-x", "--left-label", "-y", "--right-label",
-    "--timeout", "--language", "--conflict-style",
-})
+# options of the driver line that take a value: option -> (the merge request's field, its
+# type), for merge_command's reading of the line without argparse; here only the names count
+LINE_OPTIONS: dict[str, tuple[str, type[str] | type[int] | type[float]]] = {
+    "-s": ("base_label", str), "--base-label": ("base_label", str),
+    "-x": ("left_label", str), "--left-label": ("left_label", str),
+    "-y": ("right_label", str), "--right-label": ("right_label", str),
+    "-l": ("marker_size", int), "--marker-size": ("marker_size", int),
+    "-p": ("path", str), "--path": ("path", str),
+    "--language": ("language", str),
+    "--timeout": ("timeout", float),
+    "--conflict-style": ("conflict_style", str),
+}
+VALUED_OPTIONS = frozenset(LINE_OPTIONS)
+# the driver line's flags, which change nothing here
 _FLAGS = frozenset({"--git", "--line-merge"})
 # git's own test for binary content: a NUL byte in the first 8000 bytes (xdiff's
 # buffer_is_binary; driver.is_binary too)

@@ -79,14 +79,23 @@ def _repo_path(file: Path) -> tuple[Path, str] | None:
     return root, file.resolve().relative_to(root.resolve()).as_posix()
 
 
+def index_stages(listing: bytes) -> dict[str, dict[int, tuple[str, str]]]:
+    """``git ls-files -u -z`` output read: path -> stage number (1 base, 2 ours, 3 theirs;
+    1 absent for an add/add) -> (mode, blob id), paths and stages in git's (index) order."""
+    stages: dict[str, dict[int, tuple[str, str]]] = {}
+    for entry in filter(None, listing.split(b"\0")):
+        info, _, raw_path = entry.partition(b"\t")
+        mode, oid, stage = info.decode().split()
+        stages.setdefault(raw_path.decode("utf-8", "surrogateescape"), {})[int(stage)] = (mode, oid)
+    return stages
+
+
 def from_index(root: Path, path: str) -> Revisions | None:
     """Stages 1/2/3 of an unmerged path, or None when git holds no stages for it."""
     listing = git("ls-files", "-u", "-z", "--", path, cwd=root).stdout
-    stages: dict[int, str] = {}
-    for entry in filter(None, listing.split(b"\0")):
-        info, _, _ = entry.partition(b"\t")
-        _, sha, stage = info.decode().split()
-        stages[int(stage)] = sha
+    # stage -> blob id over every path the pathspec matched (one, for a plain path), a later
+    # entry winning as it did when the listing was read entry by entry (git groups by path)
+    stages = {n: sha for by_stage in index_stages(listing).values() for n, (_, sha) in by_stage.items()}
     if 2 not in stages or 3 not in stages:
         return None
     blob = {n: git("cat-file", "blob", sha, cwd=root).stdout for n, sha in stages.items()}

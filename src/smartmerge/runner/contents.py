@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from smartmerge.options import DEFAULT_MARKER_SIZE
 from smartmerge.runner import gitops
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,6 @@ log = logging.getLogger(__name__)
 # ``false`` here): two versions of one file's text, with or without a base
 _CONTENT_CONFLICT = re.compile(r"CONFLICT \((?:content|add/add)\): Merge conflict in (.+)")
 _REGULAR = ("100644", "100755")
-# git's conflict-marker-size when the attribute gives none (or no positive number)
-_DEFAULT_MARKER_SIZE = 7
-_DRIVER = "smartmerge"
 
 
 @dataclass(frozen=True)
@@ -103,12 +101,14 @@ def merge_in_process(
         _abort(worktree)
         return None
     attributes = _attributes(worktree, home, [u.path for u in unmerged])
-    ours_to_merge = [u for u in unmerged if attributes.get((u.path, "merge")) == _DRIVER]
+    ours_to_merge = [u for u in unmerged if attributes.get((u.path, "merge")) == gitops.DRIVER]
     merged = _merge_files(worktree, ours_to_merge, attributes)
     clean = [m for m in merged if m.clean]
-    for m in merged:
-        if m.text is not None and not m.clean:
-            # as the driver writes its conflict into %A, which git then leaves in the file
+    # each text into its file, as the driver writes %A: a conflict stays there as git leaves
+    # it, a clean result is what _stage hashes (conflicts first, then clean results, each in
+    # merge order; a refused file has no text and keeps ours)
+    for m in sorted(merged, key=lambda m: m.clean):
+        if m.text is not None:
             (worktree / m.path).write_bytes(m.text)
     _stage(worktree, clean, {u.path: u for u in unmerged})
     settled = {m.path for m in clean}
@@ -147,13 +147,14 @@ def _unmerged_content(worktree: Path, output: str) -> list[_Unmerged] | None:
             if found is None:
                 return None
             reported.append(found[1])
-    stages: dict[str, dict[int, _Stage]] = {}
-    for entry in gitops.git_bytes(worktree, "ls-files", "-u", "-z").split(b"\0"):
-        if not entry:
-            continue
-        info, _, raw_path = entry.partition(b"\t")
-        mode, oid, stage = info.decode().split()
-        stages.setdefault(raw_path.decode("utf-8", "surrogateescape"), {})[int(stage)] = _Stage(mode, oid)
+    # imported here: git/solve.py imports the engine, which only a merge that needs it loads
+    from smartmerge.git.solve import index_stages
+
+    listing = gitops.git_bytes(worktree, "ls-files", "-u", "-z")
+    stages = {
+        path: {n: _Stage(mode, oid) for n, (mode, oid) in by_stage.items()}
+        for path, by_stage in index_stages(listing).items()
+    }
     if not stages or sorted(reported) != sorted(stages) or any("\n" in path for path in stages):
         return None
     unmerged = []
@@ -182,7 +183,8 @@ def _marker_size(value: str | None) -> int:
     """git's reading of ``conflict-marker-size``: its leading number, if positive."""
     found = re.match(r"[+-]?\d+", value or "")
     size = int(found[0]) if found else 0
-    return size if size > 0 else _DEFAULT_MARKER_SIZE
+    # git's conflict-marker-size when the attribute gives none (or no positive number)
+    return size if size > 0 else DEFAULT_MARKER_SIZE
 
 
 def _merge_files(worktree: Path, unmerged: list[_Unmerged], attributes: dict[tuple[str, str], str]) -> list[_Merged]:
@@ -233,13 +235,11 @@ def _read_blobs(worktree: Path, oids: set[str]) -> dict[str, bytes]:
 
 
 def _stage(worktree: Path, clean: list[_Merged], unmerged: dict[str, _Unmerged]) -> None:
-    """Stage clean results as git stages a clean driver result: the text as the blob
-    (no filters: it is already the repository's form), git's mode, the file checked out."""
+    """Stage clean results as git stages a clean driver result: the text (already in the
+    file) as the blob (no filters: it is already the repository's form), git's mode, the
+    file checked out."""
     if not clean:
         return
-    for m in clean:
-        assert m.text is not None  # a clean merge has a text
-        (worktree / m.path).write_bytes(m.text)
     oids = gitops.git_bytes(
         worktree, "hash-object", "-w", "--no-filters", "--stdin-paths",
         stdin="".join(f"{m.path}\n" for m in clean).encode("utf-8", "surrogateescape"),

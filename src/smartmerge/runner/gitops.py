@@ -18,7 +18,9 @@ from smartmerge.errors import SmartmergeError
 
 # The runner's own commits say who made them, whatever the machine's git config is.
 RUNNER_IDENTITY = ("-c", "user.name=smartmerge-runner", "-c", "user.email=runner@smartmerge.invalid")
-_ATTRIBUTES_LINE = "* merge=smartmerge\n"
+# the merge driver's name in the runner's git config (merge.<name>.*) and attributes (merge=<name>)
+DRIVER = "smartmerge"
+_ATTRIBUTES_LINE = f"* merge={DRIVER}\n"
 
 
 class GitError(SmartmergeError):
@@ -144,8 +146,8 @@ def merge_driver_config(home: Path, driver: str | None = None) -> list[str]:
             "%O %A %B -o %A -p %P -l %L"
         )
     return [
-        "-c", "merge.smartmerge.name=smartmerge",
-        "-c", f"merge.smartmerge.driver={driver}",
+        "-c", f"merge.{DRIVER}.name=smartmerge",
+        "-c", f"merge.{DRIVER}.driver={driver}",
         "-c", f"core.attributesFile={attributes_file(home)}",
     ]
 
