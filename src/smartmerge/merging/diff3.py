@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 
-from smartmerge.matching.ambiguity import deletion_slides_off, uncertain
+from smartmerge.matching.ambiguity import changed_by_deleting, uncertain
 from smartmerge.records import record
 
 TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
@@ -75,10 +75,8 @@ def diff3(base: Sequence[T], left: Sequence[T], right: Sequence[T]) -> list[Chun
     wrong copy."""
     to_left = _matches(base, left)
     to_right = _matches(base, right)
-    changed_by_left, changed_by_right = (
-        {i for i in range(len(base)) if i not in m and not deletion_slides_off(base, m, i, len(side))}
-        for m, side in ((to_left, left), (to_right, right))
-    )
+    changed_by_left = changed_by_deleting(base, to_left, len(left))
+    changed_by_right = changed_by_deleting(base, to_right, len(right))
     for i in uncertain(base, left, to_left, changed_by_right):
         to_left.pop(i, None)
     for i in uncertain(base, right, to_right, changed_by_left):

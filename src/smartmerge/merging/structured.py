@@ -21,7 +21,7 @@ from smartmerge.deadline import in_time
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import ambiguous_pairs, match_children
-from smartmerge.matching.ambiguity import deletion_slides_off
+from smartmerge.matching.ambiguity import changed_by_deleting
 from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.import_blocks import IMPORT_KINDS, sort_import_blocks
 from smartmerge.merging.items import (
@@ -488,11 +488,8 @@ def _changed_where_ambiguous(
     base_texts = [node.text for node in base]
     for s in (0, 1):
         other, other_pairs = sides[1 - s], pairs[1 - s]
-        changed = frozenset(
-            i
-            for i in range(len(base))
-            if (i not in other_pairs and not deletion_slides_off(base_texts, other_pairs, i, len(other)))
-            or (i in other_pairs and other[other_pairs[i]].text != base[i].text)
+        changed = frozenset(changed_by_deleting(base_texts, other_pairs, len(other))).union(
+            i for i in range(len(base)) if i in other_pairs and other[other_pairs[i]].text != base[i].text
         )
         if changed and ambiguous_pairs(base, sides[s], named=named, suspects=changed):
             return True
