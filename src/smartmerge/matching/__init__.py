@@ -120,7 +120,12 @@ def _pair_moved(
     member the side moved past a sibling of the same name (``from m import b`` moved
     below ``from m import a``) is that member moved, not deleted and written anew, so
     that the other side's deletion or edit of it still applies."""
-    taken = set(pairs.values())
+    # The side positions already taken among this group's are the partners of its
+    # own base members: every pair _match_signatures makes (a lone member, or
+    # _align's) joins two members of one group, and a side position is in one group
+    # only. So the group's pairs serve, not every pair made so far (which cost
+    # O(groups x pairs) over a body).
+    taken = {pairs[i] for i in base_ix if i in pairs}
     for i in base_ix:
         if i in pairs:
             continue
