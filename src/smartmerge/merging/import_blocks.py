@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from itertools import pairwise
 
+from smartmerge.textlines import opens_with_blank_line
 from smartmerge.tree import Node
 
 Id = Hashable
@@ -53,11 +54,6 @@ _KEYS: tuple[Callable[[tuple[int, str, str]], ImportKey], ...] = (
 )
 
 
-def _starts_block(node: Node) -> bool:
-    first = node.text.split("\n", 1)[0]
-    return not first.strip()
-
-
 def sort_import_blocks(
     order: Sequence[Id],
     present: Callable[[Id], Node | None],
@@ -92,7 +88,7 @@ def _blocks(nodes: Sequence[Node | None]) -> list[list[int]]:
     for at, node in enumerate(nodes):
         if node is None:
             continue
-        if node.kind not in IMPORT_KINDS or _parts(node) is None or _starts_block(node):
+        if node.kind not in IMPORT_KINDS or _parts(node) is None or opens_with_blank_line(node.text):
             blocks.append([])
         if node.kind in IMPORT_KINDS and _parts(node) is not None:
             blocks[-1].append(at)
@@ -156,7 +152,7 @@ def _sort_block(
     ordered = sorted(ids, key=lambda i: sort_key(_must_parse(nodes[i] or left.get(i) or right[i])))
     first = nodes[ids[0]]
     # the blank line above the block travels with its first statement
-    if ordered[0] != ids[0] and first is not None and _starts_block(first):
+    if ordered[0] != ids[0] and first is not None and opens_with_blank_line(first.text):
         if blank_moves is None:
             return
         blank_moves.append((ids[0], ordered[0]))

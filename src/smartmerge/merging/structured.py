@@ -46,7 +46,7 @@ from smartmerge.merging.tokens import (
 )
 from smartmerge.merging.wrapping import find_wraps
 from smartmerge.records import record, replace
-from smartmerge.textlines import split_lines
+from smartmerge.textlines import opens_with_blank_line, split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece, SetSpan
 
 log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
@@ -700,7 +700,7 @@ def _move_blank_lines(groups: list[list[Piece]], source: int | None, target: int
     if source is None or target is None or not groups[source] or not groups[target]:
         return
     head, first = groups[source][0], groups[target][0]
-    if not isinstance(head, str) or not isinstance(first, str) or not first.strip() or not first.split("\n", 1)[0].strip():
+    if not isinstance(head, str) or not isinstance(first, str) or not first.strip() or opens_with_blank_line(first):
         return
     lines = head.splitlines(keepends=True)
     blank = list(itertools.takewhile(lambda line: not line.strip(), lines))
@@ -729,7 +729,7 @@ def _glued_first(
         count = 0
         for identity in run:
             node = node_of.get(identity)
-            if node is None or _starts_paragraph(node):
+            if node is None or opens_with_blank_line(node.text):
                 break
             count += 1
         return count
@@ -741,13 +741,6 @@ def _glued_first(
         return left_run + right_run
     left_glued, right_glued = glued(left_run, nodes[0]), glued(right_run, nodes[1])
     return [*left_run[:left_glued], *right_run[:right_glued], *left_run[left_glued:], *right_run[right_glued:]]
-
-
-def _starts_paragraph(node: Node) -> bool:
-    """Whether a statement's text opens with a blank line (its lines before the code
-    are part of it)."""
-    first = node.text.split("\n", 1)[0]
-    return not first.strip()
 
 
 def _same_intent(left: Sequence[Node], right: Sequence[Node]) -> bool:
