@@ -134,15 +134,19 @@ def _sort_block(
             for seq, kept in zip(seqs, kept_sorted, strict=True)
         )
 
+    # a side that moved the block's imports into sorted order sorted the block (ran
+    # isort on it): the other side's import added at a spot of the unsorted base
+    # block goes where the sort puts it. Whether a side moved them is the same under
+    # every key.
+    base_order = [i for i in orders[0] if i in members]
+    moved_by = [
+        seq
+        for seq, order in zip(seqs, orders[1:], strict=True)
+        if len(seq) >= MIN_SORTED and [i for i in order if i in members and i in base] != base_order
+    ]
+
     def sorted_by_a_side(k: int) -> bool:
-        # a side that moved the block's imports into sorted order sorted the block (ran
-        # isort on it): the other side's import added at a spot of the unsorted base
-        # block goes where the sort puts it
-        for seq, order in zip(seqs, orders[1:], strict=True):
-            moved = [i for i in order if i in members and i in base] != [i for i in orders[0] if i in members]
-            if moved and len(seq) >= MIN_SORTED and _sorted_under(_KEYS[k], seq):
-                return True
-        return False
+        return any(_sorted_under(_KEYS[k], seq) for seq in moved_by)
 
     found = next((k for k in range(len(_KEYS)) if evidence(k) or sorted_by_a_side(k)), None)
     if found is None:
