@@ -677,7 +677,7 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
     if left is None or right is None:
         survivor = right if left is None else left
         assert survivor is not None  # for mypy: one of the two is present
-        if commented_only_within(_parts(base), _parts(survivor), ctx.profile.comment_prefix):
+        if commented_only_within((base.above, base.code), (survivor.above, survivor.code), ctx.profile.comment_prefix):
             # deleted on one side, only reformatted or re-commented on the other: a
             # comment of code that is gone has nothing left to describe
             return []
@@ -686,11 +686,6 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
         right_text = "" if right is None else survivor.text
         return [_whole_conflict(base.text, left_text, right_text, _symbol(path, base))]
     return _merge_node(base, left, right, ctx, path)
-
-
-def _parts(node: Node) -> tuple[str, str]:
-    """A statement's lines above its code, and its code."""
-    return node.text[: node.leading], node.code
 
 
 def _move_blank_lines(groups: list[list[Piece]], source: int | None, target: int | None) -> None:
