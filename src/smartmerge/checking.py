@@ -474,7 +474,7 @@ def _body_contains(
             continue  # unchanged, or only its separator came or went
         at = _out_index(i, to_out, out, side_child, other.children[to_other[i]] if i in to_other else None)
         if at is None and commented_only_within(
-            (child.text[: child.leading], child.code), (side_child.text[: side_child.leading], side_child.code), comment
+            (child.above, child.code), (side_child.above, side_child.code), comment
         ):
             continue  # a reformat, or a comment edit, of what the other side deleted
         if at is None and base.insertions_clash and not named:

@@ -23,6 +23,13 @@ def newline_of(text: str) -> str:
     return "\r\n" if crlf > lf else "\n"
 
 
+def opens_with_blank_line(text: str) -> bool:
+    """Whether the text's first line (up to its first ``\\n``) holds only white space:
+    a statement whose text carries the blank line above it opens a paragraph (a
+    block of imports, a constant and its comment)."""
+    return not text.split("\n", 1)[0].strip()
+
+
 def has_conflict_markers(text: str) -> bool:
     """True when the text already holds a full set of conflict markers."""
     return bool(

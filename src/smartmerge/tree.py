@@ -71,6 +71,11 @@ class Node:
         return self.head + "".join(child.text for child in self.children) + self.tail
 
     @property
+    def above(self) -> str:
+        """The blank lines and comments above the statement: the text before its code."""
+        return self.text[: self.leading]
+
+    @property
     def code(self) -> str:
         """The text without the blank lines and comments above the statement."""
         return self.text[self.leading :]

@@ -74,14 +74,7 @@ def ambiguous_pairs(base: Sequence[Node], side: Sequence[Node], *, named: bool, 
     groups: list[tuple[list[int], list[int]]] = []
     if named:
         groups.append(([i for i, n in enumerate(base) if n.signature is None], [j for j, n in enumerate(side) if n.signature is None]))
-        by_signature: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
-        for i, node in enumerate(base):
-            if node.signature is not None:
-                by_signature.setdefault(node.signature, ([], []))[0].append(i)
-        for j, node in enumerate(side):
-            if node.signature is not None and node.signature in by_signature:
-                by_signature[node.signature][1].append(j)
-        groups += [group for group in by_signature.values() if len(group[0]) > 1 or len(group[1]) > 1]
+        groups += [group for group in _signature_groups(base, side).values() if len(group[0]) > 1 or len(group[1]) > 1]
     else:
         groups.append((list(range(len(base))), list(range(len(side)))))
     found: set[int] = set()
@@ -98,6 +91,18 @@ def _match_signatures(base: Sequence[Node], side: Sequence[Node], pairs: dict[in
     """Pair named children by signature; a name used several times in one body
     (repeated imports of one module, reassignments) pairs by alignment of the
     group's texts, so an insertion before the others shifts nothing."""
+    for base_ix, side_ix in _signature_groups(base, side).values():
+        if len(base_ix) == 1 and len(side_ix) == 1:
+            pairs[base_ix[0]] = side_ix[0]
+        elif base_ix and side_ix:
+            _align(base, side, base_ix, side_ix, pairs)
+            _pair_moved(base, side, base_ix, side_ix, pairs)
+
+
+def _signature_groups(base: Sequence[Node], side: Sequence[Node]) -> dict[tuple[str, str, str], tuple[list[int], list[int]]]:
+    """The named children of base by signature, in order of first appearance: the
+    positions in base and in ``side`` of each (a side child whose signature base lacks
+    is in none)."""
     groups: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
     for i, node in enumerate(base):
         if node.signature is not None:
@@ -105,12 +110,7 @@ def _match_signatures(base: Sequence[Node], side: Sequence[Node], pairs: dict[in
     for j, node in enumerate(side):
         if node.signature is not None and node.signature in groups:
             groups[node.signature][1].append(j)
-    for base_ix, side_ix in groups.values():
-        if len(base_ix) == 1 and len(side_ix) == 1:
-            pairs[base_ix[0]] = side_ix[0]
-        elif base_ix and side_ix:
-            _align(base, side, base_ix, side_ix, pairs)
-            _pair_moved(base, side, base_ix, side_ix, pairs)
+    return groups
 
 
 def _pair_moved(
@@ -120,7 +120,12 @@ def _pair_moved(
     member the side moved past a sibling of the same name (``from m import b`` moved
     below ``from m import a``) is that member moved, not deleted and written anew, so
     that the other side's deletion or edit of it still applies."""
-    taken = set(pairs.values())
+    # The side positions already taken among this group's are the partners of its
+    # own base members: every pair _match_signatures makes (a lone member, or
+    # _align's) joins two members of one group, and a side position is in one group
+    # only. So the group's pairs serve, not every pair made so far (which cost
+    # O(groups x pairs) over a body).
+    taken = {pairs[i] for i in base_ix if i in pairs}
     for i in base_ix:
         if i in pairs:
             continue

@@ -103,28 +103,41 @@ def _slid_over(seq: Sequence[Hashable], matched: dict[int, int], i: int, other_l
     return set()
 
 
-def deletion_slides_off(base: Sequence[Hashable], matched: dict[int, int], i: int, other_len: int) -> bool:
-    """Whether base's ``i``, unpaired under ``matched`` (deleted by that side), sits in
-    a deleted run that could move off it over equal elements: ``[x, x]`` to ``[x]``
-    with ``i`` the copy taken for deleted. Such a deletion is no change of ``i`` in
-    particular; ``uncertain`` should not count it as one (two deletions or insertions
-    of equal elements next to each other agree whichever copies are taken)."""
+def changed_by_deleting(base: Sequence[Hashable], matched: dict[int, int], other_len: int) -> set[int]:
+    """The positions of ``base`` left unpaired by ``matched`` (an alignment of base
+    with a side ``other_len`` long) that are a change of that position in particular:
+    all but those in a deleted run that could move off them over equal elements
+    (``[x, x]`` to ``[x]`` with the copy taken for deleted: either copy went).
+    ``uncertain`` should not count such a deletion as a change of the position
+    (two deletions or insertions of equal elements next to each other agree
+    whichever copies are taken).
+
+    Each maximal unpaired run ``[p, q)`` is walked once: whether the side wrote
+    something in its place (an edit, every position changed) holds for the whole
+    run, and how far the run slides towards the start (``back``) or the end
+    (``ahead``) decides which of its positions it can move off: the last ``back``
+    ones, and the first ``ahead`` ones."""
     n = len(base)
-    p, q = i, i + 1
-    while p > 0 and p - 1 not in matched:
-        p -= 1
-    while q < n and q not in matched:
-        q += 1
-    if (matched[p - 1] if p > 0 else -1) + 1 != (matched[q] if q < n else other_len):
-        return False  # the side wrote something in the run's place: an edit, not a deletion
-    back = 0  # slide the run towards the start while its last equals the one before it
-    while p - back > 0 and base[p - back - 1] == base[q - back - 1]:
-        back += 1
-        if q - back <= i:
-            return True
-    ahead = 0  # slide it towards the end while its first equals the one after it
-    while q + ahead < n and base[p + ahead] == base[q + ahead]:
-        ahead += 1
-        if p + ahead > i:
-            return True
-    return False
+    changed: set[int] = set()
+    q = 0
+    while q < n:
+        if q in matched:
+            q += 1
+            continue
+        p = q
+        while q < n and q not in matched:
+            q += 1
+        if (matched[p - 1] if p > 0 else -1) + 1 != (matched[q] if q < n else other_len):
+            changed.update(range(p, q))  # the side wrote something in the run's place: an edit
+            continue
+        # slide the run towards the start while its last equals the one before it;
+        # sliding by the run's length or more moves it off every one of its positions
+        back = 0
+        while back < q - p and p - back > 0 and base[p - back - 1] == base[q - back - 1]:
+            back += 1
+        # slide it towards the end while its first equals the one after it
+        ahead = 0
+        while ahead < q - p and q + ahead < n and base[p + ahead] == base[q + ahead]:
+            ahead += 1
+        changed.update(range(p + ahead, q - back))
+    return changed

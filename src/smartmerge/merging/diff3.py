@@ -10,9 +10,8 @@ between them form one chunk and so conflict.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from difflib import SequenceMatcher
 
-from smartmerge.matching.ambiguity import deletion_slides_off, uncertain
+from smartmerge.matching.ambiguity import changed_by_deleting, equal_pairs, uncertain
 from smartmerge.records import record
 
 TYPE_CHECKING = False  # typing costs a driver call start-up; mypy reads the name as true
@@ -55,16 +54,6 @@ class Chunk(Generic[T]):
         return self.left
 
 
-def _matches(base: Sequence[T], other: Sequence[T]) -> dict[int, int]:
-    """Base index -> other index for every element of the longest matching blocks."""
-    matcher = SequenceMatcher(None, base, other, autojunk=False)
-    pairs: dict[int, int] = {}
-    for block in matcher.get_matching_blocks():
-        for offset in range(block.size):
-            pairs[block.a + offset] = block.b + offset
-    return pairs
-
-
 def diff3(base: Sequence[T], left: Sequence[T], right: Sequence[T]) -> list[Chunk[T]]:
     """Split the three sequences into stable and unstable chunks.
 
@@ -73,12 +62,10 @@ def diff3(base: Sequence[T], left: Sequence[T], right: Sequence[T]) -> list[Chun
     equal statements, the one a side deleted or wrapped in a new ``if``): the two
     changes meet in one chunk, a conflict, rather than the edit landing on the
     wrong copy."""
-    to_left = _matches(base, left)
-    to_right = _matches(base, right)
-    changed_by_left, changed_by_right = (
-        {i for i in range(len(base)) if i not in m and not deletion_slides_off(base, m, i, len(side))}
-        for m, side in ((to_left, left), (to_right, right))
-    )
+    to_left = equal_pairs(base, left)
+    to_right = equal_pairs(base, right)
+    changed_by_left = changed_by_deleting(base, to_left, len(left))
+    changed_by_right = changed_by_deleting(base, to_right, len(right))
     for i in uncertain(base, left, to_left, changed_by_right):
         to_left.pop(i, None)
     for i in uncertain(base, right, to_right, changed_by_left):

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from itertools import pairwise
 
+from smartmerge.textlines import opens_with_blank_line
 from smartmerge.tree import Node
 
 Id = Hashable
@@ -53,11 +54,6 @@ _KEYS: tuple[Callable[[tuple[int, str, str]], ImportKey], ...] = (
 )
 
 
-def _starts_block(node: Node) -> bool:
-    first = node.text.split("\n", 1)[0]
-    return not first.strip()
-
-
 def sort_import_blocks(
     order: Sequence[Id],
     present: Callable[[Id], Node | None],
@@ -92,7 +88,7 @@ def _blocks(nodes: Sequence[Node | None]) -> list[list[int]]:
     for at, node in enumerate(nodes):
         if node is None:
             continue
-        if node.kind not in IMPORT_KINDS or _parts(node) is None or _starts_block(node):
+        if node.kind not in IMPORT_KINDS or _parts(node) is None or opens_with_blank_line(node.text):
             blocks.append([])
         if node.kind in IMPORT_KINDS and _parts(node) is not None:
             blocks[-1].append(at)
@@ -138,15 +134,19 @@ def _sort_block(
             for seq, kept in zip(seqs, kept_sorted, strict=True)
         )
 
+    # a side that moved the block's imports into sorted order sorted the block (ran
+    # isort on it): the other side's import added at a spot of the unsorted base
+    # block goes where the sort puts it. Whether a side moved them is the same under
+    # every key.
+    base_order = [i for i in orders[0] if i in members]
+    moved_by = [
+        seq
+        for seq, order in zip(seqs, orders[1:], strict=True)
+        if len(seq) >= MIN_SORTED and [i for i in order if i in members and i in base] != base_order
+    ]
+
     def sorted_by_a_side(k: int) -> bool:
-        # a side that moved the block's imports into sorted order sorted the block (ran
-        # isort on it): the other side's import added at a spot of the unsorted base
-        # block goes where the sort puts it
-        for seq, order in zip(seqs, orders[1:], strict=True):
-            moved = [i for i in order if i in members and i in base] != [i for i in orders[0] if i in members]
-            if moved and len(seq) >= MIN_SORTED and _sorted_under(_KEYS[k], seq):
-                return True
-        return False
+        return any(_sorted_under(_KEYS[k], seq) for seq in moved_by)
 
     found = next((k for k in range(len(_KEYS)) if evidence(k) or sorted_by_a_side(k)), None)
     if found is None:
@@ -156,7 +156,7 @@ def _sort_block(
     ordered = sorted(ids, key=lambda i: sort_key(_must_parse(nodes[i] or left.get(i) or right[i])))
     first = nodes[ids[0]]
     # the blank line above the block travels with its first statement
-    if ordered[0] != ids[0] and first is not None and _starts_block(first):
+    if ordered[0] != ids[0] and first is not None and opens_with_blank_line(first.text):
         if blank_moves is None:
             return
         blank_moves.append((ids[0], ordered[0]))

@@ -21,7 +21,7 @@ from smartmerge.deadline import in_time
 from smartmerge.errors import MergeTimeout
 from smartmerge.languages import LanguageProfile
 from smartmerge.matching import ambiguous_pairs, match_children
-from smartmerge.matching.ambiguity import deletion_slides_off
+from smartmerge.matching.ambiguity import changed_by_deleting
 from smartmerge.merging.diff3 import diff3
 from smartmerge.merging.import_blocks import IMPORT_KINDS, sort_import_blocks
 from smartmerge.merging.items import (
@@ -46,7 +46,7 @@ from smartmerge.merging.tokens import (
 )
 from smartmerge.merging.wrapping import find_wraps
 from smartmerge.records import record, replace
-from smartmerge.textlines import split_lines
+from smartmerge.textlines import opens_with_blank_line, split_lines
 from smartmerge.tree import ConflictPiece, Node, Piece, SetSpan
 
 log = lazy_logging.getLogger(__name__)  # logging is imported only if a record can be seen
@@ -488,11 +488,8 @@ def _changed_where_ambiguous(
     base_texts = [node.text for node in base]
     for s in (0, 1):
         other, other_pairs = sides[1 - s], pairs[1 - s]
-        changed = frozenset(
-            i
-            for i in range(len(base))
-            if (i not in other_pairs and not deletion_slides_off(base_texts, other_pairs, i, len(other)))
-            or (i in other_pairs and other[other_pairs[i]].text != base[i].text)
+        changed = frozenset(changed_by_deleting(base_texts, other_pairs, len(other))).union(
+            i for i in range(len(base)) if i in other_pairs and other[other_pairs[i]].text != base[i].text
         )
         if changed and ambiguous_pairs(base, sides[s], named=named, suspects=changed):
             return True
@@ -680,7 +677,7 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
     if left is None or right is None:
         survivor = right if left is None else left
         assert survivor is not None  # for mypy: one of the two is present
-        if commented_only_within(_parts(base), _parts(survivor), ctx.profile.comment_prefix):
+        if commented_only_within((base.above, base.code), (survivor.above, survivor.code), ctx.profile.comment_prefix):
             # deleted on one side, only reformatted or re-commented on the other: a
             # comment of code that is gone has nothing left to describe
             return []
@@ -691,11 +688,6 @@ def _merge_child(base: Node | None, left: Node | None, right: Node | None, ctx: 
     return _merge_node(base, left, right, ctx, path)
 
 
-def _parts(node: Node) -> tuple[str, str]:
-    """A statement's lines above its code, and its code."""
-    return node.text[: node.leading], node.code
-
-
 def _move_blank_lines(groups: list[list[Piece]], source: int | None, target: int | None) -> None:
     """The blank lines that open group ``source`` open group ``target`` instead: a
     sorted import block's blank line above it stays above it when the sort puts
@@ -703,7 +695,7 @@ def _move_blank_lines(groups: list[list[Piece]], source: int | None, target: int
     if source is None or target is None or not groups[source] or not groups[target]:
         return
     head, first = groups[source][0], groups[target][0]
-    if not isinstance(head, str) or not isinstance(first, str) or not first.strip() or not first.split("\n", 1)[0].strip():
+    if not isinstance(head, str) or not isinstance(first, str) or not first.strip() or opens_with_blank_line(first):
         return
     lines = head.splitlines(keepends=True)
     blank = list(itertools.takewhile(lambda line: not line.strip(), lines))
@@ -732,7 +724,7 @@ def _glued_first(
         count = 0
         for identity in run:
             node = node_of.get(identity)
-            if node is None or _starts_paragraph(node):
+            if node is None or opens_with_blank_line(node.text):
                 break
             count += 1
         return count
@@ -744,13 +736,6 @@ def _glued_first(
         return left_run + right_run
     left_glued, right_glued = glued(left_run, nodes[0]), glued(right_run, nodes[1])
     return [*left_run[:left_glued], *right_run[:right_glued], *left_run[left_glued:], *right_run[right_glued:]]
-
-
-def _starts_paragraph(node: Node) -> bool:
-    """Whether a statement's text opens with a blank line (its lines before the code
-    are part of it)."""
-    first = node.text.split("\n", 1)[0]
-    return not first.strip()
 
 
 def _same_intent(left: Sequence[Node], right: Sequence[Node]) -> bool:
