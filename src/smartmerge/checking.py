@@ -213,9 +213,11 @@ def _no_repeated_definitions(base: Node, left: Node, right: Node, merged: str) -
     if out is None:
         return
 
-    def inputs() -> list[ast.Module] | None:
-        trees = [syntax_tree(node.text) for node in (base, left, right)]
-        return [tree for tree in trees if tree is not None] if None not in trees else None
+    def inputs() -> tuple[ast.Module, ast.Module, ast.Module] | None:
+        base_tree, left_tree, right_tree = (syntax_tree(node.text) for node in (base, left, right))
+        if base_tree is None or left_tree is None or right_tree is None:
+            return None
+        return base_tree, left_tree, right_tree
 
     if _repeated_definitions(out, inputs):
         raise CheckFailed("the result defines a name twice in one body")
@@ -684,7 +686,7 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     if mismatched:
         what = min(mismatched)[0]
         return Fault(f"a call of {what} no longer fits its parameters", frozenset(line for _n, _c, line in mismatched))
-    repeated = _repeated_definitions(tree, lambda: [_syntax_tree(text) for text in (base, left, right)])
+    repeated = _repeated_definitions(tree, lambda: (_syntax_tree(base), _syntax_tree(left), _syntax_tree(right)))
     if repeated:
         return Fault("the result defines a name twice in one body", repeated)
     return None
@@ -721,7 +723,9 @@ def _lines_reading(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
     )
 
 
-def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Module] | None]) -> frozenset[int]:
+def _repeated_definitions(
+    tree: ast.Module, inputs: Callable[[], tuple[ast.Module, ast.Module, ast.Module] | None]
+) -> frozenset[int]:
     """Lines of functions and classes defined in one body (module or class) more often
     than in any input: a definition written twice, the second silently winning. Also
     a name both sides brought into a body, defined there more often than one side
@@ -771,13 +775,13 @@ def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Mo
     trees = inputs()
     if trees is None:
         return frozenset()
+    base_bodies, left_bodies, right_bodies = (bodies(module) for module in trees)
     most: dict[str, Counter[str]] = {}
-    for module in trees:
-        for where, body in bodies(module).items():
+    for module_bodies in (base_bodies, left_bodies, right_bodies):
+        for where, body in module_bodies.items():
             most[where] = most.get(where, Counter()) | definitions(body)
     lines: set[int] = set()
-    # inputs are base, left and right (a caller that has fewer judges counts only)
-    new_on_both = _new_on_both_sides(bodies(trees[0]), bodies(trees[1]), bodies(trees[2])) if len(trees) == 3 else {}
+    new_on_both = _new_on_both_sides(base_bodies, left_bodies, right_bodies)
     for where, (body, counts, every) in found.items():
         twice = {name for name, count in counts.items() if count > max(most.get(where, Counter())[name], 1)}
         twice |= {name for name, count in every.items() if count > new_on_both.get((where, name), count)}
