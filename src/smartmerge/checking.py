@@ -169,13 +169,18 @@ def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
             # new, or a line an input has more than once (a `)` of one call a side
             # joined and of another it wrapped): counts no longer say which one moved
             continue
-        most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
-        if found > max(most, 0) and not _rewrapped(line, [tree for tree, d in ((left, dl), (right, dr)) if d < 0]):
+        if found > max(_most_after(b, dl, dr), 0) and not _rewrapped(line, [tree for tree, d in ((left, dl), (right, dr)) if d < 0]):
             raise CheckFailed(f"the result has {line[:80]!r} {found} times, more than both sides' changes give")
     # a line repeated across definitions (`exchange = conf.X` in two classes) says
     # nothing in the whole file, but may within each definition: the same rule there
     for children in _same_definitions(base, left, right, out):
         check_counts(*children)
+
+
+def _most_after(b: int, dl: int, dr: int) -> int:
+    """Base's count ``b`` with both sides' changes to it (``dl``, ``dr``): added up, but
+    a cut both sides made counts once (the larger one)."""
+    return b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
 
 
 def _same_definitions(base: Node, left: Node, right: Node, out: Node) -> list[tuple[Node, Node, Node, Node]]:
@@ -234,8 +239,7 @@ def _new_unbound(base: str, left: str, right: str, merged: str) -> frozenset[str
     counts = [unbound_reads(text) for text in (base, left, right)]
 
     def most(name: str) -> int:
-        b, dl, dr = counts[0][name], counts[1][name] - counts[0][name], counts[2][name] - counts[0][name]
-        return b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
+        return _most_after(counts[0][name], counts[1][name] - counts[0][name], counts[2][name] - counts[0][name])
 
     return frozenset(name for name, count in out.items() if count > most(name))
 
