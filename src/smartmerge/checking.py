@@ -98,21 +98,18 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
     # or right. Top-level statements parse on their own, comments included.
     copied = {child.text for child in (*left.children, *right.children)}
     written = [child for child in out.children if child.text not in copied]
-    if not written:
-        _check_changes(base, left, right, out)
-        check_counts(base, left, right, out)
-        return _no_repeated_definitions(base, left, right, merged)
-    import libcst  # imported here: it costs ~120 ms of start-up, needed only now
+    if written:
+        import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
-    for child in written:
-        in_time("the check")
-        try:
-            libcst.parse_module(child.text)
-        except libcst.ParserSyntaxError as exc:
-            raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
+        for child in written:
+            in_time("the check")
+            try:
+                libcst.parse_module(child.text)
+            except libcst.ParserSyntaxError as exc:
+                raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
     check_counts(base, left, right, out)
-    _no_repeated_definitions(base, left, right, merged)
+    _no_repeated_definitions(base, left, right, tree)
 
 
 def _line_counts(tree: Node) -> Counter[str]:
@@ -211,10 +208,10 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str, tree: 
             raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
 
 
-def _no_repeated_definitions(base: Node, left: Node, right: Node, merged: str) -> None:
+def _no_repeated_definitions(base: Node, left: Node, right: Node, out: ast.Module | None) -> None:
     """A nested function or one in an ``if`` body that a side renamed onto the name the
-    other side added there: the body-level checks see module and class bodies only."""
-    out = syntax_tree(merged)
+    other side added there: the body-level checks see module and class bodies only.
+    ``out`` is the result's syntax tree (None: it does not parse with ``ast``)."""
     if out is None:
         return
 
