@@ -486,12 +486,21 @@ def _dead_stores(definition: _Definition) -> list[_DeadStore]:
 
 
 def _dead_change_warnings(dead: list[_DeadStore], revisions: list[dict[str, _Definition]]) -> list[tuple[int, str]]:
+    # each revision's definition walked once, however many candidates it holds (the
+    # walk is only read afterwards)
+    walkers: dict[tuple[int, str], _Walker | None] = {}
+
+    def walked(index: int, qualname: str) -> _Walker | None:
+        if (index, qualname) not in walkers:
+            definition = revisions[index].get(qualname)
+            walkers[(index, qualname)] = _Walker.function(definition.node, definition.qualname) if definition is not None else None
+        return walkers[(index, qualname)]
+
     found = []
     for candidate in dead:
         functions = []
-        for definitions in revisions:
-            definition = definitions.get(candidate.definition)
-            walker = _Walker.function(definition.node, definition.qualname) if definition is not None else None
+        for index in range(len(revisions)):
+            walker = walked(index, candidate.definition)
             function = walker.functions.get(candidate.function) if walker is not None else None
             if walker is None or function is None or candidate.function in walker.repeated:
                 break
