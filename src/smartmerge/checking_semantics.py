@@ -176,6 +176,16 @@ class _Mismatch:
     problem: str
 
 
+def _prefix(scopes: tuple[_Function, ...], cls: _Class | None) -> str:
+    """The start of the qualified name of a function or class defined there."""
+    return cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
+
+
+def _bind_parameters(function: _Function, args: ast.arguments) -> None:
+    function.bound.update(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+    function.bound.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+
+
 class _Walker:
     """What a module (or one of its functions) says about functions, calls and local variables."""
 
@@ -295,10 +305,8 @@ class _Walker:
         decorators = {d.id if isinstance(d, ast.Name) else "" for d in node.decorator_list}
         plain = decorators <= _PLAIN_DECORATORS
         signature = _Signature.of(node.args) if plain else None
-        prefix = cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
-        function = _Function(qualname or prefix + node.name)
-        function.bound.update(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
-        function.bound.update(a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None)
+        function = _Function(qualname or _prefix(scopes, cls) + node.name)
+        _bind_parameters(function, node.args)
         if cls is not None:
             function.owner = cls
             static = "staticmethod" in decorators
@@ -316,16 +324,14 @@ class _Walker:
         self._visit_arguments(node.args, scopes, None)
         # a lambda is a scope of its own, read when it is called: its reads are closure reads
         scope = _Function(f"<lambda:{node.lineno}>")
-        scope.bound.update(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
-        scope.bound.update(a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None)
+        _bind_parameters(scope, node.args)
         self._visit(node.body, (*scopes, scope), None, None)
 
     def _visit_class(self, node: ast.ClassDef, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
         for expr in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
             self._visit(expr, scopes, cls, None)
         self._bind(node.name, scopes, cls)
-        prefix = cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
-        new = _Class(prefix + node.name)
+        new = _Class(_prefix(scopes, cls) + node.name)
         if not scopes and cls is None and not node.decorator_list and not node.keywords:
             # calling it runs __init__, unless a decorator or metaclass says otherwise
             self.classes[node.name] = new
