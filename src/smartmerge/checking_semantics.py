@@ -238,7 +238,7 @@ class _Walker:
                 return
             case ast.Name(id=name, ctx=ctx):
                 if isinstance(ctx, ast.Load):
-                    self._read(name, (node.lineno, node.col_offset), scopes, cls)
+                    self._read(name, (node.lineno, node.col_offset), scopes)
                 else:
                     self._bind(name, scopes, cls)
                 return
@@ -266,7 +266,7 @@ class _Walker:
                     self.bindings.update({name: 2 for name in node.names})
                 return
             case ast.AugAssign(target=ast.Name(id=name)):
-                self._read(name, (node.lineno, node.col_offset), scopes, cls)
+                self._read(name, (node.lineno, node.col_offset), scopes)
             case ast.Assign(targets=[ast.Name(id=name)]) | ast.AnnAssign(target=ast.Name(id=name), value=ast.expr()) if (
                 scopes and cls is None
             ):
@@ -277,7 +277,7 @@ class _Walker:
         for child in ast.iter_child_nodes(node):
             self._visit(child, scopes, cls, loop)
 
-    def _read(self, name: str, position: _Position, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
+    def _read(self, name: str, position: _Position, scopes: tuple[_Function, ...]) -> None:
         if not scopes:
             return
         scopes[-1].reads.setdefault(name, []).append(position)
