@@ -98,21 +98,18 @@ def _check_merge(base: Node, left: Node, right: Node, merged: str, profile: Lang
     # or right. Top-level statements parse on their own, comments included.
     copied = {child.text for child in (*left.children, *right.children)}
     written = [child for child in out.children if child.text not in copied]
-    if not written:
-        _check_changes(base, left, right, out)
-        check_counts(base, left, right, out)
-        return _no_repeated_definitions(base, left, right, merged)
-    import libcst  # imported here: it costs ~120 ms of start-up, needed only now
+    if written:
+        import libcst  # imported here: it costs ~120 ms of start-up, needed only now
 
-    for child in written:
-        in_time("the check")
-        try:
-            libcst.parse_module(child.text)
-        except libcst.ParserSyntaxError as exc:
-            raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
+        for child in written:
+            in_time("the check")
+            try:
+                libcst.parse_module(child.text)
+            except libcst.ParserSyntaxError as exc:
+                raise CheckFailed(f"output does not parse with libcst at line {child.line}: {exc.message}") from None
     _check_changes(base, left, right, out)
     check_counts(base, left, right, out)
-    _no_repeated_definitions(base, left, right, merged)
+    _no_repeated_definitions(base, left, right, tree)
 
 
 def _line_counts(tree: Node) -> Counter[str]:
@@ -169,13 +166,18 @@ def check_counts(base: Node, left: Node, right: Node, out: Node) -> None:
             # new, or a line an input has more than once (a `)` of one call a side
             # joined and of another it wrapped): counts no longer say which one moved
             continue
-        most = b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
-        if found > max(most, 0) and not _rewrapped(line, [tree for tree, d in ((left, dl), (right, dr)) if d < 0]):
+        if found > max(_most_after(b, dl, dr), 0) and not _rewrapped(line, [tree for tree, d in ((left, dl), (right, dr)) if d < 0]):
             raise CheckFailed(f"the result has {line[:80]!r} {found} times, more than both sides' changes give")
     # a line repeated across definitions (`exchange = conf.X` in two classes) says
     # nothing in the whole file, but may within each definition: the same rule there
     for children in _same_definitions(base, left, right, out):
         check_counts(*children)
+
+
+def _most_after(b: int, dl: int, dr: int) -> int:
+    """Base's count ``b`` with both sides' changes to it (``dl``, ``dr``): added up, but
+    a cut both sides made counts once (the larger one)."""
+    return b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
 
 
 def _same_definitions(base: Node, left: Node, right: Node, out: Node) -> list[tuple[Node, Node, Node, Node]]:
@@ -206,16 +208,18 @@ def _compiles_and_binds(base: Node, left: Node, right: Node, merged: str, tree: 
             raise CheckFailed(f"a call of {min(mismatched)[0]} no longer fits its parameters")
 
 
-def _no_repeated_definitions(base: Node, left: Node, right: Node, merged: str) -> None:
+def _no_repeated_definitions(base: Node, left: Node, right: Node, out: ast.Module | None) -> None:
     """A nested function or one in an ``if`` body that a side renamed onto the name the
-    other side added there: the body-level checks see module and class bodies only."""
-    out = syntax_tree(merged)
+    other side added there: the body-level checks see module and class bodies only.
+    ``out`` is the result's syntax tree (None: it does not parse with ``ast``)."""
     if out is None:
         return
 
-    def inputs() -> list[ast.Module] | None:
-        trees = [syntax_tree(node.text) for node in (base, left, right)]
-        return [tree for tree in trees if tree is not None] if None not in trees else None
+    def inputs() -> tuple[ast.Module, ast.Module, ast.Module] | None:
+        base_tree, left_tree, right_tree = (syntax_tree(node.text) for node in (base, left, right))
+        if base_tree is None or left_tree is None or right_tree is None:
+            return None
+        return base_tree, left_tree, right_tree
 
     if _repeated_definitions(out, inputs):
         raise CheckFailed("the result defines a name twice in one body")
@@ -232,8 +236,7 @@ def _new_unbound(base: str, left: str, right: str, merged: str) -> frozenset[str
     counts = [unbound_reads(text) for text in (base, left, right)]
 
     def most(name: str) -> int:
-        b, dl, dr = counts[0][name], counts[1][name] - counts[0][name], counts[2][name] - counts[0][name]
-        return b + min(dl, dr) if dl < 0 and dr < 0 else b + dl + dr
+        return _most_after(counts[0][name], counts[1][name] - counts[0][name], counts[2][name] - counts[0][name])
 
     return frozenset(name for name, count in out.items() if count > most(name))
 
@@ -684,7 +687,7 @@ def soundness_fault(base: str, left: str, right: str, merged: str, profile: Lang
     if mismatched:
         what = min(mismatched)[0]
         return Fault(f"a call of {what} no longer fits its parameters", frozenset(line for _n, _c, line in mismatched))
-    repeated = _repeated_definitions(tree, lambda: [_syntax_tree(text) for text in (base, left, right)])
+    repeated = _repeated_definitions(tree, lambda: (_syntax_tree(base), _syntax_tree(left), _syntax_tree(right)))
     if repeated:
         return Fault("the result defines a name twice in one body", repeated)
     return None
@@ -721,7 +724,9 @@ def _lines_reading(tree: ast.Module, names: frozenset[str]) -> frozenset[int]:
     )
 
 
-def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Module] | None]) -> frozenset[int]:
+def _repeated_definitions(
+    tree: ast.Module, inputs: Callable[[], tuple[ast.Module, ast.Module, ast.Module] | None]
+) -> frozenset[int]:
     """Lines of functions and classes defined in one body (module or class) more often
     than in any input: a definition written twice, the second silently winning. Also
     a name both sides brought into a body, defined there more often than one side
@@ -771,13 +776,13 @@ def _repeated_definitions(tree: ast.Module, inputs: Callable[[], Sequence[ast.Mo
     trees = inputs()
     if trees is None:
         return frozenset()
+    base_bodies, left_bodies, right_bodies = (bodies(module) for module in trees)
     most: dict[str, Counter[str]] = {}
-    for module in trees:
-        for where, body in bodies(module).items():
+    for module_bodies in (base_bodies, left_bodies, right_bodies):
+        for where, body in module_bodies.items():
             most[where] = most.get(where, Counter()) | definitions(body)
     lines: set[int] = set()
-    # inputs are base, left and right (a caller that has fewer judges counts only)
-    new_on_both = _new_on_both_sides(bodies(trees[0]), bodies(trees[1]), bodies(trees[2])) if len(trees) == 3 else {}
+    new_on_both = _new_on_both_sides(base_bodies, left_bodies, right_bodies)
     for where, (body, counts, every) in found.items():
         twice = {name for name, count in counts.items() if count > max(most.get(where, Counter())[name], 1)}
         twice |= {name for name, count in every.items() if count > new_on_both.get((where, name), count)}

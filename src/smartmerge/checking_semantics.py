@@ -176,6 +176,16 @@ class _Mismatch:
     problem: str
 
 
+def _prefix(scopes: tuple[_Function, ...], cls: _Class | None) -> str:
+    """The start of the qualified name of a function or class defined there."""
+    return cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
+
+
+def _bind_parameters(function: _Function, args: ast.arguments) -> None:
+    function.bound.update(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+    function.bound.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+
+
 class _Walker:
     """What a module (or one of its functions) says about functions, calls and local variables."""
 
@@ -228,7 +238,7 @@ class _Walker:
                 return
             case ast.Name(id=name, ctx=ctx):
                 if isinstance(ctx, ast.Load):
-                    self._read(name, (node.lineno, node.col_offset), scopes, cls)
+                    self._read(name, (node.lineno, node.col_offset), scopes)
                 else:
                     self._bind(name, scopes, cls)
                 return
@@ -256,7 +266,7 @@ class _Walker:
                     self.bindings.update({name: 2 for name in node.names})
                 return
             case ast.AugAssign(target=ast.Name(id=name)):
-                self._read(name, (node.lineno, node.col_offset), scopes, cls)
+                self._read(name, (node.lineno, node.col_offset), scopes)
             case ast.Assign(targets=[ast.Name(id=name)]) | ast.AnnAssign(target=ast.Name(id=name), value=ast.expr()) if (
                 scopes and cls is None
             ):
@@ -267,7 +277,7 @@ class _Walker:
         for child in ast.iter_child_nodes(node):
             self._visit(child, scopes, cls, loop)
 
-    def _read(self, name: str, position: _Position, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
+    def _read(self, name: str, position: _Position, scopes: tuple[_Function, ...]) -> None:
         if not scopes:
             return
         scopes[-1].reads.setdefault(name, []).append(position)
@@ -295,10 +305,8 @@ class _Walker:
         decorators = {d.id if isinstance(d, ast.Name) else "" for d in node.decorator_list}
         plain = decorators <= _PLAIN_DECORATORS
         signature = _Signature.of(node.args) if plain else None
-        prefix = cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
-        function = _Function(qualname or prefix + node.name)
-        function.bound.update(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
-        function.bound.update(a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None)
+        function = _Function(qualname or _prefix(scopes, cls) + node.name)
+        _bind_parameters(function, node.args)
         if cls is not None:
             function.owner = cls
             static = "staticmethod" in decorators
@@ -316,16 +324,14 @@ class _Walker:
         self._visit_arguments(node.args, scopes, None)
         # a lambda is a scope of its own, read when it is called: its reads are closure reads
         scope = _Function(f"<lambda:{node.lineno}>")
-        scope.bound.update(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
-        scope.bound.update(a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None)
+        _bind_parameters(scope, node.args)
         self._visit(node.body, (*scopes, scope), None, None)
 
     def _visit_class(self, node: ast.ClassDef, scopes: tuple[_Function, ...], cls: _Class | None) -> None:
         for expr in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
             self._visit(expr, scopes, cls, None)
         self._bind(node.name, scopes, cls)
-        prefix = cls.qualname + "." if cls is not None else (scopes[-1].qualname + ".<locals>." if scopes else "")
-        new = _Class(prefix + node.name)
+        new = _Class(_prefix(scopes, cls) + node.name)
         if not scopes and cls is None and not node.decorator_list and not node.keywords:
             # calling it runs __init__, unless a decorator or metaclass says otherwise
             self.classes[node.name] = new
@@ -486,12 +492,21 @@ def _dead_stores(definition: _Definition) -> list[_DeadStore]:
 
 
 def _dead_change_warnings(dead: list[_DeadStore], revisions: list[dict[str, _Definition]]) -> list[tuple[int, str]]:
+    # each revision's definition walked once, however many candidates it holds (the
+    # walk is only read afterwards)
+    walkers: dict[tuple[int, str], _Walker | None] = {}
+
+    def walked(index: int, qualname: str) -> _Walker | None:
+        if (index, qualname) not in walkers:
+            definition = revisions[index].get(qualname)
+            walkers[(index, qualname)] = _Walker.function(definition.node, definition.qualname) if definition is not None else None
+        return walkers[(index, qualname)]
+
     found = []
     for candidate in dead:
         functions = []
-        for definitions in revisions:
-            definition = definitions.get(candidate.definition)
-            walker = _Walker.function(definition.node, definition.qualname) if definition is not None else None
+        for index in range(len(revisions)):
+            walker = walked(index, candidate.definition)
             function = walker.functions.get(candidate.function) if walker is not None else None
             if walker is None or function is None or candidate.function in walker.repeated:
                 break

@@ -339,7 +339,7 @@ def cached_data(paths: Sequence[StrPath], cache_file: StrPath) -> list[dict[str,
 
     try:
         # this module too: it checks the tables before they are cached
-        stamp = [(os.path.basename(p), os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in (*paths, __file__)]
+        stamp = [(os.path.basename(p), st.st_size, st.st_mtime_ns) for p in (*paths, __file__) for st in (os.stat(p),)]
     except OSError:
         stamp = []
     try:

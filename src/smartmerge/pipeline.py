@@ -166,20 +166,27 @@ def merge_texts(
             return _with_warnings(_in_gits_layout(result, (base_b, left_b, right_b), profile, options), texts, profile)
     except ParseFailed as exc:
         return _line_result(base_b, left_b, right_b, options, f"parse failed: {exc}")
-    except (CheckFailed, MergeTimeout, RecursionError, Exception) as exc:
-        if isinstance(exc, CheckFailed):
-            why = f"structured result failed the check: {exc}"
-        elif isinstance(exc, MergeTimeout):
-            why = f"structured merge ran past {options.timeout:g} s"
-        elif isinstance(exc, RecursionError):
-            why = "input nested too deeply for the structured merge"
-        else:  # a bug of ours must cost a conflict, never the user's merge
+    except Exception as exc:
+        why = _fallback_reason(exc, options)
+        if why is None:  # a bug of ours must cost a conflict, never the user's merge
             log.warning("structured merge failed, using the line merge: %r", exc, exc_info=True)
             why = f"internal error in the structured merge: {exc!r}"
         # checking git's result gets what is left of the limit and a small grace, so that
         # --timeout T holds within FALLBACK_GRACE (docs/architecture.md)
         with time_limit(deadline + FALLBACK_GRACE * options.timeout + FALLBACK_GRACE_SECONDS):
             return _line_result(base_b, left_b, right_b, options, why, profile)
+
+
+def _fallback_reason(exc: Exception, options: MergeOptions) -> str | None:
+    """Why the structured merge gave way to the line merge, for the exceptions it
+    raises on purpose; None for any other (a bug of ours)."""
+    if isinstance(exc, CheckFailed):
+        return f"structured result failed the check: {exc}"
+    if isinstance(exc, MergeTimeout):
+        return f"structured merge ran past {options.timeout:g} s"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply for the structured merge"
+    return None
 
 
 def _git_clean_and_sound(raw: tuple[bytes, bytes, bytes], profile: LanguageProfile, options: MergeOptions) -> MergeResult | None:
